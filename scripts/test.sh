@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Command 2: install what the tests need and run all of them — lint, type checks, build, unit
+# specs, and the e2e suite on SQLite and on a throwaway MariaDB server the suite starts itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${TEST_MYSQL_URL:-}" ] && ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
+  echo "Installing mariadb-server (the MySQL half of the e2e suite runs on a throwaway MariaDB)..."
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq mariadb-server >/dev/null
+fi
+
+bash scripts/install.sh
+npm run --silent lint
+npm run --silent build
+npx jest -c test/jest.config.js "$@"

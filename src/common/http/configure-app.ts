@@ -1,0 +1,76 @@
+import { INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { AppConfig } from '../../config';
+import { ProblemDetailsFilter } from '../errors/problem-details.filter';
+import { validationExceptionFactory } from '../errors/validation-errors';
+import { requestLogger } from '../logging/logger';
+
+/** Every API route lives under this prefix; /health and /docs stay at the root. */
+export const API_PREFIX = 'api/v1';
+
+/**
+ * Everything the HTTP API needs around its modules, applied identically by main.ts and by the
+ * e2e harness so tests exercise the same pipeline users hit.
+ */
+export function configureApp(app: NestExpressApplication, config: AppConfig, logger: Logger): void {
+  app.use(requestLogger(logger));
+  app.use(
+    helmet({
+      // Swagger UI at /docs needs inline styles and data: images; everything else is JSON.
+      contentSecurityPolicy: {
+        directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] },
+      },
+    }),
+  );
+  app.enableCors({
+    origin: config.corsOrigins,
+    credentials: true,
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+  });
+  app.useBodyParser('json', { limit: config.bodyLimit });
+  app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
+  app.set('trust proxy', 'loopback');
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: validationExceptionFactory,
+    }),
+  );
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
+  app.enableShutdownHooks();
+  setupOpenApi(app);
+}
+
+export function setupOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('danwel API')
+      .setDescription(
+        [
+          'Time blocking for teams, synced to Google and Microsoft 365 calendars and to invoicing.',
+          '',
+          'Conventions: JSON in snake_case; ids are JSON numbers; times are ISO 8601 in UTC.',
+          'Errors are `application/problem+json` (`type`, `title`, `status`, `detail`); validation',
+          'errors answer 422 with an `errors` object keyed by field. Lists answer',
+          '`{ data, next_cursor }`: pass `cursor=<next_cursor>` for the next page.',
+          'Resources of another organization answer 404, exactly like unknown ids.',
+        ].join('\n'),
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API token from /api/v1/auth/login' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}

@@ -1,0 +1,75 @@
+/** The typed configuration every module reads. Built once at boot by `loadConfig`. */
+export type Environment = 'development' | 'production' | 'test';
+export type DatabaseConnection = 'sqlite' | 'mysql';
+
+export interface DatabaseConfig {
+  connection: DatabaseConnection;
+  /** SQLite file path (connection=sqlite). */
+  sqlitePath: string;
+  /** MySQL/MariaDB (connection=mysql). */
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+  logging: boolean;
+}
+
+export interface MailConfig {
+  /** `log` writes each message to the log and to `outboxDir` (.eml) instead of sending it. */
+  transport: 'log' | 'smtp';
+  from: string;
+  outboxDir: string;
+  smtp: { host: string; port: number; secure: boolean; user: string; password: string };
+}
+
+export interface OAuthProviderConfig {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  revokeUrl: string;
+  apiBaseUrl: string;
+}
+
+export interface ProvidersConfig {
+  google: OAuthProviderConfig;
+  microsoft: OAuthProviderConfig & { tenant: string };
+  moneybird: OAuthProviderConfig;
+  harvest: OAuthProviderConfig & { accountsUrl: string; userAgent: string };
+  xero: OAuthProviderConfig & { connectionsUrl: string; projectsBaseUrl: string };
+}
+
+export interface WorkerConfig {
+  /** Run the background worker inside the API process (the embedded default). */
+  inProcess: boolean;
+  pollIntervalMs: number;
+  leaseSeconds: number;
+  concurrency: number;
+}
+
+export interface AuthConfig {
+  apiTokenTtlDays: number;
+  invitationTtlDays: number;
+}
+
+export interface AppConfig {
+  env: Environment;
+  port: number;
+  host: string;
+  appUrl: string;
+  /** 32-byte AES-256-GCM key; `previousKeys` decrypt values written before a rotation. */
+  appKey: Buffer;
+  previousKeys: Buffer[];
+  corsOrigins: string[];
+  bodyLimit: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  database: DatabaseConfig;
+  mail: MailConfig;
+  worker: WorkerConfig;
+  auth: AuthConfig;
+  providers: ProvidersConfig;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

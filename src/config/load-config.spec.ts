@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateAppKey } from './app-key';
+import { ConfigError, loadConfig } from './load-config';
+
+const key = generateAppKey();
+
+describe('loadConfig', () => {
+  it('boots the embedded default from nothing but an APP_KEY', () => {
+    const config = loadConfig({ APP_KEY: key });
+    expect(config.database.connection).toBe('sqlite');
+    expect(config.database.sqlitePath).toBe('storage/danwel.sqlite');
+    expect(config.worker.inProcess).toBe(true);
+    expect(config.appKey).toHaveLength(32);
+    expect(config.providers.google.redirectUri).toBe(
+      'http://localhost:3000/api/v1/integrations/oauth/google_calendar/callback',
+    );
+    expect(config.providers.microsoft.tokenUrl).toBe(
+      'https://login.microsoftonline.com/common/oauth2/v2.0/token',
+    );
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ APP_KEY: 'plain', PORT: 'eighty', DB_CONNECTION: 'postgres', APP_URL: 'nope' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/APP_KEY must start with "base64:"/);
+    expect(problems).toMatch(/PORT must be an integer/);
+    expect(problems).toMatch(/DB_CONNECTION must be one of sqlite, mysql/);
+    expect(problems).toMatch(/APP_URL must be an absolute URL/);
+  });
+
+  it('requires APP_KEY', () => {
+    expect(() => loadConfig({})).toThrow(/APP_KEY is required/);
+  });
+
+  it('rejects a key of the wrong length and a bad previous key', () => {
+    const short = `base64:${Buffer.alloc(16).toString('base64')}`;
+    expect(() => loadConfig({ APP_KEY: short })).toThrow(/APP_KEY must decode to 32 bytes, got 16/);
+    expect(() => loadConfig({ APP_KEY: key, APP_PREVIOUS_KEYS: `${key},junk` })).toThrow(
+      /APP_PREVIOUS_KEYS entry 2/,
+    );
+  });
+
+  it('reads a MySQL connection from DB_URL', () => {
+    const config = loadConfig({
+      APP_KEY: key,
+      DB_CONNECTION: 'mysql',
+      DB_URL: 'mysql://app:s%40cret@db.internal:3307/danwel_prod',
+    });
+    expect(config.database).toMatchObject({
+      connection: 'mysql',
+      host: 'db.internal',
+      port: 3307,
+      username: 'app',
+      password: 's@cret',
+      database: 'danwel_prod',
+    });
+  });
+
+  it('is documented: .env.example lists every variable the loader reads', () => {
+    const read = new Set<string>();
+    const recording = new Proxy({ APP_KEY: key } as Record<string, string | undefined>, {
+      get(target, name: string) {
+        read.add(name);
+        return target[name];
+      },
+    });
+    loadConfig(recording);
+    const example = readFileSync(join(__dirname, '../../.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    expect([...read].filter((name) => !documented.has(name))).toEqual([]);
+    expect(read.size).toBeGreaterThan(40);
+  });
+});

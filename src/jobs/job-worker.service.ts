@@ -1,0 +1,178 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DataSource, In } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config';
+import { inTransaction, isSqlite } from '../database/transaction';
+import { backoffSeconds } from './backoff';
+import { JobHandlerRegistry, PermanentJobError, RetryJobLaterError } from './job-handler';
+import { Job } from './job.entity';
+
+export const WORKER_AUTOSTART = Symbol('WORKER_AUTOSTART');
+
+/**
+ * Claims due jobs under a lease and runs them. Several worker processes (on several machines)
+ * share the table safely: on MySQL/MariaDB claims use `FOR UPDATE SKIP LOCKED`, so two workers
+ * never take the same row; SQLite has one writer, so its transactions serialise the claims.
+ * A worker that dies leaves its lease to expire, after which another worker retries the job.
+ */
+@Injectable()
+export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly logger = new Logger(JobWorker.name);
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly registry: JobHandlerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WORKER_AUTOSTART) private readonly autostart: boolean,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.autostart) this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.logger.log({ msg: 'worker started', worker: this.id });
+    this.loop = this.poll();
+  }
+
+  /** Stops claiming, lets in-flight jobs finish, then hands back any lease still held. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.releaseLeases();
+    this.logger.log({ msg: 'worker stopped', worker: this.id });
+  }
+
+  /** Claims and runs one batch of due jobs; returns how many ran. Tests drive the worker with it. */
+  async runOnce(): Promise<number> {
+    const jobs = await this.claim(this.config.worker.concurrency);
+    await Promise.all(jobs.map((job) => this.run(job)));
+    return jobs.length;
+  }
+
+  /** Runs batches until nothing is due (or `maxBatches`); for tests and the CLI. */
+  async drain(maxBatches = 1000): Promise<number> {
+    let total = 0;
+    for (let batch = 0; batch < maxBatches; batch++) {
+      const ran = await this.runOnce();
+      if (ran === 0) break;
+      total += ran;
+    }
+    return total;
+  }
+
+  private async poll(): Promise<void> {
+    while (this.running) {
+      let ran = 0;
+      try {
+        ran = await this.runOnce();
+      } catch (error) {
+        this.logger.error({ msg: 'claiming jobs failed', err: error });
+      }
+      if (ran === 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.config.worker.pollIntervalMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+
+  private async claim(limit: number): Promise<Job[]> {
+    const now = new Date();
+    const leaseUntil = new Date(now.getTime() + this.config.worker.leaseSeconds * 1000);
+    return inTransaction(this.dataSource, async (manager) => {
+      const due = manager
+        .getRepository(Job)
+        .createQueryBuilder('job')
+        .select(['job.id'])
+        .where('job.failedAt IS NULL')
+        .andWhere('job.availableAt <= :now', { now })
+        .andWhere('(job.reservedUntil IS NULL OR job.reservedUntil < :now)', { now })
+        .orderBy('job.availableAt', 'ASC')
+        .addOrderBy('job.id', 'ASC')
+        .limit(limit);
+      if (!isSqlite(this.dataSource)) due.setLock('pessimistic_write').setOnLocked('skip_locked');
+      const ids = (await due.getMany()).map((job) => job.id);
+      if (ids.length === 0) return [];
+      await manager
+        .createQueryBuilder()
+        .update(Job)
+        .set({
+          reservedBy: this.id,
+          reservedUntil: leaseUntil,
+          attempts: () => 'attempts + 1',
+          updatedAt: now,
+        })
+        .whereInIds(ids)
+        .execute();
+      return manager.findBy(Job, { id: In(ids) });
+    });
+  }
+
+  private async run(job: Job): Promise<void> {
+    const handler = this.registry.find(job.type);
+    try {
+      if (!handler) throw new PermanentJobError(`No handler is registered for job type "${job.type}".`);
+      await handler.handle(job.payload);
+      await this.dataSource.getRepository(Job).delete({ id: job.id, reservedBy: this.id });
+    } catch (error) {
+      await this.recordFailure(job, error);
+    }
+  }
+
+  private async recordFailure(job: Job, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    const givesUp = error instanceof PermanentJobError || job.attempts >= job.maxAttempts;
+    const delay =
+      error instanceof RetryJobLaterError ? error.retryAfterSeconds : backoffSeconds(job.attempts);
+    const now = new Date();
+    this.logger.warn({ msg: givesUp ? 'job failed' : 'job will retry', job: job.id, type: job.type, err: message });
+    // Conditional on still holding the lease: if it expired and another worker took the job,
+    // that worker's outcome stands.
+    await this.dataSource
+      .createQueryBuilder()
+      .update(Job)
+      .set({
+        reservedBy: null,
+        reservedUntil: null,
+        lastError: message.slice(0, 2000),
+        updatedAt: now,
+        ...(givesUp ? { failedAt: now } : { availableAt: new Date(now.getTime() + delay * 1000) }),
+      })
+      .where('id = :id AND reserved_by = :worker', { id: job.id, worker: this.id })
+      .execute();
+  }
+
+  private async releaseLeases(): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .update(Job)
+      .set({ reservedBy: null, reservedUntil: null, attempts: () => 'attempts - 1' })
+      .where('reserved_by = :worker', { worker: this.id })
+      .execute();
+  }
+}

@@ -1,0 +1,5 @@
+import type { RunningMariaDb } from './mariadb-server';
+
+export default async function teardown(): Promise<void> {
+  await (globalThis as { danwelMariaDb?: RunningMariaDb }).danwelMariaDb?.stop();
+}
