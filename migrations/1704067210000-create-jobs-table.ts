@@ -1,11 +1,21 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
-import { foreignId, id, json, timestamp, timestamps } from './support/schema';
+import {
+  foreignId,
+  foreignKey,
+  foreignKeyIndex,
+  id,
+  json,
+  timestamp,
+  timestamps,
+} from './support/schema';
 
 /**
  * A durable job queue (Laravel's database queue): work committed with the change that caused it,
  * claimed by workers under a lease, retried with backoff, kept with its error once it gives up.
  */
 export class CreateJobsTable1704067210000 implements MigrationInterface {
+  name = 'CreateJobsTable1704067210000';
+
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.createTable(
       new Table({
@@ -26,19 +36,14 @@ export class CreateJobsTable1704067210000 implements MigrationInterface {
           ...timestamps(queryRunner),
         ],
         indices: [
-          new TableIndex({ name: 'idx_jobs_claim', columnNames: ['queue', 'failed_at', 'available_at'] }),
+          new TableIndex({
+            name: 'idx_jobs_claim',
+            columnNames: ['queue', 'failed_at', 'available_at'],
+          }),
           new TableIndex({ name: 'idx_jobs_reserved_by', columnNames: ['reserved_by'] }),
-          new TableIndex({ name: 'idx_jobs_organization_id', columnNames: ['organization_id'] }),
+          foreignKeyIndex('jobs', 'organization_id'),
         ],
-        foreignKeys: [
-          {
-            name: 'fk_jobs_organization_id',
-            columnNames: ['organization_id'],
-            referencedTableName: 'organizations',
-            referencedColumnNames: ['id'],
-            onDelete: 'CASCADE',
-          },
-        ],
+        foreignKeys: [foreignKey('jobs', 'organization_id', 'organizations', 'CASCADE')],
       }),
       true,
     );

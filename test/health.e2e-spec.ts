@@ -22,7 +22,9 @@ describe('health and HTTP conventions', () => {
     const document = await t.http().get('/docs-json').expect(200);
     expect(document.body.openapi).toMatch(/^3\./);
     expect(document.body.info.title).toBe('danwel API');
-    expect(Object.keys(document.body.paths)).toEqual(expect.arrayContaining(['/health', '/health/ready']));
+    expect(Object.keys(document.body.paths)).toEqual(
+      expect.arrayContaining(['/health', '/health/ready']),
+    );
     const ui = await t.http().get('/docs').expect(200);
     expect(ui.text).toContain('swagger-ui');
   });

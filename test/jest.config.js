@@ -16,7 +16,16 @@ const transform = {
     },
   ],
 };
-const esmPackages = ['@nestjs', 'uid', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', 'load-esm'];
+const esmPackages = [
+  '@nestjs',
+  'uid',
+  'file-type',
+  'strtok3',
+  'token-types',
+  '@tokenizer',
+  'uint8array-extras',
+  'load-esm',
+];
 
 const base = {
   rootDir: path.resolve(__dirname, '..'),
@@ -32,7 +41,11 @@ module.exports = {
   rootDir: path.resolve(__dirname, '..'),
   testTimeout: 30000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/migrations/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/migrations/**/*.spec.ts'],
+    },
     {
       ...base,
       displayName: 'sqlite',

@@ -24,7 +24,13 @@ export function isSqlite(queryRunner: QueryRunner): boolean {
 /** `BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT` on MySQL; `INTEGER PRIMARY KEY AUTOINCREMENT` on SQLite. */
 export function id(queryRunner: QueryRunner): TableColumnOptions {
   return isSqlite(queryRunner)
-    ? { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' }
+    ? {
+        name: 'id',
+        type: 'integer',
+        isPrimary: true,
+        isGenerated: true,
+        generationStrategy: 'increment',
+      }
     : {
         name: 'id',
         type: 'bigint',

@@ -7,7 +7,8 @@ export function generateAppKey(): string {
 
 /** Parses a `base64:` key into its 32 bytes, or returns an error message. */
 export function parseAppKey(value: string): Buffer | string {
-  if (!value.startsWith('base64:')) return 'must start with "base64:" (run `npm run cli -- key:generate`)';
+  if (!value.startsWith('base64:'))
+    return 'must start with "base64:" (run `npm run cli -- key:generate`)';
   const key = Buffer.from(value.slice('base64:'.length), 'base64');
   if (key.length !== 32) return `must decode to 32 bytes, got ${key.length}`;
   return key;

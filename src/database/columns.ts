@@ -23,7 +23,11 @@ const booleanTransformer: ValueTransformer = {
 };
 
 export function IdColumn(): PropertyDecorator {
-  return PrimaryGeneratedColumn({ type: 'bigint', unsigned: true, transformer: idTransformer });
+  // TypeORM 1.x no longer declares `transformer` on PrimaryGeneratedColumn's options, but still
+  // passes them through to the column; without it mysql2's BIGINT strings would leak out as ids.
+  // (A variable rather than an inline literal, so the undeclared property type-checks.)
+  const options = { type: 'bigint', unsigned: true, transformer: idTransformer } as const;
+  return PrimaryGeneratedColumn(options);
 }
 
 export function ForeignIdColumn(

@@ -16,7 +16,8 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   } as const;
 
   if (config.connection === 'sqlite') {
-    if (config.sqlitePath !== ':memory:') mkdirSync(dirname(config.sqlitePath), { recursive: true });
+    if (config.sqlitePath !== ':memory:')
+      mkdirSync(dirname(config.sqlitePath), { recursive: true });
     return {
       ...common,
       type: 'better-sqlite3',

@@ -8,7 +8,9 @@ export class DatabaseModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: DatabaseModule,
-      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config.database), migrationsRun: false })],
+      imports: [
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.database), migrationsRun: false }),
+      ],
     };
   }
 }

@@ -24,7 +24,8 @@ export class JobHandlerRegistry {
   private readonly handlers = new Map<string, JobHandler<never>>();
 
   register<P>(type: string, handler: JobHandler<P>): void {
-    if (this.handlers.has(type)) throw new Error(`A handler for job type "${type}" is already registered.`);
+    if (this.handlers.has(type))
+      throw new Error(`A handler for job type "${type}" is already registered.`);
     this.handlers.set(type, handler as JobHandler<never>);
   }
 

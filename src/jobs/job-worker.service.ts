@@ -136,7 +136,8 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   private async run(job: Job): Promise<void> {
     const handler = this.registry.find(job.type);
     try {
-      if (!handler) throw new PermanentJobError(`No handler is registered for job type "${job.type}".`);
+      if (!handler)
+        throw new PermanentJobError(`No handler is registered for job type "${job.type}".`);
       await handler.handle(job.payload);
       await this.dataSource.getRepository(Job).delete({ id: job.id, reservedBy: this.id });
     } catch (error) {
@@ -150,7 +151,12 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     const delay =
       error instanceof RetryJobLaterError ? error.retryAfterSeconds : backoffSeconds(job.attempts);
     const now = new Date();
-    this.logger.warn({ msg: givesUp ? 'job failed' : 'job will retry', job: job.id, type: job.type, err: message });
+    this.logger.warn({
+      msg: givesUp ? 'job failed' : 'job will retry',
+      job: job.id,
+      type: job.type,
+      err: message,
+    });
     // Conditional on still holding the lease: if it expired and another worker took the job,
     // that worker's outcome stands.
     await this.dataSource

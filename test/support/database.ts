@@ -24,7 +24,9 @@ export interface TestDatabase {
 }
 
 /** A fresh, empty database for one test file: a SQLite file, or a new schema on MariaDB. */
-export async function createTestDatabase(kind: DatabaseKind = databaseKind()): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: DatabaseKind = databaseKind(),
+): Promise<TestDatabase> {
   const name = `danwel_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const base: DatabaseConfig = {
     connection: kind,
@@ -41,7 +43,8 @@ export async function createTestDatabase(kind: DatabaseKind = databaseKind()): P
     return {
       config: base,
       drop: async () => {
-        for (const suffix of ['', '-wal', '-shm']) rmSync(`${base.sqlitePath}${suffix}`, { force: true });
+        for (const suffix of ['', '-wal', '-shm'])
+          rmSync(`${base.sqlitePath}${suffix}`, { force: true });
       },
     };
   }

@@ -15,6 +15,11 @@ export class DomainError extends Error {
     super(detail ?? title);
     this.name = new.target.name;
   }
+
+  /** Extra response headers (e.g. Retry-After). */
+  headers(): Record<string, string> {
+    return {};
+  }
 }
 
 /** 404 for unknown ids and for other tenants' ids alike: never reveal that something exists. */
@@ -39,7 +44,9 @@ export class ForbiddenError extends DomainError {
 /** 422 with field errors, the same shape as a failed DTO validation. */
 export class ValidationFailedError extends DomainError {
   constructor(readonly errors: Record<string, string[]>) {
-    super(422, 'validation-error', 'Unprocessable Entity', 'The given data was invalid.', { errors });
+    super(422, 'validation-error', 'Unprocessable Entity', 'The given data was invalid.', {
+      errors,
+    });
   }
 
   static field(field: string, message: string): ValidationFailedError {

@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { DomainError } from './domain.error';
@@ -33,6 +40,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       );
     }
     if (response.headersSent) return;
+    if (exception instanceof DomainError) response.set(exception.headers());
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).json(problem);
   }
 
@@ -52,7 +60,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const message =
         typeof body === 'string'
           ? body
-          : (body as { message?: string | string[] }).message ?? exception.message;
+          : ((body as { message?: string | string[] }).message ?? exception.message);
       return this.generic(status, Array.isArray(message) ? message.join('; ') : message);
     }
     const httpish = exception as HttpishError | undefined;

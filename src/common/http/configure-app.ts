@@ -69,8 +69,15 @@ export function setupOpenApi(app: INestApplication): void {
         ].join('\n'),
       )
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API token from /api/v1/auth/login' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'An API token from /api/v1/auth/login',
+      })
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+  });
 }

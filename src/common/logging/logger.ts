@@ -12,7 +12,14 @@ export function createLogger(level: pino.LevelWithSilent, name = 'danwel'): Logg
     level,
     // Never log credentials, even when a handler logs a whole request.
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', '*.access_token', '*.refresh_token'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        '*.password',
+        '*.token',
+        '*.access_token',
+        '*.refresh_token',
+      ],
       censor: '[redacted]',
     },
   });
@@ -24,7 +31,8 @@ export function requestLogger(logger: Logger) {
     logger,
     genReqId: (request: IncomingMessage, response: ServerResponse) => {
       const incoming = request.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      const id =
+        typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
       response.setHeader('X-Request-Id', id);
       return id;
     },

@@ -1,0 +1,33 @@
+import { CreateUsersTable1704067200000 } from './1704067200000-create-users-table';
+import { CreateOrganizationsTable1704067201000 } from './1704067201000-create-organizations-table';
+import { CreateOrganizationUserTable1704067202000 } from './1704067202000-create-organization-user-table';
+import { CreateInvitationsTable1704067203000 } from './1704067203000-create-invitations-table';
+import { CreateIntegrationsTable1704067204000 } from './1704067204000-create-integrations-table';
+import { CreateCalendarsTable1704067205000 } from './1704067205000-create-calendars-table';
+import { CreateClientsTable1704067206000 } from './1704067206000-create-clients-table';
+import { CreateProjectsTable1704067207000 } from './1704067207000-create-projects-table';
+import { CreateTimeBlocksTable1704067208000 } from './1704067208000-create-time-blocks-table';
+import { CreateAuditLogsTable1704067209000 } from './1704067209000-create-audit-logs-table';
+import { CreateJobsTable1704067210000 } from './1704067210000-create-jobs-table';
+import { CreateApiTokensTable1704067211000 } from './1704067211000-create-api-tokens-table';
+import { AddRevokedAtToInvitations1704067212000 } from './1704067212000-add-revoked-at-to-invitations';
+
+/**
+ * Every migration, oldest first. Listed explicitly (not globbed) so the same list works from
+ * tsc's CommonJS output, from Jest and from the CLI. New migrations are appended, never edited.
+ */
+export const migrations = [
+  CreateUsersTable1704067200000,
+  CreateOrganizationsTable1704067201000,
+  CreateOrganizationUserTable1704067202000,
+  CreateInvitationsTable1704067203000,
+  CreateIntegrationsTable1704067204000,
+  CreateCalendarsTable1704067205000,
+  CreateClientsTable1704067206000,
+  CreateProjectsTable1704067207000,
+  CreateTimeBlocksTable1704067208000,
+  CreateAuditLogsTable1704067209000,
+  CreateJobsTable1704067210000,
+  CreateApiTokensTable1704067211000,
+  AddRevokedAtToInvitations1704067212000,
+];

@@ -1,0 +1,145 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config';
+import { dataSourceOptions } from '../database/data-source-options';
+import { DEFAULT_DEMO_BLOCKS, dbSeed } from './db-seed.command';
+import { keyGenerate } from './key-generate.command';
+import { migrateRollback } from './migrate-rollback.command';
+import { migrateStatus } from './migrate-status.command';
+import { migrate } from './migrate.command';
+import { CliError, describeError, Output, writeLine } from './output';
+
+export interface CliDependencies {
+  /** Where key:generate finds .env and .env.example. */
+  cwd: string;
+  stdout: Output;
+  stderr: Output;
+  /** Progress bars draw here; cli-progress draws nothing when it is not a TTY. */
+  progress?: NodeJS.WritableStream;
+  /** Loads the validated configuration. Called only by commands that need it. */
+  loadConfig: () => AppConfig;
+  /** Opens the database; defaults to a plain TypeORM DataSource (no Nest app needed). */
+  openDataSource?: (config: AppConfig) => Promise<DataSource>;
+}
+
+/**
+ * Parses `argv` (the arguments after the script name) and runs one command. Resolves to the
+ * process exit code instead of exiting, and closes the DataSource it opened either way, so tests
+ * can drive the real command wiring in-process.
+ */
+export async function runCli(argv: string[], deps: CliDependencies): Promise<number> {
+  let dataSource: DataSource | undefined;
+  const database = async (): Promise<DataSource> => {
+    dataSource ??= await (deps.openDataSource ?? openPlainDataSource)(deps.loadConfig());
+    return dataSource;
+  };
+  const program = buildProgram(deps, database);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    // Commander has already printed its own message (and help) for usage errors and --help.
+    if (error instanceof CommanderError) return error.exitCode;
+    writeLine(deps.stderr, `Error: ${describeError(error)}`);
+    if (program.opts().verbose) writeLine(deps.stderr, verboseDetails(error));
+    return 1;
+  } finally {
+    if (dataSource?.isInitialized) {
+      await dataSource.destroy().catch((error: unknown) => {
+        writeLine(deps.stderr, `Warning: closing the database failed: ${describeError(error)}`);
+      });
+    }
+  }
+}
+
+function buildProgram(deps: CliDependencies, database: () => Promise<DataSource>): Command {
+  const program = new Command('danwel')
+    .usage('<command> [options]')
+    .description('danwel administration commands (run as `npm run cli -- <command>`)')
+    .option('--verbose', 'print stack traces on failure')
+    .exitOverride()
+    .showHelpAfterError()
+    .configureOutput({
+      writeOut: (text) => deps.stdout.write(text),
+      writeErr: (text) => deps.stderr.write(text),
+    });
+
+  program
+    .command('migrate')
+    .description('Run the pending database migrations, each in its own transaction')
+    .action(async () => {
+      await migrate(await database(), deps.stdout);
+    });
+
+  program
+    .command('migrate:rollback')
+    .description('Undo the most recently applied migrations')
+    .option('--steps <n>', 'how many migrations to undo', positiveInteger, 1)
+    .action(async (options: { steps: number }) => {
+      await migrateRollback(await database(), deps.stdout, options);
+    });
+
+  program
+    .command('migrate:status')
+    .description('List every migration as applied or pending')
+    .action(async () => {
+      await migrateStatus(await database(), deps.stdout);
+    });
+
+  program
+    .command('key:generate')
+    .description('Generate APP_KEY (base64: 32 random bytes) and write it into .env')
+    .option('--show', 'print a new key instead of writing .env')
+    .option('--force', 'replace an APP_KEY that is already set')
+    .option('--if-missing', 'do nothing when a valid APP_KEY is already set')
+    // Deliberately never loads the configuration: it is what makes an invalid one valid.
+    .action(async (options: { show?: boolean; force?: boolean; ifMissing?: boolean }) => {
+      await keyGenerate(deps.cwd, deps.stdout, options);
+    });
+
+  program
+    .command('db:seed')
+    .description(
+      'Create the demo organization "Acme Studio" with people, clients, projects and time blocks',
+    )
+    .option(
+      '--blocks <n>',
+      'how many time blocks to create',
+      nonNegativeInteger,
+      DEFAULT_DEMO_BLOCKS,
+    )
+    .option('--fresh', 'delete the demo organization and demo users first')
+    .action(async (options: { blocks: number; fresh?: boolean }) => {
+      await dbSeed(await database(), deps.stdout, { ...options, progress: deps.progress });
+    });
+
+  return program;
+}
+
+async function openPlainDataSource(config: AppConfig): Promise<DataSource> {
+  return new DataSource(dataSourceOptions(config.database)).initialize();
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1)
+    throw new InvalidArgumentError('Must be a positive integer.');
+  return parsed;
+}
+
+function nonNegativeInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new InvalidArgumentError('Must be a whole number ≥ 0.');
+  return parsed;
+}
+
+/**
+ * The stack for --verbose. An expected failure (CliError) has no useful stack of its own; the
+ * error it wraps, if any, does.
+ */
+function verboseDetails(error: unknown): string {
+  const source = error instanceof CliError && error.cause !== undefined ? error.cause : error;
+  return source instanceof Error ? (source.stack ?? source.message) : String(source);
+}

@@ -1,0 +1,80 @@
+import { Column, Entity, JoinColumn, ManyToOne, OneToMany, Relation } from 'typeorm';
+import { BooleanColumn, DateTimeColumn, ForeignIdColumn, IdColumn } from '../database/columns';
+import { TimestampedEntity } from '../database/timestamped.entity';
+import { Calendar } from '../calendars/calendar.entity';
+import { Organization } from '../organizations/organization.entity';
+import { User } from '../users/user.entity';
+
+export const INTEGRATION_PROVIDER_TYPES = ['calendar', 'invoicing'] as const;
+export type IntegrationProviderType = (typeof INTEGRATION_PROVIDER_TYPES)[number];
+
+/**
+ * Table `integrations`: an organization's OAuth connection to one provider account.
+ * `provider` is free text in the schema (VARCHAR(50): 'google_calendar', 'office365', …).
+ * The token columns hold AES-256-GCM ciphertext; encryption happens above this layer.
+ * Column `connected_by` is `connectedById`, so that the relation can be `connectedBy`.
+ */
+@Entity({ name: 'integrations' })
+export class Integration extends TimestampedEntity {
+  @IdColumn()
+  id!: number;
+
+  @ForeignIdColumn('organization_id')
+  organizationId!: number;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  @JoinColumn({
+    name: 'organization_id',
+    foreignKeyConstraintName: 'fk_integrations_organization_id',
+  })
+  organization?: Relation<Organization>;
+
+  @ForeignIdColumn('connected_by')
+  connectedById!: number;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'connected_by', foreignKeyConstraintName: 'fk_integrations_connected_by' })
+  connectedBy?: Relation<User>;
+
+  @Column({ type: 'varchar', length: 50 })
+  provider!: string;
+
+  @Column({ name: 'provider_type', type: 'simple-enum', enum: [...INTEGRATION_PROVIDER_TYPES] })
+  providerType!: IntegrationProviderType;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  name!: string | null;
+
+  @Column({ name: 'access_token', type: 'text' })
+  accessToken!: string;
+
+  @Column({ name: 'refresh_token', type: 'text', nullable: true })
+  refreshToken!: string | null;
+
+  @Column({ name: 'token_metadata', type: 'text', nullable: true })
+  tokenMetadata!: string | null;
+
+  @DateTimeColumn('expires_at')
+  expiresAt!: Date | null;
+
+  @Column({ name: 'provider_account_id', type: 'varchar', length: 255, nullable: true })
+  providerAccountId!: string | null;
+
+  @Column({ name: 'provider_account_email', type: 'varchar', length: 255, nullable: true })
+  providerAccountEmail!: string | null;
+
+  @BooleanColumn('is_active', { default: true, nullable: true })
+  isActive!: boolean | null;
+
+  @DateTimeColumn('last_sync_at')
+  lastSyncAt!: Date | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @Column({ name: 'error_count', type: 'int', nullable: true, default: 0 })
+  errorCount!: number | null;
+
+  @OneToMany(() => Calendar, (calendar) => calendar.integration)
+  calendars?: Relation<Calendar>[];
+}

@@ -1,0 +1,116 @@
+import { Column, DeleteDateColumn, Entity, JoinColumn, ManyToOne, Relation } from 'typeorm';
+import { BooleanColumn, DateTimeColumn, ForeignIdColumn, IdColumn } from '../database/columns';
+import { TimestampedEntity } from '../database/timestamped.entity';
+import { Calendar } from '../calendars/calendar.entity';
+import { Client } from '../clients/client.entity';
+import { Organization } from '../organizations/organization.entity';
+import { Project } from '../projects/project.entity';
+import { User } from '../users/user.entity';
+
+export const SYNC_STATUSES = ['pending', 'synced', 'error', 'disabled'] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+
+/**
+ * Table `time_blocks`: the core entity. `[startTime, endTime)` is a half-open UTC interval;
+ * `timezone` is the IANA zone it was planned in. Soft-deleted so that the external calendar
+ * event and invoicing entry can be removed before the row is purged.
+ */
+@Entity({ name: 'time_blocks' })
+export class TimeBlock extends TimestampedEntity {
+  @IdColumn()
+  id!: number;
+
+  @ForeignIdColumn('organization_id')
+  organizationId!: number;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  @JoinColumn({
+    name: 'organization_id',
+    foreignKeyConstraintName: 'fk_time_blocks_organization_id',
+  })
+  organization?: Relation<Organization>;
+
+  /** The member who owns the block. */
+  @ForeignIdColumn('user_id')
+  userId!: number;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_time_blocks_user_id' })
+  user?: Relation<User>;
+
+  /** The calendar the block is pushed to. */
+  @ForeignIdColumn('calendar_id', { nullable: true })
+  calendarId!: number | null;
+
+  @ManyToOne(() => Calendar, { nullable: true, onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'calendar_id', foreignKeyConstraintName: 'fk_time_blocks_calendar_id' })
+  calendar?: Relation<Calendar> | null;
+
+  @Column({ name: 'external_calendar_event_id', type: 'varchar', length: 255, nullable: true })
+  externalCalendarEventId!: string | null;
+
+  @Column({ name: 'external_invoicing_entry_id', type: 'varchar', length: 255, nullable: true })
+  externalInvoicingEntryId!: string | null;
+
+  @Column({ type: 'varchar', length: 255 })
+  title!: string;
+
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @DateTimeColumn('start_time', { nullable: false })
+  startTime!: Date;
+
+  @DateTimeColumn('end_time', { nullable: false })
+  endTime!: Date;
+
+  @Column({ type: 'varchar', length: 64 })
+  timezone!: string;
+
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  color!: string | null;
+
+  @ForeignIdColumn('client_id', { nullable: true })
+  clientId!: number | null;
+
+  @ManyToOne(() => Client, { nullable: true, onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'client_id', foreignKeyConstraintName: 'fk_time_blocks_client_id' })
+  client?: Relation<Client> | null;
+
+  @ForeignIdColumn('project_id', { nullable: true })
+  projectId!: number | null;
+
+  @ManyToOne(() => Project, { nullable: true, onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'project_id', foreignKeyConstraintName: 'fk_time_blocks_project_id' })
+  project?: Relation<Project> | null;
+
+  @BooleanColumn('is_billable', { default: true, nullable: true })
+  isBillable!: boolean | null;
+
+  @Column({
+    name: 'calendar_sync_status',
+    type: 'simple-enum',
+    enum: [...SYNC_STATUSES],
+    nullable: true,
+    default: 'pending',
+  })
+  calendarSyncStatus!: SyncStatus | null;
+
+  @Column({
+    name: 'invoicing_sync_status',
+    type: 'simple-enum',
+    enum: [...SYNC_STATUSES],
+    nullable: true,
+    default: 'disabled',
+  })
+  invoicingSyncStatus!: SyncStatus | null;
+
+  @DateTimeColumn('last_synced_at')
+  lastSyncedAt!: Date | null;
+
+  @Column({ name: 'sync_error', type: 'text', nullable: true })
+  syncError!: string | null;
+
+  @DeleteDateColumn({ name: 'deleted_at', type: 'datetime', nullable: true })
+  deletedAt!: Date | null;
+}
