@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# `npm install` rather than `npm ci`: the versions are the lockfile's either way, but npm 11
+# leaves other platforms' optional binaries (@swc/core-darwin-*, …) out of the lockfile it
+# writes, and `npm ci` then refuses the lockfile as out of sync.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
