@@ -1,8 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { CryptoModule } from './common/crypto/crypto.module';
 import { AppConfig, ConfigModule } from './config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { InvitationsModule } from './invitations/invitations.module';
 import { JobsModule } from './jobs/jobs.module';
+import { MailModule } from './mail/mail.module';
+import { OrganizationsModule } from './organizations/organizations.module';
+import { UsersModule } from './users/users.module';
 
 /**
  * The whole application. The API, the worker and the CLI all build from this module; what differs
@@ -17,7 +24,14 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
         JobsModule.forRoot({ runWorker: options.runWorker }),
+        CryptoModule,
+        MailModule,
+        AuditModule,
         HealthModule,
+        AuthModule,
+        UsersModule,
+        OrganizationsModule,
+        InvitationsModule,
       ],
     };
   }

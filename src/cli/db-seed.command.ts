@@ -6,7 +6,7 @@ import { CliError, Output, writeLine } from './output';
 import { DemoBlockRow, demoBlockRows } from './seed/demo-blocks';
 import { DEMO_ORGANIZATION, DEMO_PEOPLE, PLANNING_ROLES } from './seed/demo-data';
 import { createDemoOrganization, findExistingDemo, removeDemo } from './seed/demo-organization';
-import { hashDemoPassword } from './seed/demo-password';
+import { DEMO_PASSWORD, hashDemoPassword } from './seed/demo-password';
 import { SeededRandom } from './seed/random';
 import { planBlocks, scheduleCapacity } from './seed/schedule';
 import { renderTable } from './table';
@@ -155,16 +155,11 @@ function printSummary(out: Output, result: DbSeedResult): void {
       `${result.blocks} time blocks (${result.billableBlocks} billable)`,
   );
   writeLine(out);
-  writeLine(out, 'Log in as (password: "password"):');
+  writeLine(out, `Log in as (password: "${DEMO_PASSWORD}"):`);
   const rows = result.users.map((user) => {
     const person = DEMO_PEOPLE.find((candidate) => candidate.email === user.email);
     return [user.role, user.email, person?.name ?? ''];
   });
   writeLine(out, renderTable(['Role', 'Email', 'Name'], rows).replace(/^/gm, '  '));
   writeLine(out);
-  // Honest about the placeholder in demo-password.ts until argon2 lands.
-  writeLine(
-    out,
-    'Note: password hashing (argon2) is not installed yet; password login works once it is.',
-  );
 }

@@ -52,6 +52,8 @@ export interface WorkerConfig {
 export interface AuthConfig {
   apiTokenTtlDays: number;
   invitationTtlDays: number;
+  /** Login and register attempts allowed per minute, per client IP and per email address. */
+  throttlePerMinute: number;
 }
 
 export interface AppConfig {

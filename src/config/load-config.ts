@@ -173,6 +173,7 @@ export function loadConfig(env: Env): AppConfig {
     auth: {
       apiTokenTtlDays: read.integer('API_TOKEN_TTL_DAYS', 30, { min: 1, max: 3650 }),
       invitationTtlDays: read.integer('INVITATION_TTL_DAYS', 7, { min: 1, max: 90 }),
+      throttlePerMinute: read.integer('AUTH_THROTTLE_PER_MINUTE', 10, { min: 1, max: 100_000 }),
     },
     providers: {
       google: {

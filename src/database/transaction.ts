@@ -28,3 +28,10 @@ export async function inTransaction<T>(
 export function isSqlite(dataSource: DataSource): boolean {
   return dataSource.options.type === 'better-sqlite3';
 }
+
+/** A duplicate key on a unique index, on either driver (for races the pre-checks cannot close). */
+export function isUniqueViolation(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: string } })?.driverError;
+  const code = driverError?.code ?? (error as { code?: string })?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

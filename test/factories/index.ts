@@ -15,11 +15,10 @@ import { Project } from '../../src/projects/project.entity';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
 import { User } from '../../src/users/user.entity';
 
-/**
- * A stand-in argon2id hash so `users.password` holds the shape it will in production.
- * TODO(accounts): replace with a real hash of a known test password once hashing lands.
- */
-export const PLACEHOLDER_PASSWORD_HASH = '$argon2id$v=19$m=65536,t=3,p=4$placeholder';
+/** Every factory user's password; its argon2id hash is precomputed so factories stay fast. */
+export const TEST_PASSWORD = 'password';
+export const TEST_PASSWORD_HASH =
+  '$argon2id$v=19$m=65536,p=4,t=3$7NVuuws91+ej+6H8AD6g1w$yZURBhYKoPlUgFxbEfELFC+wHYdGOCHdn/hIVYfIXgY';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -47,7 +46,7 @@ export class Factory {
     return this.save(User, {
       name: `User ${n}`,
       email: `user${n}@example.test`,
-      password: PLACEHOLDER_PASSWORD_HASH,
+      password: TEST_PASSWORD_HASH,
       ...values,
     });
   }

@@ -7,6 +7,7 @@ import { AppConfig } from '../../config';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter';
 import { validationExceptionFactory } from '../errors/validation-errors';
 import { requestLogger } from '../logging/logger';
+import { requestContextMiddleware } from '../context/request-context';
 
 /** Every API route lives under this prefix; /health and /docs stay at the root. */
 export const API_PREFIX = 'api/v1';
@@ -17,6 +18,7 @@ export const API_PREFIX = 'api/v1';
  */
 export function configureApp(app: NestExpressApplication, config: AppConfig, logger: Logger): void {
   app.use(requestLogger(logger));
+  app.use(requestContextMiddleware);
   app.use(
     helmet({
       // Swagger UI at /docs needs inline styles and data: images; everything else is JSON.

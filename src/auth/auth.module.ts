@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { InvitationsModule } from '../invitations/invitations.module';
+import { ApiTokensService } from './api-tokens.service';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { BearerStrategy } from './bearer.strategy';
+import { BearerAuthGuard, OrganizationAccessGuard } from './guards';
+import { LocalStrategy } from './local.strategy';
+import { PasswordHasher } from './password-hasher';
+import { TokensController } from './tokens.controller';
+
+@Module({
+  imports: [PassportModule, InvitationsModule],
+  controllers: [AuthController, TokensController],
+  providers: [
+    ApiTokensService,
+    AuthService,
+    PasswordHasher,
+    BearerStrategy,
+    LocalStrategy,
+    // Global guards run in this order: who are you, then may you touch this organization.
+    { provide: APP_GUARD, useClass: BearerAuthGuard },
+    { provide: APP_GUARD, useClass: OrganizationAccessGuard },
+  ],
+  exports: [PasswordHasher],
+})
+export class AuthModule {}

@@ -1,0 +1,26 @@
+import { OrganizationRole } from '../organizations/organization-member.entity';
+import { TenantScope } from '../common/tenancy/tenant-scope';
+
+/** The caller, as the bearer-token guard resolved them. */
+export interface AuthenticatedUser {
+  id: number;
+  email: string;
+  name: string;
+  /** The API token this request came with (logout revokes it). */
+  tokenId: number;
+}
+
+/** The caller's membership of the organization in the route, resolved once per request. */
+export interface Membership {
+  organizationId: number;
+  userId: number;
+  role: OrganizationRole;
+  /** Queries on tenant tables go through this, so none can forget the organization filter. */
+  scope: TenantScope;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    membership?: Membership;
+  }
+}

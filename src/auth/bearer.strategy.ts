@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-http-bearer';
+import { currentContext } from '../common/context/request-context';
+import { ApiTokensService } from './api-tokens.service';
+import { AuthenticatedUser } from './authenticated-user';
+
+@Injectable()
+export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
+  constructor(private readonly tokens: ApiTokensService) {
+    super();
+  }
+
+  async validate(token: string): Promise<AuthenticatedUser | false> {
+    const user = await this.tokens.authenticate(token);
+    if (!user) return false;
+    // The audit trail reads the actor from the request context.
+    currentContext().userId = user.id;
+    return user;
+  }
+}

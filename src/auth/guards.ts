@@ -1,0 +1,99 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { Request } from 'express';
+import { DataSource } from 'typeorm';
+import { NotFoundError, ForbiddenError } from '../common/errors/domain.error';
+import { validationExceptionFactory } from '../common/errors/validation-errors';
+import { TenantScope } from '../common/tenancy/tenant-scope';
+import { OrganizationMember } from '../organizations/organization-member.entity';
+import { AuthenticatedUser } from './authenticated-user';
+import { IS_PUBLIC, REQUIRED_PERMISSION } from './decorators';
+import { LoginDto } from './dto/login.dto';
+import { can, Permission } from './permissions';
+
+/** Global: every route needs a valid bearer token unless marked @Public(). */
+@Injectable()
+export class BearerAuthGuard extends AuthGuard('bearer') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext) {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    return isPublic ? true : super.canActivate(context);
+  }
+}
+
+/**
+ * Global, after authentication: on routes with `:organizationId`, resolves the caller's
+ * membership once (a soft-deleted organization has none) and checks the route's permission.
+ * Non-members get 404 — the organization's existence is not revealed — and members whose role
+ * lacks the permission get 403.
+ */
+@Injectable()
+export class OrganizationAccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Request>();
+    const permission = this.reflector.get<Permission | undefined>(
+      REQUIRED_PERMISSION,
+      context.getHandler(),
+    );
+    const rawId = request.params?.organizationId;
+    if (rawId === undefined) {
+      if (permission)
+        throw new Error(`${permission} is required on a route without :organizationId`);
+      return true;
+    }
+    const user = request.user as AuthenticatedUser | undefined;
+    const organizationId = Number(rawId);
+    if (!user || !/^\d{1,15}$/.test(String(rawId))) throw new NotFoundError('Organization');
+
+    const membership = await this.dataSource
+      .getRepository(OrganizationMember)
+      .createQueryBuilder('membership')
+      .innerJoin('membership.organization', 'organization')
+      .where('membership.organizationId = :organizationId', { organizationId })
+      .andWhere('membership.userId = :userId', { userId: user.id })
+      .andWhere('organization.deletedAt IS NULL')
+      .getOne();
+    if (!membership) throw new NotFoundError('Organization');
+
+    request.membership = {
+      organizationId,
+      userId: user.id,
+      role: membership.role,
+      scope: new TenantScope(organizationId),
+    };
+    if (!permission) {
+      throw new Error(`Route ${request.method} ${request.route?.path} has no @RequirePermission`);
+    }
+    if (!can(membership.role, permission)) throw new ForbiddenError();
+    return true;
+  }
+}
+
+/**
+ * Login: validate the body first (422 with field errors, like every other endpoint), then let
+ * passport-local check the credentials.
+ */
+@Injectable()
+export class LocalLoginGuard extends AuthGuard('local') {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Request>();
+    const body = plainToInstance(LoginDto, request.body ?? {});
+    const errors = await validate(body, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length > 0) throw validationExceptionFactory(errors);
+    return (await super.canActivate(context)) as boolean;
+  }
+}

@@ -1,0 +1,37 @@
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+/** IANA zone names (`Europe/Amsterdam`, `UTC`); raw offsets like `+01:00` are not zones. */
+export function isIanaTimeZone(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value)) {
+    return false;
+  }
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isTimeZone',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: `$property must be an IANA time zone such as Europe/Amsterdam`,
+        ...options,
+      },
+      validator: { validate: isIanaTimeZone },
+    });
+}
+
+/** A wall-clock time `HH:MM` or `HH:MM:SS` (24-hour). */
+export const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
+
+/** A URL-safe organization slug: lowercase words joined by single hyphens. */
+export const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** A non-negative decimal with at most two decimals, sent as a string ("95.00"): money. */
+export const MONEY = /^\d{1,8}(\.\d{1,2})?$/;

@@ -1,0 +1,35 @@
+import { MailMessage } from '../mail/mail.service';
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+
+export function invitationEmail(input: {
+  to: string;
+  organizationName: string;
+  inviterName: string;
+  role: string;
+  link: string;
+  expiresAt: Date;
+}): MailMessage {
+  const expires = input.expiresAt.toUTCString();
+  const subject = `${input.inviterName} invited you to ${input.organizationName} on danwel`;
+  return {
+    to: input.to,
+    subject,
+    text: [
+      `${input.inviterName} invited you to join ${input.organizationName} on danwel as ${input.role}.`,
+      '',
+      `Accept the invitation: ${input.link}`,
+      '',
+      `The link works once and expires on ${expires}.`,
+    ].join('\n'),
+    html: [
+      `<p>${escapeHtml(input.inviterName)} invited you to join <strong>${escapeHtml(input.organizationName)}</strong> on danwel as ${escapeHtml(input.role)}.</p>`,
+      `<p><a href="${escapeHtml(input.link)}">Accept the invitation</a></p>`,
+      `<p>The link works once and expires on ${escapeHtml(expires)}.</p>`,
+    ].join('\n'),
+  };
+}

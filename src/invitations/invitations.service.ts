@@ -1,0 +1,298 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { Membership } from '../auth/authenticated-user';
+import { Encrypter } from '../common/crypto/encrypter';
+import { generateSecretToken, sha256Hex } from '../common/crypto/tokens';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+} from '../common/errors/domain.error';
+import { CursorPage, CursorQueryDto, paginate } from '../common/pagination/cursor';
+import { APP_CONFIG, AppConfig } from '../config';
+import { inTransaction, isSqlite } from '../database/transaction';
+import { JobHandlerRegistry } from '../jobs/job-handler';
+import { JobQueue } from '../jobs/job-queue.service';
+import { MailService } from '../mail/mail.service';
+import { OrganizationMember } from '../organizations/organization-member.entity';
+import { Organization } from '../organizations/organization.entity';
+import { User } from '../users/user.entity';
+import { CreateInvitationDto } from './dto/create-invitation.dto';
+import { Invitation } from './invitation.entity';
+import { invitationEmail } from './invitation.mail';
+
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+export function invitationStatus(invitation: Invitation, now = new Date()): InvitationStatus {
+  if (invitation.acceptedAt) return 'accepted';
+  if (invitation.revokedAt) return 'revoked';
+  if (invitation.expiresAt <= now) return 'expired';
+  return 'pending';
+}
+
+/** 410 Gone for links that existed but can no longer be used, each with a plain reason. */
+class InvitationUnusableError extends DomainError {
+  constructor(status: Exclude<InvitationStatus, 'pending'>) {
+    const reasons = {
+      accepted: 'This invitation has already been used.',
+      revoked: 'This invitation has been revoked.',
+      expired: 'This invitation has expired; ask for a new one.',
+    };
+    super(410, `invitation-${status}`, 'Gone', reasons[status]);
+  }
+}
+
+const SEND_INVITATION = 'mail.invitation';
+
+interface SendInvitationPayload {
+  invitation_id: number;
+  /** The plain token, encrypted under APP_KEY: the mail needs it, the jobs table must not leak it. */
+  token: string;
+}
+
+@Injectable()
+export class InvitationsService implements OnModuleInit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly queue: JobQueue,
+    private readonly registry: JobHandlerRegistry,
+    private readonly encrypter: Encrypter,
+    private readonly mail: MailService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register<SendInvitationPayload>(SEND_INVITATION, {
+      handle: (payload) => this.deliver(payload),
+    });
+  }
+
+  async create(membership: Membership, dto: CreateInvitationDto): Promise<Invitation> {
+    return inTransaction(this.dataSource, async (manager) => {
+      const alreadyMember = await membership.scope
+        .query(manager, OrganizationMember, 'membership')
+        .innerJoin('membership.user', 'user')
+        .andWhere('user.email = :email', { email: dto.email })
+        .getExists();
+      if (alreadyMember)
+        throw new ConflictError(`${dto.email} is already a member of this organization.`);
+      const pending = await membership.scope
+        .query(manager, Invitation, 'invitation')
+        .andWhere('invitation.email = :email', { email: dto.email })
+        .andWhere('invitation.acceptedAt IS NULL AND invitation.revokedAt IS NULL')
+        .andWhere('invitation.expiresAt > :now', { now: new Date() })
+        .getExists();
+      if (pending) {
+        throw new ConflictError(
+          `${dto.email} already has a pending invitation; resend it instead.`,
+        );
+      }
+
+      const token = generateSecretToken('inv');
+      const invitation = await manager.save(
+        manager.create(Invitation, {
+          organizationId: membership.organizationId,
+          email: dto.email,
+          role: dto.role,
+          token: sha256Hex(token),
+          invitedById: membership.userId,
+          expiresAt: this.expiry(),
+          acceptedAt: null,
+          revokedAt: null,
+        }),
+      );
+      await this.enqueueEmail(manager, invitation, token);
+      await this.audit.record(manager, {
+        action: 'invitation.sent',
+        organizationId: membership.organizationId,
+        auditable: { type: 'invitation', id: invitation.id },
+        newValues: { email: invitation.email, role: invitation.role },
+      });
+      return invitation;
+    });
+  }
+
+  listPending(membership: Membership, query: CursorQueryDto): Promise<CursorPage<Invitation>> {
+    const pending = membership.scope
+      .query(this.dataSource.manager, Invitation, 'invitation')
+      .andWhere('invitation.acceptedAt IS NULL AND invitation.revokedAt IS NULL')
+      .andWhere('invitation.expiresAt > :now', { now: new Date() });
+    return paginate(pending, [{ column: 'invitation.id', value: (i) => i.id }], query);
+  }
+
+  async revoke(membership: Membership, invitationId: number): Promise<void> {
+    await inTransaction(this.dataSource, async (manager) => {
+      const invitation = await membership.scope.findOrFail(
+        manager,
+        Invitation,
+        invitationId,
+        'Invitation',
+      );
+      const status = invitationStatus(invitation);
+      if (status === 'accepted')
+        throw new ConflictError('This invitation has already been accepted.');
+      if (status === 'revoked') return;
+      invitation.revokedAt = new Date();
+      await manager.save(invitation);
+      await this.audit.record(manager, {
+        action: 'invitation.revoked',
+        organizationId: membership.organizationId,
+        auditable: { type: 'invitation', id: invitation.id },
+        oldValues: { email: invitation.email, role: invitation.role },
+      });
+    });
+  }
+
+  /** A fresh token and expiry, mailed again; the previous link stops working. */
+  async resend(membership: Membership, invitationId: number): Promise<Invitation> {
+    return inTransaction(this.dataSource, async (manager) => {
+      const invitation = await membership.scope.findOrFail(
+        manager,
+        Invitation,
+        invitationId,
+        'Invitation',
+      );
+      const status = invitationStatus(invitation);
+      if (status === 'accepted' || status === 'revoked') {
+        throw new ConflictError(`This invitation has been ${status}; send a new one instead.`);
+      }
+      const token = generateSecretToken('inv');
+      invitation.token = sha256Hex(token);
+      invitation.expiresAt = this.expiry();
+      await manager.save(invitation);
+      await this.enqueueEmail(manager, invitation, token);
+      await this.audit.record(manager, {
+        action: 'invitation.resent',
+        organizationId: membership.organizationId,
+        auditable: { type: 'invitation', id: invitation.id },
+        newValues: { expires_at: invitation.expiresAt },
+      });
+      return invitation;
+    });
+  }
+
+  /** What the public invitation page shows. Unknown tokens 404; used-up ones 410 with the reason. */
+  async findByToken(
+    token: string,
+  ): Promise<{ invitation: Invitation; organization: Organization }> {
+    const invitation = await this.dataSource
+      .getRepository(Invitation)
+      .findOneBy({ token: sha256Hex(token) });
+    const organization = invitation
+      ? await this.dataSource
+          .getRepository(Organization)
+          .findOneBy({ id: invitation.organizationId })
+      : null;
+    if (!invitation || !organization) throw new NotFoundError('Invitation');
+    const status = invitationStatus(invitation);
+    if (status !== 'pending') throw new InvitationUnusableError(status);
+    return { invitation, organization };
+  }
+
+  async accept(user: User, token: string): Promise<OrganizationMember> {
+    return inTransaction(this.dataSource, (manager) => this.acceptForUser(manager, token, user));
+  }
+
+  /**
+   * Redeems a token for `user` inside the caller's transaction (also used by registration). The
+   * invitation row is locked, so two simultaneous accepts cannot both succeed.
+   */
+  async acceptForUser(
+    manager: EntityManager,
+    token: string,
+    user: User,
+  ): Promise<OrganizationMember> {
+    const query = manager
+      .getRepository(Invitation)
+      .createQueryBuilder('invitation')
+      .where('invitation.token = :hash', { hash: sha256Hex(token) });
+    if (!isSqlite(this.dataSource)) query.setLock('pessimistic_write');
+    const invitation = await query.getOne();
+    const organization = invitation
+      ? await manager.findOneBy(Organization, { id: invitation.organizationId })
+      : null;
+    if (!invitation || !organization) throw new NotFoundError('Invitation');
+    const status = invitationStatus(invitation);
+    if (status !== 'pending') throw new InvitationUnusableError(status);
+    if (invitation.email.toLowerCase() !== user.email.toLowerCase()) {
+      throw new ForbiddenError('This invitation was sent to a different email address.');
+    }
+    const existing = await manager.findOneBy(OrganizationMember, {
+      organizationId: invitation.organizationId,
+      userId: user.id,
+    });
+    if (existing) throw new ConflictError('You are already a member of this organization.');
+
+    const now = new Date();
+    const membership = await manager.save(
+      manager.create(OrganizationMember, {
+        organizationId: invitation.organizationId,
+        userId: user.id,
+        role: invitation.role,
+        invitedAt: invitation.createdAt,
+        joinedAt: now,
+      }),
+    );
+    invitation.acceptedAt = now;
+    await manager.save(invitation);
+    await this.audit.record(manager, {
+      action: 'invitation.accepted',
+      organizationId: invitation.organizationId,
+      userId: user.id,
+      auditable: { type: 'invitation', id: invitation.id },
+      newValues: { email: invitation.email, role: invitation.role },
+    });
+    await this.audit.record(manager, {
+      action: 'member.joined',
+      organizationId: invitation.organizationId,
+      userId: user.id,
+      auditable: { type: 'user', id: user.id },
+      newValues: { role: invitation.role },
+    });
+    return membership;
+  }
+
+  private expiry(): Date {
+    return new Date(Date.now() + this.config.auth.invitationTtlDays * 86_400_000);
+  }
+
+  private async enqueueEmail(manager: EntityManager, invitation: Invitation, token: string) {
+    const payload: SendInvitationPayload = {
+      invitation_id: invitation.id,
+      token: this.encrypter.encrypt(token),
+    };
+    await this.queue.enqueue(
+      manager,
+      SEND_INVITATION,
+      { ...payload },
+      {
+        organizationId: invitation.organizationId,
+        maxAttempts: 8,
+      },
+    );
+  }
+
+  /** The job: mail the link, unless the invitation was used, revoked or re-sent meanwhile. */
+  private async deliver(payload: SendInvitationPayload): Promise<void> {
+    const invitation = await this.dataSource.getRepository(Invitation).findOne({
+      where: { id: payload.invitation_id },
+      relations: { organization: true, invitedBy: true },
+    });
+    if (!invitation || invitationStatus(invitation) !== 'pending') return;
+    const token = this.encrypter.decrypt(payload.token);
+    if (sha256Hex(token) !== invitation.token) return; // superseded by a resend
+    await this.mail.send(
+      invitationEmail({
+        to: invitation.email,
+        organizationName: invitation.organization!.name,
+        inviterName: invitation.invitedBy?.name ?? 'A colleague',
+        role: invitation.role,
+        link: `${this.config.appUrl}/invitations/${token}`,
+        expiresAt: invitation.expiresAt,
+      }),
+    );
+  }
+}

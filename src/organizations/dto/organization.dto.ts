@@ -1,0 +1,54 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { IsTimeZone, SLUG } from '../../common/validation/validators';
+import { OrganizationSettingsDto } from './organization-settings.dto';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateOrganizationDto {
+  @ApiProperty({ example: 'Acme Studio' })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 255)
+  name!: string;
+
+  @ApiPropertyOptional({
+    example: 'acme-studio',
+    description: 'Generated from the name when absent.',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(2, 100)
+  @Matches(SLUG, { message: 'slug may contain lowercase letters, digits and single hyphens' })
+  slug?: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Amsterdam', default: 'UTC' })
+  @IsOptional()
+  @IsTimeZone()
+  timezone?: string;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsEmail()
+  @MaxLength(255)
+  billing_email?: string | null;
+}
+
+export class UpdateOrganizationDto extends PartialType(CreateOrganizationDto) {
+  @ApiPropertyOptional({ type: OrganizationSettingsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => OrganizationSettingsDto)
+  settings?: OrganizationSettingsDto;
+}

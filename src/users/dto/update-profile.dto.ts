@@ -1,0 +1,52 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+} from 'class-validator';
+import { IsTimeZone, TIME_OF_DAY } from '../../common/validation/validators';
+import { WEEKDAYS, Weekday } from '../user.entity';
+
+export class UpdateProfileDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 255)
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Amsterdam' })
+  @IsOptional()
+  @IsTimeZone()
+  timezone?: string;
+
+  @ApiPropertyOptional({
+    enum: WEEKDAYS,
+    isArray: true,
+    example: ['mon', 'tue', 'wed', 'thu', 'fri'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(WEEKDAYS, { each: true })
+  work_days?: Weekday[];
+
+  @ApiPropertyOptional({ example: '08:00' })
+  @IsOptional()
+  @Matches(TIME_OF_DAY, { message: 'work_hours_start must be a time like 08:00' })
+  work_hours_start?: string;
+
+  @ApiPropertyOptional({ example: '18:00' })
+  @IsOptional()
+  @Matches(TIME_OF_DAY, { message: 'work_hours_end must be a time like 18:00' })
+  work_hours_end?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  preferences?: Record<string, unknown>;
+}
