@@ -32,17 +32,23 @@ export interface TestApp {
   /** A supertest client on the app (no port is opened). */
   http: () => ReturnType<typeof request>;
   worker: JobWorker;
-  close(): Promise<void>;
+  /**
+   * Stops the app and drops its database; `keepDatabase` leaves the database for another app
+   * booted with `bootApp({ database: t.database })` (a process restart).
+   */
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
 /**
  * Boots the real AppModule on a fresh, migrated database of the project's kind (SQLite file or
- * MariaDB schema), with the same HTTP pipeline as production. One per test file.
+ * MariaDB schema), with the same HTTP pipeline as production. One per test file. Pass the
+ * `database` of an app closed with `keepDatabase` to boot a new app on the same data, as a
+ * restarted process would.
  */
 export async function bootApp(
-  options: { env?: Env; kind?: DatabaseKind; migrate?: boolean } = {},
+  options: { env?: Env; kind?: DatabaseKind; migrate?: boolean; database?: TestDatabase } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase(options.kind ?? databaseKind());
+  const database = options.database ?? (await createTestDatabase(options.kind ?? databaseKind()));
   const config = testConfig(database, options.env);
   const app = await createHttpApp(config, createLogger(config.logLevel));
   await app.init();
@@ -56,9 +62,9 @@ export async function bootApp(
     database,
     http: () => request(server),
     worker: app.get(JobWorker),
-    close: async () => {
+    close: async ({ keepDatabase = false } = {}) => {
       await app.close();
-      await database.drop();
+      if (!keepDatabase) await database.drop();
     },
   };
 }

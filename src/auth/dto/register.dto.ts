@@ -17,7 +17,7 @@ export class RegisterDto {
 
   @ApiProperty({ minLength: 8 })
   @IsString()
-  @MinLength(8)
+  @MinLength(8, { message: 'password must be at least 8 characters long' })
   @MaxLength(1024)
   password!: string;
 
