@@ -9,6 +9,7 @@ import {
   ApiExtension,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
+  ApiParam,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
@@ -30,6 +31,7 @@ export const RequirePermission = (permission: Permission) =>
   applyDecorators(
     SetMetadata(REQUIRED_PERMISSION, permission),
     ApiExtension('x-permission', permission),
+    ApiParam({ name: 'organizationId', type: 'integer', description: 'The organization.' }),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({ description: 'Missing, expired or revoked token.' }),
     ApiNotFoundResponse({ description: 'No such organization or resource, or not a member.' }),

@@ -10,8 +10,10 @@ import {
   ForbiddenError,
   NotFoundError,
 } from '../common/errors/domain.error';
+import { API_PREFIX } from '../common/http/configure-app';
 import { CursorPage, CursorQueryDto, paginate } from '../common/pagination/cursor';
 import { APP_CONFIG, AppConfig } from '../config';
+import { currentTimestamp } from '../database/timestamped.entity';
 import { inTransaction, isSqlite } from '../database/transaction';
 import { JobHandlerRegistry } from '../jobs/job-handler';
 import { JobQueue } from '../jobs/job-queue.service';
@@ -72,6 +74,7 @@ export class InvitationsService implements OnModuleInit {
 
   async create(membership: Membership, dto: CreateInvitationDto): Promise<Invitation> {
     return inTransaction(this.dataSource, async (manager) => {
+      await this.lockOrganization(manager, membership.organizationId);
       const alreadyMember = await membership.scope
         .query(manager, OrganizationMember, 'membership')
         .innerJoin('membership.user', 'user')
@@ -125,17 +128,12 @@ export class InvitationsService implements OnModuleInit {
 
   async revoke(membership: Membership, invitationId: number): Promise<void> {
     await inTransaction(this.dataSource, async (manager) => {
-      const invitation = await membership.scope.findOrFail(
-        manager,
-        Invitation,
-        invitationId,
-        'Invitation',
-      );
+      const invitation = await this.findForUpdate(manager, membership, invitationId);
       const status = invitationStatus(invitation);
       if (status === 'accepted')
         throw new ConflictError('This invitation has already been accepted.');
       if (status === 'revoked') return;
-      invitation.revokedAt = new Date();
+      invitation.revokedAt = currentTimestamp();
       await manager.save(invitation);
       await this.audit.record(manager, {
         action: 'invitation.revoked',
@@ -149,12 +147,7 @@ export class InvitationsService implements OnModuleInit {
   /** A fresh token and expiry, mailed again; the previous link stops working. */
   async resend(membership: Membership, invitationId: number): Promise<Invitation> {
     return inTransaction(this.dataSource, async (manager) => {
-      const invitation = await membership.scope.findOrFail(
-        manager,
-        Invitation,
-        invitationId,
-        'Invitation',
-      );
+      const invitation = await this.findForUpdate(manager, membership, invitationId);
       const status = invitationStatus(invitation);
       if (status === 'accepted' || status === 'revoked') {
         throw new ConflictError(`This invitation has been ${status}; send a new one instead.`);
@@ -226,7 +219,7 @@ export class InvitationsService implements OnModuleInit {
     });
     if (existing) throw new ConflictError('You are already a member of this organization.');
 
-    const now = new Date();
+    const now = currentTimestamp();
     const membership = await manager.save(
       manager.create(OrganizationMember, {
         organizationId: invitation.organizationId,
@@ -255,8 +248,49 @@ export class InvitationsService implements OnModuleInit {
     return membership;
   }
 
+  /**
+   * Serialises invitation writes per organization: without it, two simultaneous invitations of
+   * one email both pass the "already pending" check on MySQL. (SQLite runs one transaction at a
+   * time.) The lock is on the organization row, held until the transaction ends.
+   */
+  private async lockOrganization(manager: EntityManager, organizationId: number): Promise<void> {
+    if (isSqlite(this.dataSource)) return;
+    await manager
+      .getRepository(Organization)
+      .createQueryBuilder('organization')
+      .select('organization.id')
+      .where('organization.id = :organizationId', { organizationId })
+      .setLock('pessimistic_write')
+      .getOne();
+  }
+
+  /** The organization's invitation, locked, so a revoke or resend cannot race an accept. */
+  private async findForUpdate(
+    manager: EntityManager,
+    membership: Membership,
+    invitationId: number,
+  ): Promise<Invitation> {
+    const query = membership.scope
+      .query(manager, Invitation, 'invitation')
+      .andWhere('invitation.id = :invitationId', { invitationId });
+    if (!isSqlite(this.dataSource)) query.setLock('pessimistic_write');
+    const invitation = await query.getOne();
+    if (!invitation) throw new NotFoundError('Invitation');
+    return invitation;
+  }
+
+  /**
+   * What the mail links to: the public invitation endpoint of this API (APP_URL), which answers
+   * who invites whom, to what, until when. There is no web page behind APP_URL, so a link to
+   * anything else would answer 404 to the person who clicks it.
+   */
+  private link(token: string): string {
+    return `${this.config.appUrl}/${API_PREFIX}/invitations/${token}`;
+  }
+
+  /** Whole seconds, as stored: the expiry the API answers now is the one it answers later. */
   private expiry(): Date {
-    return new Date(Date.now() + this.config.auth.invitationTtlDays * 86_400_000);
+    return new Date(currentTimestamp().getTime() + this.config.auth.invitationTtlDays * 86_400_000);
   }
 
   private async enqueueEmail(manager: EntityManager, invitation: Invitation, token: string) {
@@ -290,7 +324,7 @@ export class InvitationsService implements OnModuleInit {
         organizationName: invitation.organization!.name,
         inviterName: invitation.invitedBy?.name ?? 'A colleague',
         role: invitation.role,
-        link: `${this.config.appUrl}/invitations/${token}`,
+        link: this.link(token),
         expiresAt: invitation.expiresAt,
       }),
     );

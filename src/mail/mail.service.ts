@@ -23,6 +23,11 @@ export class MailService {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     const { smtp } = config.mail;
+    // Mail is sent by a job under a lease (WORKER_LEASE_SECONDS). nodemailer's defaults wait up
+    // to 2 minutes to connect and 10 to hear back; a stalled server would outlast the lease, and
+    // another worker would then send the same mail again. Give up well within the lease instead;
+    // the job retries later.
+    const budgetMs = Math.max(1_000, Math.floor((config.worker.leaseSeconds * 1000) / 3));
     this.transport =
       config.mail.transport === 'smtp'
         ? createTransport({
@@ -30,6 +35,9 @@ export class MailService {
             port: smtp.port,
             secure: smtp.secure,
             auth: smtp.user ? { user: smtp.user, pass: smtp.password } : undefined,
+            connectionTimeout: Math.min(10_000, budgetMs),
+            greetingTimeout: Math.min(10_000, budgetMs),
+            socketTimeout: Math.min(30_000, budgetMs),
           })
         : createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
@@ -43,11 +51,14 @@ export class MailService {
         `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`,
       );
       await writeFile(file, info.message as Buffer);
+      // The text goes to the log too: on the embedded setup that is where a new user finds the
+      // link to click.
       this.logger.log({
         msg: 'mail written to the outbox',
         to: message.to,
         subject: message.subject,
         file,
+        text: message.text,
       });
     } else {
       this.logger.log({ msg: 'mail sent', to: message.to, subject: message.subject });

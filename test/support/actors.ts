@@ -30,9 +30,8 @@ export async function actingAs(t: TestApp, user: User): Promise<Actor> {
     tokens.issue(manager, user.id, 'test'),
   );
   const send = (method: Method, path: string, body?: object) => {
-    const call = t
-      .http()
-      [method](path)
+    const client = t.http();
+    const call = client[method](path)
       .set('Authorization', `Bearer ${token}`)
       .set('User-Agent', 'danwel-e2e');
     return body === undefined ? call : call.send(body);
