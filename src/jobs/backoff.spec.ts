@@ -1,10 +1,10 @@
 import { backoffSeconds } from './backoff';
 
 describe('backoffSeconds', () => {
-  it('spreads the delay between zero and an exponentially growing ceiling', () => {
+  it('spreads the delay between one second and an exponentially growing ceiling', () => {
     expect(backoffSeconds(1, { random: () => 1 })).toBe(5);
     expect(backoffSeconds(3, { random: () => 1 })).toBe(20);
-    expect(backoffSeconds(3, { random: () => 0 })).toBe(0);
+    expect(backoffSeconds(3, { random: () => 0 })).toBe(1);
     expect(backoffSeconds(3, { random: () => 0.5 })).toBe(10);
   });
 

@@ -129,10 +129,9 @@ describe('invitation mail delivery', () => {
       reservedUntil: null,
     });
     expect(failed.lastError).toMatch(/ECONNREFUSED/);
-    // Scheduled again within the first backoff window (full jitter: 0–5 s after the failure).
-    expect(failed.availableAt.getTime()).toBeGreaterThanOrEqual(
-      Math.floor(attemptedAt / 1000) * 1000 - 1000,
-    );
+    // Scheduled again within the first backoff window (full jitter: 1–5 s after the failure),
+    // so strictly later than the attempt (timestamps are whole seconds).
+    expect(failed.availableAt.getTime()).toBeGreaterThan(Math.floor(attemptedAt / 1000) * 1000);
     expect(failed.availableAt.getTime()).toBeLessThanOrEqual(finishedAt + 5_000 + 1_000);
 
     // It keeps retrying while the server stays down, without giving up early.
