@@ -3,6 +3,7 @@ import { DataSource, EntityManager, MoreThan } from 'typeorm';
 import { generateSecretToken, sha256Hex } from '../common/crypto/tokens';
 import { NotFoundError } from '../common/errors/domain.error';
 import { APP_CONFIG, AppConfig } from '../config';
+import { inTransaction } from '../database/transaction';
 import { User } from '../users/user.entity';
 import { ApiToken } from './api-token.entity';
 import { AuthenticatedUser } from './authenticated-user';
@@ -45,9 +46,9 @@ export class ApiTokensService {
     if (!apiToken?.user) return null;
     const now = Date.now();
     if (!apiToken.lastUsedAt || now - apiToken.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      await this.dataSource
-        .getRepository(ApiToken)
-        .update({ id: apiToken.id }, { lastUsedAt: new Date(now) });
+      await inTransaction(this.dataSource, (manager) =>
+        manager.update(ApiToken, { id: apiToken.id }, { lastUsedAt: new Date(now) }),
+      );
     }
     const user: User = apiToken.user;
     return { id: user.id, email: user.email, name: user.name, tokenId: apiToken.id };

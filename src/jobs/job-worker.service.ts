@@ -139,7 +139,9 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       if (!handler)
         throw new PermanentJobError(`No handler is registered for job type "${job.type}".`);
       await handler.handle(job.payload);
-      await this.dataSource.getRepository(Job).delete({ id: job.id, reservedBy: this.id });
+      await inTransaction(this.dataSource, (manager) =>
+        manager.delete(Job, { id: job.id, reservedBy: this.id }),
+      );
     } catch (error) {
       await this.recordFailure(job, error);
     }
@@ -159,26 +161,32 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     });
     // Conditional on still holding the lease: if it expired and another worker took the job,
     // that worker's outcome stands.
-    await this.dataSource
-      .createQueryBuilder()
-      .update(Job)
-      .set({
-        reservedBy: null,
-        reservedUntil: null,
-        lastError: message.slice(0, 2000),
-        updatedAt: now,
-        ...(givesUp ? { failedAt: now } : { availableAt: new Date(now.getTime() + delay * 1000) }),
-      })
-      .where('id = :id AND reserved_by = :worker', { id: job.id, worker: this.id })
-      .execute();
+    await inTransaction(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(Job)
+        .set({
+          reservedBy: null,
+          reservedUntil: null,
+          lastError: message.slice(0, 2000),
+          updatedAt: now,
+          ...(givesUp
+            ? { failedAt: now }
+            : { availableAt: new Date(now.getTime() + delay * 1000) }),
+        })
+        .where('id = :id AND reserved_by = :worker', { id: job.id, worker: this.id })
+        .execute(),
+    );
   }
 
   private async releaseLeases(): Promise<void> {
-    await this.dataSource
-      .createQueryBuilder()
-      .update(Job)
-      .set({ reservedBy: null, reservedUntil: null, attempts: () => 'attempts - 1' })
-      .where('reserved_by = :worker', { worker: this.id })
-      .execute();
+    await inTransaction(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(Job)
+        .set({ reservedBy: null, reservedUntil: null, attempts: () => 'attempts - 1' })
+        .where('reserved_by = :worker', { worker: this.id })
+        .execute(),
+    );
   }
 }

@@ -74,9 +74,9 @@ export class UsersService {
         'You are not a member of that organization.',
       );
     }
-    await this.dataSource
-      .getRepository(User)
-      .update({ id: userId }, { currentOrganizationId: organizationId });
+    await inTransaction(this.dataSource, (manager) =>
+      manager.update(User, { id: userId }, { currentOrganizationId: organizationId }),
+    );
     return this.findOrFail(userId);
   }
 }
