@@ -46,11 +46,17 @@ export class MailService {
     const info = await this.transport.sendMail({ from: this.config.mail.from, ...message });
     if (this.config.mail.transport === 'log') {
       await mkdir(this.config.mail.outboxDir, { recursive: true });
-      const file = join(
+      const base = join(
         this.config.mail.outboxDir,
-        `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`,
+        `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}`,
       );
+      const file = `${base}.eml`;
       await writeFile(file, info.message as Buffer);
+      // The .eml is quoted-printable (long links wrap); a plain-text copy keeps them greppable.
+      await writeFile(
+        `${base}.txt`,
+        `To: ${message.to}\nSubject: ${message.subject}\n\n${message.text}\n`,
+      );
       // The text goes to the log too: on the embedded setup that is where a new user finds the
       // link to click.
       this.logger.log({
