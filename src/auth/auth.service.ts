@@ -5,6 +5,7 @@ import { currentContext } from '../common/context/request-context';
 import { ValidationFailedError } from '../common/errors/domain.error';
 import { RateLimiter } from '../common/rate-limit/rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config';
+import { currentTimestamp } from '../database/timestamped.entity';
 import { inTransaction } from '../database/transaction';
 import { InvitationsService } from '../invitations/invitations.service';
 import { User } from '../users/user.entity';
@@ -56,11 +57,16 @@ export class AuthService {
           dto.invitation_token,
           user,
         );
+        // The invitation reached this address, which verifies it.
         user.currentOrganizationId = membership.organizationId;
+        user.emailVerifiedAt = currentTimestamp();
         await manager.update(
           User,
           { id: user.id },
-          { currentOrganizationId: membership.organizationId },
+          {
+            currentOrganizationId: membership.organizationId,
+            emailVerifiedAt: user.emailVerifiedAt,
+          },
         );
       }
       const { token, apiToken } = await this.tokens.issue(manager, user.id, 'registration');
