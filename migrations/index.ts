@@ -11,6 +11,8 @@ import { CreateAuditLogsTable1704067209000 } from './1704067209000-create-audit-
 import { CreateJobsTable1704067210000 } from './1704067210000-create-jobs-table';
 import { CreateApiTokensTable1704067211000 } from './1704067211000-create-api-tokens-table';
 import { AddRevokedAtToInvitations1704067212000 } from './1704067212000-add-revoked-at-to-invitations';
+import { AddSyncVersionToTimeBlocks1704067213000 } from './1704067213000-add-sync-version-to-time-blocks';
+import { CreateCalendarFeedsTable1704067214000 } from './1704067214000-create-calendar-feeds-table';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed) so the same list works from
@@ -30,4 +32,6 @@ export const migrations = [
   CreateJobsTable1704067210000,
   CreateApiTokensTable1704067211000,
   AddRevokedAtToInvitations1704067212000,
+  AddSyncVersionToTimeBlocks1704067213000,
+  CreateCalendarFeedsTable1704067214000,
 ];

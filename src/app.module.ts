@@ -1,14 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { ClientsModule } from './clients/clients.module';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { AppConfig, ConfigModule } from './config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { IcalFeedsModule } from './ical-feeds/ical-feeds.module';
 import { InvitationsModule } from './invitations/invitations.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MailModule } from './mail/mail.module';
 import { OrganizationsModule } from './organizations/organizations.module';
+import { ProjectsModule } from './projects/projects.module';
+import { ReportsModule } from './reports/reports.module';
+import { TimeBlocksModule } from './time-blocks/time-blocks.module';
 import { UsersModule } from './users/users.module';
 
 /**
@@ -32,6 +37,11 @@ export class AppModule {
         UsersModule,
         OrganizationsModule,
         InvitationsModule,
+        ClientsModule,
+        ProjectsModule,
+        IcalFeedsModule,
+        ReportsModule,
+        TimeBlocksModule,
       ],
     };
   }

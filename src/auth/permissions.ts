@@ -16,6 +16,7 @@ const VIEWER = [
   'reports:view',
   'calendars:view',
   'integrations:view:own',
+  'calendar-feed:manage:own',
 ] as const;
 
 const MEMBER = [

@@ -1,6 +1,7 @@
 import { ApiToken } from '../auth/api-token.entity';
 import { AuditLog } from '../audit/audit-log.entity';
 import { Calendar } from '../calendars/calendar.entity';
+import { CalendarFeed } from '../ical-feeds/calendar-feed.entity';
 import { Client } from '../clients/client.entity';
 import { Integration } from '../integrations/integration.entity';
 import { Invitation } from '../invitations/invitation.entity';
@@ -28,4 +29,5 @@ export const entities = [
   AuditLog,
   Job,
   ApiToken,
+  CalendarFeed,
 ];

@@ -111,6 +111,13 @@ export class TimeBlock extends TimestampedEntity {
   @Column({ name: 'sync_error', type: 'text', nullable: true })
   syncError!: string | null;
 
+  /**
+   * Bumped by every change that marks the block for syncing, in the same transaction. The worker
+   * pushes the version it read and writes the result back only while the row still has it.
+   */
+  @Column({ name: 'sync_version', type: 'int', default: 0 })
+  syncVersion!: number;
+
   @DeleteDateColumn({ name: 'deleted_at', type: 'datetime', nullable: true })
   deletedAt!: Date | null;
 }

@@ -353,6 +353,8 @@ function parseForeignKey(table: string, line: string): ExpectedForeignKey {
 const ADDED_AFTER_SEED: Record<string, string[]> = {
   // AddRevokedAtToInvitations1704067212000
   invitations: ['revoked_at TIMESTAMP NULL'],
+  // AddSyncVersionToTimeBlocks1704067213000
+  time_blocks: ['sync_version INT NOT NULL DEFAULT 0'],
 };
 
 const seedColumns = (table: string): SeedColumn[] =>

@@ -175,7 +175,7 @@ describe('mass assignment on create and update endpoints', () => {
       const before = await state();
       const response = await send(withField(base(), field, value(field)));
 
-      expect(outcome(response)).toMatchObject(problem(422));
+      expect(outcome(response)).toEqual(problem(422));
       expect(Object.keys((response.body as { errors?: object }).errors ?? {})).toEqual([field]);
       expect(await state()).toEqual(before);
     },
@@ -188,7 +188,7 @@ describe('mass assignment on create and update endpoints', () => {
       const before = await state();
       const response = await send({ ...base(), role: 'owner' });
 
-      expect(outcome(response)).toMatchObject(problem(422));
+      expect(outcome(response)).toEqual(problem(422));
       expect(Object.keys((response.body as { errors?: object }).errors ?? {})).toEqual(['role']);
       expect(await state()).toEqual(before);
     },
@@ -229,7 +229,7 @@ describe('mass assignment on create and update endpoints', () => {
     const response = await send(base());
 
     const success = response.status >= 200 && response.status < 300;
-    expect({ success, ...outcome(response) }).toMatchObject({ success: true });
+    expect({ success, ...outcome(response) }).toEqual(expect.objectContaining({ success: true }));
     expect(await state()).not.toEqual(before);
   });
 });

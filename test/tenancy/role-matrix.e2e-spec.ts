@@ -27,8 +27,8 @@ import {
  * The role matrix: every tenant route, as each role of one organization, answers 403 exactly when
  * the permission table says the role lacks the route's permission. Allowed roles send a valid
  * request and may get any answer of the route itself (2xx, 409, 422…), but never the guard's
- * refusal (403) or a membership 404. Writes run on a fresh team per case, so one role's success
- * (deleting the organization, leaving it) cannot change the next role's verdict.
+ * refusal (403) or a membership 404. Allowed writes run on a fresh team per case, so one role's
+ * success (deleting the organization, leaving it) cannot change the next role's verdict.
  */
 
 const ROUTES = declaredTenantRoutes();
@@ -67,6 +67,7 @@ describe('role matrix: every tenant route allows exactly the roles the permissio
   let document: OpenApiDocument;
   let operations: Map<string, Operation>;
   let readers: { team: Team; data: TenantData };
+  let refusedWriters: { team: Team; data: TenantData };
   let teams = 0;
 
   /** A team (owner, admin, member, viewer) whose organization has one row of every kind. */
@@ -79,12 +80,35 @@ describe('role matrix: every tenant route allows exactly the roles the permissio
     return { team, data };
   };
 
+  /**
+   * An `:own` permission covers the caller's own records, so those routes are asked about rows of
+   * the actor: themselves as the user, and an integration, calendar and block of their own.
+   */
+  const ownRows = async (team: Team, actor: Actor): Promise<Record<string, number>> => {
+    const integration = await factory.integration(team.organization, { connectedBy: actor.user });
+    const calendar = await factory.calendar(integration);
+    const timeBlock = await factory.timeBlock(team.organization, actor.user, { calendar });
+    const ids = {
+      user: actor.user.id,
+      integration: integration.id,
+      calendar: calendar.id,
+      time_block: timeBlock.id,
+    };
+    return Object.fromEntries(
+      Object.entries(ids).flatMap(([kind, id]) => [
+        [`${kind}_id`, id],
+        [`${kind.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}Id`, id],
+      ]),
+    );
+  };
+
   beforeAll(async () => {
     t = await bootApp();
     factory = new Factory(t.dataSource);
     document = await fetchDocument(t);
     operations = documentedOperations(document);
     readers = await freshTeam();
+    refusedWriters = await freshTeam();
   });
   afterAll(() => t?.close());
 
@@ -119,18 +143,24 @@ describe('role matrix: every tenant route allows exactly the roles the permissio
       if (!op) throw new Error(`${key} is not in the OpenAPI document`);
       expect(op.spec['x-permission']).toBe(permission);
 
-      const { team, data } = method === 'get' ? readers : await freshTeam();
+      // Reads share a team; so do refused writes (their snapshot proves they changed nothing).
+      const { team, data } =
+        method === 'get' ? readers : allowed ? await freshTeam() : refusedWriters;
       const actor = team[role as OrganizationRole];
-      const resolve = tenantIds(data, PATH_OVERRIDES[key]?.(actor) ?? {});
+      const own = permission.endsWith(':own') ? await ownRows(team, actor) : {};
+      const resolve = tenantIds(data, { ...own, ...PATH_OVERRIDES[key]?.(actor) });
       const before = await snapshot(t, team.organization.id);
-      const response = await send(t, actor, planRequest(document, op, resolve));
+      const plan = planRequest(document, op, resolve, { queryValues: data.window });
+      const response = await send(t, actor, plan);
 
       if (allowed) {
         const verdict =
           REFUSALS.includes(response.status) || response.status >= 500 ? 'refused' : 'allowed';
-        expect({ verdict, ...outcome(response) }).toMatchObject({ verdict: 'allowed' });
+        expect({ verdict, ...outcome(response) }).toEqual(
+          expect.objectContaining({ verdict: 'allowed' }),
+        );
       } else {
-        expect(outcome(response)).toMatchObject(problem(403));
+        expect(outcome(response)).toEqual(problem(403));
         expect(await snapshot(t, team.organization.id)).toEqual(before);
       }
     },

@@ -24,6 +24,7 @@ import {
   snapshot,
   TenantData,
   tenantIds,
+  tenantTables,
 } from './routes';
 
 /*
@@ -87,6 +88,21 @@ describe('tenant isolation on every route', () => {
       expect(TENANT_ROUTES.map((route) => route.key)).toEqual(documented);
     });
 
+    it('snapshots every table that belongs to an organization', () => {
+      expect(tenantTables(t)).toEqual(
+        expect.arrayContaining([
+          'organization_user',
+          'invitations',
+          'integrations',
+          'calendars',
+          'clients',
+          'projects',
+          'time_blocks',
+          'audit_logs',
+        ]),
+      );
+    });
+
     it('declares every path parameter of every operation in the document', () => {
       const undeclared = [...operations.values()].flatMap((op) =>
         pathParams(op.path)
@@ -99,14 +115,38 @@ describe('tenant isolation on every route', () => {
     });
   });
 
+  it("finds A's rows through the same requests when A's owner sends them (the leak check can fail)", async () => {
+    const owner = await actingAs(t, a.owner);
+    const seen = new Set<string>();
+    for (const op of operations.values()) {
+      if (!isTenantPath(op.path) || op.method !== 'get') continue;
+      const plan = planRequest(document, op, tenantIds(a), { queryValues: a.window });
+      for (const marker of leakedMarkers(await send(t, owner, plan), a.markers)) seen.add(marker);
+    }
+    expect([...seen]).toEqual(
+      expect.arrayContaining([
+        a.organization.name,
+        a.member.email,
+        a.invitation.email,
+        a.client.name,
+        a.project.name,
+        a.timeBlock.title,
+        a.auditLog.action,
+      ]),
+    );
+  });
+
   describe("an outsider using A's organization id", () => {
     it.each(TENANT_ROUTES)('$key answers 404 and changes nothing of A', async (route) => {
       const before = await snapshotA();
       expect(before.organizations).toEqual([expect.objectContaining({ deleted_at: null })]);
-      const plan = planRequest(document, operation(route), tenantIds(a), { genericBody: true });
+      const plan = planRequest(document, operation(route), tenantIds(a), {
+        genericBody: true,
+        queryValues: a.window,
+      });
       const response = await send(t, outsider, plan);
 
-      expect(outcome(response)).toMatchObject(problem(404));
+      expect(outcome(response)).toEqual(problem(404));
       expect(leakedMarkers(response, a.markers)).toEqual([]);
       expect(await snapshotA()).toEqual(before);
     });
@@ -120,51 +160,63 @@ describe('tenant isolation on every route', () => {
         document,
         operation(route),
         tenantIds(a, { organizationId: b.organization.id }),
-        { genericBody: true },
+        { genericBody: true, queryValues: a.window },
       );
       const response = await send(t, outsider, plan);
 
-      expect(outcome(response)).toMatchObject(problem(404));
+      expect(outcome(response)).toEqual(problem(404));
       expect(leakedMarkers(response, a.markers)).toEqual([]);
       expect(await snapshotA()).toEqual(beforeA);
       expect(await snapshotB()).toEqual(beforeB);
     });
 
-    it("resolves A's ids in bodies (422 on the field) and queries (nothing of A) within B only", async () => {
-      const cases = [...operations.values()].filter(
-        (op) =>
-          isTenantPath(op.path) &&
-          pathParams(op.path).length === 1 &&
-          (bodyIdFields(document, op).length > 0 || queryIdParams(op).length > 0),
-      );
-      expect(cases.map((op) => op.key)).toEqual(
+    it("refuses each of A's ids in B's bodies (422 on that field) and queries (422, or nothing of A)", async () => {
+      // One request per id field: B's own rows everywhere (a valid request), except that one field,
+      // which names A's row. A body must be refused on that field; a query filter may be refused
+      // the same way, or answer 200 with nothing of A's.
+      const cases = [...operations.values()]
+        .filter((op) => isTenantPath(op.path))
+        .flatMap((op) => [
+          ...bodyIdFields(document, op).map((field) => ({ op, field, in: 'body' })),
+          ...queryIdParams(op).map((field) => ({ op, field, in: 'query' })),
+          // Every filter naming A's rows at once: unscoped, they would match A's block and trail.
+          ...(queryIdParams(op).length > 1 ? [{ op, field: '*', in: 'query' }] : []),
+        ]);
+      expect(cases.map(({ op, field }) => `${op.key} ${field}`)).toEqual(
         expect.arrayContaining([
-          'POST /api/v1/organizations/{organizationId}/transfer-ownership',
-          'GET /api/v1/organizations/{organizationId}/audit-logs',
+          'POST /api/v1/organizations/{organizationId}/transfer-ownership user_id',
+          'GET /api/v1/organizations/{organizationId}/audit-logs user_id',
         ]),
       );
 
       const actual: unknown[] = [];
       const expected: unknown[] = [];
-      for (const op of cases) {
+      for (const { op, field, in: where } of cases) {
         const [beforeA, beforeB] = [await snapshotA(), await snapshotB()];
-        const idFields = bodyIdFields(document, op);
-        const plan = planRequest(document, op, tenantIds(a, { organizationId: b.organization.id }));
+        const name = field.split('.').pop()!;
+        const resolve = field === '*' ? tenantIds(a) : tenantIds(b, { [name]: tenantIds(a)(name) });
+        const plan = planRequest(document, op, resolve, {
+          pathResolve: tenantIds(b),
+          queryValues: a.window,
+        });
         const response = await send(t, outsider, plan);
         const errors = Object.keys((response.body as { errors?: object }).errors ?? {});
+        const named = field === '*' ? queryIdParams(op) : [field];
+        const refused =
+          response.status === 422 &&
+          errors.some((error) => named.includes(error)) &&
+          errors.every((error) => named.includes(error));
+        const filtered = where === 'query' && response.status === 200;
         actual.push({
-          operation: op.key,
-          status: response.status,
-          namesAnIdField: errors.some((field) => idFields.includes(field)),
+          request: `${op.key} with A's ${field === '*' ? 'ids' : field} in the ${where}`,
+          verdict: refused || filtered ? 'safe' : { status: response.status, body: response.body },
           leaked: leakedMarkers(response, a.markers),
           aUnchanged: isDeepStrictEqual(await snapshotA(), beforeA),
           bUnchanged: isDeepStrictEqual(await snapshotB(), beforeB),
         });
         expected.push({
-          operation: op.key,
-          // A foreign id in a body is rejected on its field; in a query it matches nothing.
-          status: idFields.length > 0 ? 422 : 200,
-          namesAnIdField: idFields.length > 0,
+          request: `${op.key} with A's ${field === '*' ? 'ids' : field} in the ${where}`,
+          verdict: 'safe',
           leaked: [],
           aUnchanged: true,
           bUnchanged: true,
@@ -222,8 +274,8 @@ describe('tenant isolation on every route', () => {
       const before = await snapshotA();
       const plan = planRequest(document, operation(route), tenantIds(a), { genericBody: true });
 
-      expect(outcome(await send(t, null, plan))).toMatchObject(problem(401));
-      expect(outcome(await send(t, 'dwl_not-a-real-token', plan))).toMatchObject(problem(401));
+      expect(outcome(await send(t, null, plan))).toEqual(problem(401));
+      expect(outcome(await send(t, 'dwl_not-a-real-token', plan))).toEqual(problem(401));
       expect(await snapshotA()).toEqual(before);
     });
   });
@@ -231,10 +283,13 @@ describe('tenant isolation on every route', () => {
   describe('a soft-deleted organization', () => {
     it.each(TENANT_ROUTES)('$key answers 404 to its own owner', async (route) => {
       const before = await snapshot(t, gone.organization.id);
-      const plan = planRequest(document, operation(route), tenantIds(gone), { genericBody: true });
+      const plan = planRequest(document, operation(route), tenantIds(gone), {
+        genericBody: true,
+        queryValues: gone.window,
+      });
       const response = await send(t, goneOwner, plan);
 
-      expect(outcome(response)).toMatchObject(problem(404));
+      expect(outcome(response)).toEqual(problem(404));
       expect(await snapshot(t, gone.organization.id)).toEqual(before);
     });
   });

@@ -141,6 +141,8 @@ export interface SchemaObject {
   minimum?: number;
   $ref?: string;
   allOf?: SchemaObject[];
+  oneOf?: SchemaObject[];
+  anyOf?: SchemaObject[];
 }
 
 export interface ParameterObject {
@@ -243,6 +245,8 @@ export interface TenantData {
   ownerTokenId: number;
   /** Strings that appear only in this tenant's rows: none may show up in another tenant's answer. */
   markers: string[];
+  /** `from`/`to` query values for a window around the tenant's time block and audit trail. */
+  window: { from: string; to: string };
 }
 
 /**
@@ -280,14 +284,18 @@ export async function seedTenant(
   const calendar = await factory.calendar(integration, { name: `${label} Calendar` });
   const client = await factory.client(organization, { name: `${label} Client` });
   const project = await factory.project(organization, { client, name: `${label} Project` });
+  // This hour: a `from`/`to` window around now covers both the block and the audit trail.
+  const startTime = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
   const timeBlock = await factory.timeBlock(organization, member, {
     calendar,
     project,
     title: `${label} Block`,
+    startTime,
+    endTime: new Date(startTime.getTime() + 3_600_000),
   });
   const auditLog = await factory.auditLog({
     organization,
-    user: owner,
+    user: member,
     action: `${label}.secret_event`,
     auditableType: 'invitation',
     auditableId: invitation.id,
@@ -318,6 +326,10 @@ export async function seedTenant(
       timeBlock.title,
       auditLog.action,
     ].filter((marker): marker is string => typeof marker === 'string'),
+    window: {
+      from: new Date(timeBlock.startTime.getTime() - 2 * 86_400_000).toISOString(),
+      to: new Date(timeBlock.startTime.getTime() + 2 * 86_400_000).toISOString(),
+    },
   };
 }
 
@@ -388,6 +400,12 @@ function deref(document: OpenApiDocument, schema: SchemaObject): SchemaObject {
   return schema;
 }
 
+/** One of several shapes (`oneOf`/`anyOf`): the first is as plausible as any. */
+function choose(document: OpenApiDocument, schema: SchemaObject): SchemaObject {
+  const choice = schema.oneOf?.[0] ?? schema.anyOf?.[0];
+  return choice ? deref(document, choice) : schema;
+}
+
 /** A plausible value for a field: ids from the resolver, everything else from the schema. */
 function plausible(
   document: OpenApiDocument,
@@ -395,12 +413,14 @@ function plausible(
   raw: SchemaObject,
   resolve: IdResolver,
 ): unknown {
-  const schema = deref(document, raw);
   if (/_id$/.test(name)) return resolve(name);
   if (/email/.test(name)) return `plausible-${unique()}@example.test`;
   if (name === 'slug') return `plausible-${unique()}`;
-  if (schema.enum?.length) return schema.enum[0];
-  if (schema.example !== undefined) return schema.example;
+  const outer = deref(document, raw);
+  if (outer.enum?.length) return outer.enum[0];
+  if (outer.example !== undefined) return outer.example;
+  const schema = choose(document, outer);
+  if (schema !== outer) return plausible(document, name, schema, resolve);
   if (schema.properties) return plausibleObject(document, schema, resolve);
   switch (schema.type) {
     case 'boolean':
@@ -410,31 +430,50 @@ function plausible(
       return schema.minimum ?? 1;
     case 'string':
       return schema.format === 'date-time' ? new Date().toISOString() : `Plausible ${name}`;
-    case 'array':
-      return schema.items?.enum?.length ? [schema.items.enum[0]] : [];
+    case 'array': {
+      if (!schema.items) return [];
+      const item = deref(document, schema.items);
+      if (item.properties) return [plausibleObject(document, item, resolve)];
+      return item.enum?.length ? [item.enum[0]] : [];
+    }
     default:
       return schema.nullable ? null : {};
   }
 }
 
+/**
+ * Every property of the schema. A bare `id` is left out: in a body it names the row an operation
+ * targets (a bulk update's block), which a plausible request does not pick at random.
+ */
 function plausibleObject(
   document: OpenApiDocument,
   schema: SchemaObject,
   resolve: IdResolver,
 ): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(schema.properties ?? {}).map(([name, property]) => [
-      name,
-      plausible(document, name, property, resolve),
-    ]),
+    Object.entries(schema.properties ?? {})
+      .filter(([name]) => name !== 'id')
+      .map(([name, property]) => [name, plausible(document, name, property, resolve)]),
   );
 }
 
-/** The body's `*_id` fields (top level), from the operation's request-body schema. */
+/** Paths of the `*_id` fields a plausible body carries (`operations.0.data.client_id`). */
+function idFieldPaths(document: OpenApiDocument, raw: SchemaObject, prefix: string): string[] {
+  const schema = choose(document, deref(document, raw));
+  if (schema.type === 'array' && schema.items) {
+    return idFieldPaths(document, schema.items, `${prefix}0.`);
+  }
+  return Object.entries(schema.properties ?? {}).flatMap(([name, property]) =>
+    /_id$/.test(name)
+      ? [`${prefix}${name}`]
+      : idFieldPaths(document, property, `${prefix}${name}.`),
+  );
+}
+
+/** The body's `*_id` fields, at any depth, from the operation's request-body schema. */
 export function bodyIdFields(document: OpenApiDocument, operation: Operation): string[] {
   const schema = operation.spec.requestBody?.content['application/json']?.schema;
-  if (!schema) return [];
-  return Object.keys(deref(document, schema).properties ?? {}).filter((name) => /_id$/.test(name));
+  return schema ? idFieldPaths(document, schema, '') : [];
 }
 
 export function queryIdParams(operation: Operation): string[] {
@@ -444,24 +483,32 @@ export function queryIdParams(operation: Operation): string[] {
 }
 
 /**
- * A request for `operation`: every path parameter and every `*_id` (body and query) resolved by
- * `resolve`, a body built from the request-body schema (with `genericBody`, a write without one
+ * A request for `operation`: every path parameter (by `pathResolve` when given) and every `*_id`
+ * (body and query) resolved by `resolve`, a body built from the request-body schema (with `genericBody`, a write without one
  * still gets `{ organization_id, user_id }`), required query parameters filled from their schema.
  */
 export function planRequest(
   document: OpenApiDocument,
   operation: Operation,
   resolve: IdResolver,
-  options: { genericBody?: boolean } = {},
+  options: {
+    genericBody?: boolean;
+    pathResolve?: IdResolver;
+    /** Values for query parameters by name (e.g. a `from`/`to` window around the tenant's data). */
+    queryValues?: Record<string, string>;
+  } = {},
 ): RequestPlan {
+  const pathResolve = options.pathResolve ?? resolve;
   const url = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     if (!/Id$/.test(name)) throw new Error(`${operation.key}: {${name}} is not an id parameter`);
-    return String(resolve(name));
+    return String(pathResolve(name));
   });
   const query: Record<string, string | number> = {};
   for (const parameter of operation.spec.parameters ?? []) {
     if (parameter.in !== 'query') continue;
-    if (/_id$/.test(parameter.name)) query[parameter.name] = resolve(parameter.name);
+    if (options.queryValues?.[parameter.name] !== undefined) {
+      query[parameter.name] = options.queryValues[parameter.name];
+    } else if (/_id$/.test(parameter.name)) query[parameter.name] = resolve(parameter.name);
     else if (parameter.required) {
       query[parameter.name] = String(
         plausible(document, parameter.name, parameter.schema ?? {}, resolve),
@@ -494,28 +541,28 @@ export function outcome(response: request.Response) {
   };
 }
 
-export const problem = (status: number) => ({
-  status,
-  contentType: expect.stringMatching(/^application\/problem\+json/),
-  body: expect.objectContaining({ status }),
-});
+/** Use with `toEqual`, so a failure prints the whole response (status, content type, body). */
+export const problem = (status: number): unknown =>
+  expect.objectContaining({
+    status,
+    contentType: expect.stringMatching(/^application\/problem\+json/),
+    body: expect.objectContaining({ status }),
+  });
 
 // ---------------------------------------------------------------------------------------------
 // Snapshots of a tenant's rows.
 // ---------------------------------------------------------------------------------------------
 
-/** Tables whose rows belong to an organization through `organization_id`. */
-export const TENANT_TABLES = [
-  'organization_user',
-  'invitations',
-  'integrations',
-  'calendars',
-  'clients',
-  'projects',
-  'time_blocks',
-  'audit_logs',
-  'jobs',
-] as const;
+/**
+ * Tables whose rows belong to an organization through `organization_id`, from the entities (so
+ * a new tenant table is snapshotted without anyone listing it here).
+ */
+export function tenantTables(t: TestApp): string[] {
+  return t.dataSource.entityMetadatas
+    .filter((entity) => entity.columns.some((column) => column.databaseName === 'organization_id'))
+    .map((entity) => entity.tableName)
+    .sort();
+}
 
 /**
  * Every row of the organization (itself, soft-deleted or not, and every tenant table), plus the
@@ -531,7 +578,7 @@ export async function snapshot(
       organizationId,
     ]),
   };
-  for (const table of TENANT_TABLES) {
+  for (const table of tenantTables(t)) {
     rows[table] = await t.dataSource.query(
       `SELECT * FROM ${table} WHERE organization_id = ? ORDER BY id`,
       [organizationId],

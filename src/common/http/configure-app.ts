@@ -9,7 +9,7 @@ import { validationExceptionFactory } from '../errors/validation-errors';
 import { requestLogger } from '../logging/logger';
 import { requestContextMiddleware } from '../context/request-context';
 
-/** Every API route lives under this prefix; /health and /docs stay at the root. */
+/** Every API route lives under this prefix; /health, /docs and /ical (feeds) stay at the root. */
 export const API_PREFIX = 'api/v1';
 
 /**
@@ -48,6 +48,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, log
     exclude: [
       { path: 'health', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      // The public calendar feed: subscription URLs are plain .ics files (src/ical-feeds).
+      { path: 'ical/:token.ics', method: RequestMethod.GET },
     ],
   });
   app.enableShutdownHooks();

@@ -1,0 +1,105 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, TransformFnParams, Type } from 'class-transformer';
+import {
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsPositive,
+  ValidateIf,
+} from 'class-validator';
+import { IsTimeZone } from '../../common/validation/validators';
+
+export const REPORT_DIMENSIONS = ['user', 'client', 'project', 'day', 'week', 'month'] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+const RANGE_NOTE =
+  'ISO 8601. With an offset (`Z`, `+02:00`) it is that instant; without one (`2025-03-01`, ' +
+  '`2025-03-01T08:00`) it is wall-clock time in the report’s `timezone`, so a bare date is local ' +
+  'midnight. The range is half-open `[from, to)` and at most 366 days long.';
+
+/** The range, time zone and filters shared by the summary and the CSV export. */
+export class ReportQueryDto {
+  @ApiProperty({ example: '2025-03-01', description: `Start (inclusive). ${RANGE_NOTE}` })
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
+  from!: string;
+
+  @ApiProperty({ example: '2025-04-01', description: `End (exclusive). ${RANGE_NOTE}` })
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
+  to!: string;
+
+  @ApiPropertyOptional({
+    example: 'Europe/Amsterdam',
+    description: 'IANA zone that cuts days, weeks and months. Default: the organization’s.',
+  })
+  @IsOptional()
+  @IsTimeZone()
+  timezone?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    example: 'all',
+    description: 'A member’s user id, or `all` (the default): everyone’s blocks.',
+  })
+  @IsOptional()
+  @Transform(({ value }: TransformFnParams): unknown =>
+    typeof value === 'string' && /^[1-9]\d{0,14}$/.test(value) ? Number(value) : value,
+  )
+  @ValidateIf((_, value) => value !== 'all')
+  @IsInt({ message: 'user_id must be a member’s user id or all' })
+  @IsPositive({ message: 'user_id must be a member’s user id or all' })
+  user_id?: number | 'all';
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @IsPositive()
+  client_id?: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @IsPositive()
+  project_id?: number;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'Omitted: all blocks. `true`: billable ones only. `false`: the others.',
+  })
+  @IsOptional()
+  @Transform(({ value }: TransformFnParams): unknown =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean({ message: 'is_billable must be true or false' })
+  is_billable?: boolean;
+}
+
+export class ReportSummaryQueryDto extends ReportQueryDto {
+  @ApiPropertyOptional({
+    type: String,
+    example: 'client,project',
+    description:
+      'Comma-separated levels, outermost first, each at most once: ' +
+      `${REPORT_DIMENSIONS.join(', ')}. Omitted: totals only.`,
+  })
+  @IsOptional()
+  @Transform(({ value }: TransformFnParams): unknown =>
+    typeof value === 'string'
+      ? value.split(',').map((part) => part.trim())
+      : Array.isArray(value)
+        ? value.flatMap((part) => String(part).split(',')).map((part) => part.trim())
+        : value,
+  )
+  @IsArray()
+  @IsIn(REPORT_DIMENSIONS, {
+    each: true,
+    message: `group_by must be a comma-separated list of ${REPORT_DIMENSIONS.join(', ')}`,
+  })
+  @ArrayUnique({ message: 'group_by must not name a level twice' })
+  group_by?: ReportDimension[];
+}

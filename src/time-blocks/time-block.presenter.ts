@@ -1,0 +1,32 @@
+import { localIso } from './block-time';
+import { TimeBlock } from './time-block.entity';
+
+/**
+ * A block as the API shows it: `start_time`/`end_time` in UTC, `local_start`/`local_end` the same
+ * instants with the offset of the block's timezone (what a calendar UI displays).
+ */
+export function presentTimeBlock(block: TimeBlock) {
+  return {
+    id: block.id,
+    user_id: block.userId,
+    title: block.title,
+    description: block.description,
+    start_time: block.startTime.toISOString(),
+    end_time: block.endTime.toISOString(),
+    local_start: localIso(block.startTime, block.timezone),
+    local_end: localIso(block.endTime, block.timezone),
+    timezone: block.timezone,
+    color: block.color,
+    client_id: block.clientId,
+    project_id: block.projectId,
+    calendar_id: block.calendarId,
+    is_billable: block.isBillable ?? false,
+    calendar_sync_status: block.calendarSyncStatus,
+    invoicing_sync_status: block.invoicingSyncStatus,
+    sync_version: block.syncVersion,
+    sync_error: block.syncError,
+    last_synced_at: block.lastSyncedAt?.toISOString() ?? null,
+    created_at: block.createdAt?.toISOString() ?? null,
+    updated_at: block.updatedAt?.toISOString() ?? null,
+  };
+}
