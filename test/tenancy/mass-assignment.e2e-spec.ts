@@ -1,10 +1,22 @@
+import { isDeepStrictEqual } from 'node:util';
 import request from 'supertest';
 import { Organization } from '../../src/organizations/organization.entity';
 import { User } from '../../src/users/user.entity';
 import { Factory } from '../factories';
 import { actingAs, Actor, makeTeam, Team } from '../support/actors';
 import { bootApp, TestApp } from '../support/app';
-import { outcome, problem, snapshot } from './routes';
+import {
+  bodyProperties,
+  documentedOperations,
+  fetchDocument,
+  outcome,
+  planRequest,
+  problem,
+  seedTenant,
+  send,
+  snapshot,
+  tenantIds,
+} from './routes';
 
 /*
  * Mass assignment: a create or update body carrying columns the caller must not set (the tenant,
@@ -96,6 +108,7 @@ function withField(
 describe('mass assignment on create and update endpoints', () => {
   let t: TestApp;
   let team: Team;
+  let factory: Factory;
   let founder: Actor;
   let other: Organization;
   let otherOwner: User;
@@ -122,7 +135,7 @@ describe('mass assignment on create and update endpoints', () => {
 
   beforeAll(async () => {
     t = await bootApp();
-    const factory = new Factory(t.dataSource);
+    factory = new Factory(t.dataSource);
     team = await makeTeam(t, factory);
     founder = await actingAs(t, await factory.user());
     otherOwner = await factory.user();
@@ -220,6 +233,49 @@ describe('mass assignment on create and update endpoints', () => {
 
     expect([200, 422]).toContain(response.status);
     expect(await protectedColumns()).toEqual(before);
+  });
+
+  it('every signed-in write in the OpenAPI document refuses the columns its body does not declare', async () => {
+    const document = await fetchDocument(t);
+    const data = await seedTenant(t, factory, 'massive', {
+      organization: team.organization,
+      owner: team.owner.user,
+    });
+    const writes = [...documentedOperations(document).values()].filter(
+      (op) => op.method !== 'get' && op.spec.requestBody && (op.spec.security ?? []).length > 0,
+    );
+    expect(writes.map((op) => op.key)).toEqual(expect.arrayContaining(ENDPOINTS));
+
+    const state = async () => ({
+      organization: await snapshot(t, team.organization.id),
+      owner: await t.dataSource.query('SELECT * FROM users WHERE id = ?', [team.owner.user.id]),
+      organizations: await t.dataSource.query('SELECT id FROM organizations ORDER BY id'),
+    });
+    const actual: unknown[] = [];
+    const expected: unknown[] = [];
+    for (const op of writes) {
+      const declared = bodyProperties(document, op);
+      for (const field of [...COMMON, 'role'].filter((name) => !declared.includes(name))) {
+        const plan = planRequest(document, op, tenantIds(data), { queryValues: data.window });
+        plan.body = { ...plan.body, [field]: value(field) };
+        const before = await state();
+        const response = await send(t, team.owner, plan);
+        const errors = Object.keys((response.body as { errors?: object }).errors ?? {});
+        actual.push({
+          request: `${op.key} with ${field}`,
+          status: response.status,
+          namesTheField: errors.includes(field),
+          unchanged: isDeepStrictEqual(await state(), before),
+        });
+        expected.push({
+          request: `${op.key} with ${field}`,
+          status: 422,
+          namesTheField: true,
+          unchanged: true,
+        });
+      }
+    }
+    expect(actual).toEqual(expected);
   });
 
   // Last: these succeed and write. They prove each base body is accepted on its own.

@@ -470,6 +470,12 @@ function idFieldPaths(document: OpenApiDocument, raw: SchemaObject, prefix: stri
   );
 }
 
+/** The top-level fields the operation's request-body schema declares. */
+export function bodyProperties(document: OpenApiDocument, operation: Operation): string[] {
+  const schema = operation.spec.requestBody?.content['application/json']?.schema;
+  return schema ? Object.keys(choose(document, deref(document, schema)).properties ?? {}) : [];
+}
+
 /** The body's `*_id` fields, at any depth, from the operation's request-body schema. */
 export function bodyIdFields(document: OpenApiDocument, operation: Operation): string[] {
   const schema = operation.spec.requestBody?.content['application/json']?.schema;
