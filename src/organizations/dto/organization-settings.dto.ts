@@ -10,6 +10,7 @@ export class OrganizationSettingsDto {
   prevent_overlaps?: boolean;
 
   @ApiPropertyOptional({
+    type: String,
     example: '95.00',
     nullable: true,
     description: 'Hourly rate used when a project has none (decimal string).',

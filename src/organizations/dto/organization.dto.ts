@@ -37,7 +37,7 @@ export class CreateOrganizationDto {
   @IsTimeZone()
   timezone?: string;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'email' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsEmail()
