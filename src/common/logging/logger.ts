@@ -6,6 +6,11 @@ import { pinoHttp } from 'pino-http';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** Secret tokens travel in some URLs (invitation links, calendar feeds); logs keep their shape only. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/(inv|cal)_[^/?#]+/g, (_match, kind: string) => `/${kind}_[redacted]`);
+}
+
 export function createLogger(level: pino.LevelWithSilent, name = 'danwel'): Logger {
   return pino({
     name,
@@ -42,7 +47,7 @@ export function requestLogger(logger: Logger) {
       req: (request: { id: string; method: string; url: string }) => ({
         id: request.id,
         method: request.method,
-        url: request.url,
+        url: redactUrl(request.url),
       }),
     },
   });
