@@ -11,6 +11,7 @@ import {
 } from '../common/errors/domain.error';
 import { CursorPage, CursorQueryDto, paginate } from '../common/pagination/cursor';
 import { inTransaction, isUniqueViolation } from '../database/transaction';
+import { CalendarFeed } from '../ical-feeds/calendar-feed.entity';
 import { User } from '../users/user.entity';
 import { CreateOrganizationDto, UpdateOrganizationDto } from './dto/organization.dto';
 import { TransferOwnershipDto, UpdateMemberDto } from './dto/member.dto';
@@ -203,6 +204,11 @@ export class OrganizationsService {
         }
       }
       await manager.delete(OrganizationMember, { id: target.id });
+      // Their secret calendar feed of this organization dies with the membership.
+      await manager.delete(CalendarFeed, {
+        organizationId: membership.organizationId,
+        userId: target.userId,
+      });
       await manager.update(
         User,
         { id: target.userId, currentOrganizationId: membership.organizationId },

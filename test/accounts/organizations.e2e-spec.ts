@@ -1,3 +1,4 @@
+import { CalendarFeed } from '../../src/ical-feeds/calendar-feed.entity';
 import { OrganizationMember } from '../../src/organizations/organization-member.entity';
 import { Organization } from '../../src/organizations/organization.entity';
 import { User } from '../../src/users/user.entity';
@@ -239,9 +240,16 @@ describe('members and ownership', () => {
   it('lets anyone leave, admins remove members, and nobody remove the owner', async () => {
     const team = await makeTeam(t, factory);
     const id = team.organization.id;
+    await team.viewer.post(team.url('/ical-feed')).expect(201);
     await team.viewer.delete(team.url(`/members/${team.viewer.user.id}`)).expect(204);
     expect(await roleOf(id, team.viewer.user.id)).toBeNull();
     await team.viewer.get(team.url()).expect(404);
+    // Their secret calendar feed went with the membership.
+    expect(
+      await t.dataSource
+        .getRepository(CalendarFeed)
+        .countBy({ organizationId: id, userId: team.viewer.user.id }),
+    ).toBe(0);
 
     await team.member.delete(team.url(`/members/${team.admin.user.id}`)).expect(403);
     await team.admin.delete(team.url(`/members/${team.member.user.id}`)).expect(204);
@@ -252,7 +260,11 @@ describe('members and ownership', () => {
     expect(ownerLeaves.status).toBe(409);
     expect(ownerLeaves.body.detail).toMatch(/transfer ownership/);
     await team.admin.delete(team.url('/members/999999')).expect(404);
-    expect(await auditActions(t, id)).toEqual(['member.left', 'member.removed']);
+    expect(await auditActions(t, id)).toEqual([
+      'calendar_feed.created',
+      'member.left',
+      'member.removed',
+    ]);
   });
 
   it('transfers ownership to a member; the old owner becomes admin; one owner always', async () => {
