@@ -189,6 +189,55 @@ describe('reports: CSV export', () => {
     });
   });
 
+  it('pages through many blocks sharing a start time without losing or repeating one', async () => {
+    // 2,500 blocks over three start times, interleaved by id: every page boundary falls among
+    // blocks with the same start, where only the id can tell the keyset where to go on.
+    const team = await reportTeam(t, factory);
+    const start = Date.UTC(2025, 4, 5, 8);
+    const rows = Array.from({ length: 2500 }, (_, n) => ({
+      organizationId: team.organization.id,
+      userId: team.member.user.id,
+      title: `Tie ${n}`,
+      startTime: new Date(start + (n % 3) * 3_600_000),
+      endTime: new Date(start + (n % 3) * 3_600_000 + 1_800_000),
+      timezone: 'UTC',
+      isBillable: true,
+    }));
+    for (let i = 0; i < rows.length; i += 500) {
+      await t.dataSource
+        .createQueryBuilder()
+        .insert()
+        .into(TimeBlock)
+        .values(rows.slice(i, i + 500))
+        .updateEntity(false)
+        .execute();
+    }
+    const response = await team.viewer
+      .get(team.url('/reports/export.csv?from=2025-05-05&to=2025-05-06'))
+      .buffer(true)
+      .parse((res, done) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => done(null, text));
+      })
+      .expect(200);
+    const titles = (response.body as string)
+      .split('\r\n')
+      .slice(1, -1)
+      .map((line) => Number(line.split(',')[2].replace('Tie ', '')));
+    // start 08:00 (n ≡ 0 mod 3), then 09:00, then 10:00; by id (= by n) within each
+    const expected = [0, 1, 2].flatMap((r) =>
+      Array.from({ length: 2500 }, (_, n) => n).filter((n) => n % 3 === r),
+    );
+    expect(titles).toEqual(expected);
+
+    const summary = await team.viewer
+      .get(team.url('/reports/summary?from=2025-05-05&to=2025-05-06&group_by=user'))
+      .expect(200);
+    // 2,500 × 30 min = 1250 h, 2 quarters each
+    expect(summary.body.totals).toEqual(figures(2500 * 1800, 2500 * 1800, '1250.00', '125000.00'));
+  });
+
   describe('streaming', () => {
     const BLOCKS = 20_000;
     let team: Team;

@@ -40,9 +40,11 @@ export class ReportQueryDto {
   timezone?: string;
 
   @ApiPropertyOptional({
-    type: String,
-    example: 'all',
     description: 'A member’s user id, or `all` (the default): everyone’s blocks.',
+    oneOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', enum: ['all'] },
+    ],
   })
   @IsOptional()
   @Transform(({ value }: TransformFnParams): unknown =>
