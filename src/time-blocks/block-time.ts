@@ -41,9 +41,9 @@ export function truncateToSecond(milliseconds: number): Date {
  * Fractions of a second are truncated.
  */
 export function toInstant(field: string, value: string, zone: string): Date {
-  const invalid = new TimeInputError(`${field} is not a valid date and time.`);
+  const invalid = () => new TimeInputError(`${field} is not a valid date and time.`);
   const parts = PARTS.exec(value);
-  if (!parts) throw invalid;
+  if (!parts) throw invalid();
   const [year, month, day, hour, minute, second = '0', offset, , offsetHours, offsetMinutes] =
     parts.slice(1);
   const reading = {
@@ -55,15 +55,15 @@ export function toInstant(field: string, value: string, zone: string): Date {
     second: Number(second),
   };
   // Luxon would roll 24:00 over to the next day and accept offsets beyond any real zone's.
-  if (reading.hour > 23 || reading.minute > 59 || reading.second > 59) throw invalid;
+  if (reading.hour > 23 || reading.minute > 59 || reading.second > 59) throw invalid();
   if (offsetHours !== undefined && (Number(offsetHours) > 18 || Number(offsetMinutes) > 59)) {
-    throw invalid;
+    throw invalid();
   }
 
   let milliseconds: number;
   if (offset === undefined) {
     const local = DateTime.fromObject(reading, { zone });
-    if (!local.isValid) throw invalid;
+    if (!local.isValid) throw invalid();
     // Luxon moves a skipped reading forward (02:30 → 03:30); a different reading means a gap.
     const same = (Object.keys(reading) as (keyof typeof reading)[]).every(
       (unit) => local[unit] === reading[unit],
@@ -76,7 +76,7 @@ export function toInstant(field: string, value: string, zone: string): Date {
     milliseconds = Math.min(...local.getPossibleOffsets().map((candidate) => candidate.toMillis()));
   } else {
     const instant = DateTime.fromISO(value, { setZone: true });
-    if (!instant.isValid) throw invalid;
+    if (!instant.isValid) throw invalid();
     milliseconds = instant.toMillis();
   }
   if (milliseconds < EARLIEST || milliseconds >= LATEST) {

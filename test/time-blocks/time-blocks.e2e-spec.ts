@@ -438,6 +438,16 @@ describe('time blocks', () => {
         .patch(billing.url(`/time-blocks/${billable.body.id}`), { is_billable: false })
         .expect(200);
       expect(unbilled.body).toMatchObject({ invoicing_sync_status: 'pending', sync_version: 2 });
+
+      // Deleting a billable block marks it too: the worker removes its time entry.
+      const doomed = await post(blockBody({}, '2025-05-02T12:00:00Z'));
+      await billing.member.delete(billing.url(`/time-blocks/${doomed.body.id}`)).expect(204);
+      expect(await storedBlock(t, doomed.body.id)).toMatchObject({
+        invoicingSyncStatus: 'pending',
+        calendarSyncStatus: 'disabled',
+        syncVersion: 2,
+        deletedAt: expect.any(Date),
+      });
     });
 
     it('marks every change again: a synced block edited goes back to pending with a new version', async () => {

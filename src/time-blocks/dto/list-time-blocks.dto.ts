@@ -33,11 +33,10 @@ export class ListTimeBlocksQueryDto extends CursorQueryDto {
   to!: string;
 
   @ApiPropertyOptional({
+    type: 'string',
+    pattern: '^(all|[1-9][0-9]*)$',
+    example: 'all',
     description: 'A member’s id, or `all` for everyone’s blocks. Defaults to yours.',
-    oneOf: [
-      { type: 'integer', minimum: 1 },
-      { type: 'string', enum: ['all'] },
-    ],
   })
   @IsOptional()
   @Matches(/^(all|[1-9]\d{0,14})$/, { message: 'user_id must be a member’s id or all' })
