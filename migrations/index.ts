@@ -13,7 +13,6 @@ import { CreateApiTokensTable1704067211000 } from './1704067211000-create-api-to
 import { AddRevokedAtToInvitations1704067212000 } from './1704067212000-add-revoked-at-to-invitations';
 import { AddSyncVersionToTimeBlocks1704067213000 } from './1704067213000-add-sync-version-to-time-blocks';
 import { CreateCalendarFeedsTable1704067214000 } from './1704067214000-create-calendar-feeds-table';
-import { AddOrganizationStartIndexToTimeBlocks1704067215000 } from './1704067215000-add-organization-start-index-to-time-blocks';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed) so the same list works from
@@ -35,5 +34,4 @@ export const migrations = [
   AddRevokedAtToInvitations1704067212000,
   AddSyncVersionToTimeBlocks1704067213000,
   CreateCalendarFeedsTable1704067214000,
-  AddOrganizationStartIndexToTimeBlocks1704067215000,
 ];

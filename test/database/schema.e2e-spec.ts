@@ -357,18 +357,6 @@ const ADDED_AFTER_SEED: Record<string, string[]> = {
   time_blocks: ['sync_version INT NOT NULL DEFAULT 0'],
 };
 
-/** Indexes that later migrations add to seed tables. */
-const INDEXES_ADDED_AFTER_SEED: Record<string, ExpectedIndex[]> = {
-  // AddOrganizationStartIndexToTimeBlocks1704067215000
-  time_blocks: [
-    {
-      name: 'idx_time_blocks_org_start',
-      columns: ['organization_id', 'start_time'],
-      unique: false,
-    },
-  ],
-};
-
 const seedColumns = (table: string): SeedColumn[] =>
   [...SEED[table].columns, ...(ADDED_AFTER_SEED[table] ?? [])].map(parseColumn);
 
@@ -400,7 +388,7 @@ function expectedIndexes(table: string): ExpectedIndex[] {
       indexes.push({ name: `idx_${table}_${column}`, columns: [column], unique: false });
     }
   }
-  return [...indexes, ...(INDEXES_ADDED_AFTER_SEED[table] ?? [])];
+  return indexes;
 }
 
 // ---------------------------------------------------------------------------------------------
