@@ -35,3 +35,9 @@ export const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** A non-negative decimal with at most two decimals, sent as a string ("95.00"): money. */
 export const MONEY = /^\d{1,8}(\.\d{1,2})?$/;
+
+/** A colour as `#rrggbb` (any case in input; stored lowercase by `lowercaseColor`). */
+export const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
+
+export const lowercaseColor = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;

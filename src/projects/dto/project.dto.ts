@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsInt, IsOptional, IsPositive, IsString, Length, Matches } from 'class-validator';
 import { CursorQueryDto } from '../../common/pagination/cursor';
-import { MONEY } from '../../common/validation/validators';
+import { HEX_COLOR, lowercaseColor, MONEY } from '../../common/validation/validators';
 import {
   IsActiveField,
   IsActiveQuery,
@@ -12,12 +12,6 @@ import {
   SearchQuery,
   trim,
 } from '../../clients/dto/fields';
-
-/** `#rrggbb`, stored lowercase. */
-export const HEX_COLOR = /^#[0-9a-f]{6}$/;
-
-const lowercase = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 const NAME = { example: 'Website relaunch', maxLength: 255 };
 const CLIENT_ID = {
@@ -58,7 +52,7 @@ export class CreateProjectDto {
 
   @ApiPropertyOptional(COLOR)
   @IsOptional()
-  @Transform(lowercase)
+  @Transform(lowercaseColor)
   @Matches(HEX_COLOR, { message: COLOR_MESSAGE })
   color?: string | null;
 
@@ -95,7 +89,7 @@ export class UpdateProjectDto {
 
   @ApiPropertyOptional(COLOR)
   @IsOptional()
-  @Transform(lowercase)
+  @Transform(lowercaseColor)
   @Matches(HEX_COLOR, { message: COLOR_MESSAGE })
   color?: string | null;
 

@@ -11,9 +11,6 @@ export const IsOptionalNotNull = (): PropertyDecorator =>
 export const IsOptionalNullable = (): PropertyDecorator =>
   ValidateIf((_, value) => value !== undefined && value !== null);
 
-/** `#4F46E5` or `#4fe`: what calendar UIs and the SPA use. */
-export const HEX_COLOR = /^#(?:[0-9a-fA-F]{3}){1,2}$/;
-
 export const timeMessage = (options?: ValidationOptions): ValidationOptions => ({
   message:
     '$property must be an ISO 8601 date and time, with an offset (2025-03-31T09:00:00+02:00) ' +

@@ -9,15 +9,9 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { IsTimeZone } from '../../common/validation/validators';
+import { HEX_COLOR, IsTimeZone, lowercaseColor } from '../../common/validation/validators';
 import { BLOCK_TIME_PATTERN } from '../block-time';
-import {
-  HEX_COLOR,
-  IsOptionalNotNull,
-  IsOptionalNullable,
-  timeMessage,
-  trim,
-} from './time-block-fields';
+import { IsOptionalNotNull, IsOptionalNullable, timeMessage, trim } from './time-block-fields';
 
 /**
  * Every field optional; `null` clears the nullable ones. Wall-clock times are read in `timezone`
@@ -58,7 +52,8 @@ export class UpdateTimeBlockDto {
   @ApiPropertyOptional({ example: '#4F46E5', nullable: true })
   @IsOptionalNullable()
   @IsString()
-  @Matches(HEX_COLOR, { message: 'color must be a hex color such as #4F46E5' })
+  @Transform(lowercaseColor)
+  @Matches(HEX_COLOR, { message: 'color must be a hex color such as #4f46e5' })
   color?: string | null;
 
   @ApiPropertyOptional({ type: 'integer', nullable: true })
