@@ -56,6 +56,8 @@ module.exports = {
       ...base,
       displayName: 'mysql',
       testMatch: e2e,
+      // The provider emulators' own specs use no database: once (in the sqlite project) is enough.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/emulators/'],
       setupFiles: ['<rootDir>/test/support/use-mysql.ts'],
       globalSetup: '<rootDir>/test/support/mariadb-server.setup.ts',
       globalTeardown: '<rootDir>/test/support/mariadb-server.teardown.ts',

@@ -1,0 +1,12 @@
+export { startMicrosoftEmulator } from './server';
+export type {
+  ConsentResult,
+  LoggedRequest,
+  MicrosoftEmulator,
+  MicrosoftEmulatorOptions,
+  ThrottleSettings,
+} from './server';
+export { FaultPlan, seededRandom } from './faults';
+export type { Fault, FaultKind, FaultMatch, FaultRule, RandomFaultOptions } from './faults';
+export { canonicalPropertyId, GraphHttpError, MicrosoftState } from './state';
+export { generateSelfSignedCertificate, trustingDispatcher } from './tls';
