@@ -91,3 +91,33 @@ describe('readiness before migrations', () => {
     }
   });
 });
+
+describe('OpenAPI document quality', () => {
+  it('gives every request property a real type (no scalar documented as a bare object)', async () => {
+    const t = await bootApp({ migrate: false });
+    try {
+      const document = (await t.http().get('/docs-json').expect(200)).body;
+      const untyped: string[] = [];
+      for (const [schemaName, schema] of Object.entries<{ properties?: Record<string, object> }>(
+        document.components.schemas,
+      )) {
+        for (const [property, spec] of Object.entries<Record<string, unknown>>(
+          (schema.properties ?? {}) as Record<string, Record<string, unknown>>,
+        )) {
+          const described =
+            spec.$ref ||
+            spec.oneOf ||
+            spec.allOf ||
+            spec.anyOf ||
+            spec.enum ||
+            (spec.type && spec.type !== 'object') ||
+            (spec.type === 'object' && (spec.properties || spec.additionalProperties));
+          if (!described) untyped.push(`${schemaName}.${property}`);
+        }
+      }
+      expect(untyped).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});

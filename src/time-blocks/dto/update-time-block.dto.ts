@@ -26,7 +26,7 @@ export class UpdateTimeBlockDto {
   @Length(1, 255)
   title?: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 10000 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 10000 })
   @IsOptionalNullable()
   @IsString()
   @MaxLength(10000)
@@ -49,7 +49,7 @@ export class UpdateTimeBlockDto {
   @IsTimeZone()
   timezone?: string;
 
-  @ApiPropertyOptional({ example: '#4F46E5', nullable: true })
+  @ApiPropertyOptional({ type: String, example: '#4f46e5', nullable: true })
   @IsOptionalNullable()
   @IsString()
   @Transform(lowercaseColor)
