@@ -1,0 +1,99 @@
+/**
+ * Google's faults in the shared vocabulary, with the answers Google gives (PROVIDERS.md):
+ * 429 rateLimitExceeded, 403 rateLimitExceeded / userRateLimitExceeded (usageLimits), 500
+ * backendError, 503, plus the transport faults and the OAuth ones.
+ */
+import { Fault, FaultMatch, FaultSchedule, RetryAfter, RandomFaults } from '../shared/faults';
+import { defaultReason } from './errors';
+
+export const googleFaults = {
+  /** 429 rateLimitExceeded, with `Retry-After` when given (Google does not promise one). */
+  tooManyRequests: (retryAfter?: RetryAfter): Fault => ({
+    kind: 'status',
+    status: 429,
+    reason: 'rateLimitExceeded',
+    retryAfter,
+  }),
+  /** 403 rateLimitExceeded (usageLimits): throttling, not a permission problem. */
+  rateLimitExceeded: (): Fault => ({ kind: 'status', status: 403, reason: 'rateLimitExceeded' }),
+  /** 403 userRateLimitExceeded (usageLimits): the per-user quota. */
+  userRateLimitExceeded: (): Fault => ({
+    kind: 'status',
+    status: 403,
+    reason: 'userRateLimitExceeded',
+  }),
+  /** 500 backendError. */
+  backendError: (): Fault => ({ kind: 'status', status: 500, reason: 'backendError' }),
+  /** 503 (backendError reason [U]). */
+  unavailable: (retryAfter?: RetryAfter): Fault => ({
+    kind: 'status',
+    status: 503,
+    reason: 'backendError',
+    retryAfter,
+  }),
+  /** Held until the client gives up; with `delayMs`, answered (and applied) after the delay. */
+  timeout: (delayMs?: number): Fault => ({ kind: 'timeout', delayMs }),
+  reset: (): Fault => ({ kind: 'reset' }),
+  /** The write is applied, then the connection is reset. */
+  lostResponse: (): Fault => ({ kind: 'lostResponse' }),
+  /** The presented access token dies now: 401 authError although it looks fresh. */
+  tokenExpired: (): Fault => ({ kind: 'tokenExpired' }),
+  /** Token endpoint: 400 invalid_grant (with `revoke`, the refresh token stays dead). */
+  invalidGrant: (revoke = false): Fault => ({ kind: 'invalidGrant', revoke }),
+};
+
+export type GoogleFaultName = keyof typeof googleFaults;
+
+/** Calendar API calls (single and batch sub-requests) and the batch request itself. */
+export const API_REQUESTS: FaultMatch = { path: /^\/(calendar\/v3|batch)(\/|$)/ };
+/** Calendar API calls and batch sub-requests, not the batch envelope. */
+export const API_CALLS: FaultMatch = { path: /^\/calendar\/v3\// };
+export const REFRESH: FaultMatch = { operation: 'oauth.token', grantType: 'refresh_token' };
+
+export function createGoogleFaultSchedule(now: () => number): FaultSchedule<Fault> {
+  return new FaultSchedule<Fault>({
+    now,
+    // Counted under the reason the client sees: `429 rateLimitExceeded`, `500 backendError`…
+    labelOf: (fault) =>
+      fault.kind === 'status'
+        ? `${fault.status} ${fault.reason ?? defaultReason(fault.status)}`
+        : fault.kind,
+    quotaFault: googleFaults.userRateLimitExceeded(),
+    quotaMatch: API_CALLS,
+    randomMatch: API_CALLS,
+    defaultMatch: (fault) => {
+      if (fault.kind === 'invalidGrant') return REFRESH;
+      if (fault.kind === 'tokenExpired') return API_CALLS;
+      return API_REQUESTS;
+    },
+  });
+}
+
+export interface ChaosOptions {
+  seed: number;
+  /** Chance per call of each fault, e.g. `{ tooManyRequests: 0.05, lostResponse: 0.01 }`. */
+  probabilities: Partial<Record<Exclude<GoogleFaultName, 'invalidGrant'>, number>>;
+  /** Retry-After of the 429/503 faults (default 1 s). */
+  retryAfter?: RetryAfter;
+  /** Delay of the timeout fault (default: held until the client gives up). */
+  timeoutMs?: number;
+  /** Default: API calls and batch sub-requests. */
+  match?: FaultMatch;
+}
+
+/** The random mode in Google's terms (see `FaultSchedule.random`). */
+export function chaosFaults(options: ChaosOptions): RandomFaults<Fault> {
+  const retryAfter = options.retryAfter ?? 1;
+  const faults = Object.entries(options.probabilities).map(([name, probability]) => {
+    const make = googleFaults[name as GoogleFaultName] as (arg?: unknown) => Fault;
+    if (!make) throw new Error(`unknown Google fault ${name}`);
+    const arg =
+      name === 'tooManyRequests' || name === 'unavailable'
+        ? retryAfter
+        : name === 'timeout'
+          ? options.timeoutMs
+          : undefined;
+    return { probability: probability ?? 0, fault: make(arg) };
+  });
+  return { seed: options.seed, match: options.match, faults };
+}

@@ -1,0 +1,15 @@
+export {
+  CALENDAR_SCOPES,
+  DEFAULT_CLIENT,
+  GoogleEmulator,
+  startGoogleEmulator,
+  type AccountInput,
+  type GoogleEmulatorOptions,
+  type IssuedTokens,
+  type LoggedRequest,
+  type UserActions,
+} from './emulator';
+export { googleFaults, type ChaosOptions, type GoogleFaultName } from './faults';
+export type { Consent } from './oauth';
+export type { EventResource, OAuthClient } from './state';
+export type { Fault, FaultMatch, FaultRule, RequestFacts } from '../shared/faults';

@@ -1,0 +1,61 @@
+/**
+ * The Google emulator as a standalone process, for poking at it with curl or a dev server:
+ *
+ *   node test/emulators/shared/run-ts.cjs test/emulators/google/serve.ts \
+ *     --port 8085 --account ann@example.com --redirect-uri http://localhost:3000/callback
+ *
+ * Options: --port N, --account EMAIL (repeatable), --client-id, --client-secret,
+ * --redirect-uri (repeatable), --token-ttl SECONDS, --chaos SEED:kind=p,kind=p
+ * (e.g. `--chaos 7:tooManyRequests=0.05,lostResponse=0.01`).
+ */
+import { parseArgs } from 'node:util';
+import { ChaosOptions } from './faults';
+import { DEFAULT_CLIENT, startGoogleEmulator } from './emulator';
+
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '8085' },
+      account: { type: 'string', multiple: true, default: ['ann@example.com'] },
+      'client-id': { type: 'string', default: DEFAULT_CLIENT.clientId },
+      'client-secret': { type: 'string', default: DEFAULT_CLIENT.clientSecret },
+      'redirect-uri': { type: 'string', multiple: true, default: DEFAULT_CLIENT.redirectUris },
+      'token-ttl': { type: 'string' },
+      chaos: { type: 'string' },
+    },
+  });
+  const google = await startGoogleEmulator({
+    port: Number(values.port),
+    accounts: values.account.map((email) => ({ email })),
+    clients: [
+      {
+        clientId: values['client-id'],
+        clientSecret: values['client-secret'],
+        redirectUris: values['redirect-uri'],
+      },
+    ],
+    accessTokenTtlSeconds: values['token-ttl'] ? Number(values['token-ttl']) : undefined,
+  });
+  if (values.chaos) {
+    const [seed, spec] = values.chaos.split(':');
+    const probabilities = Object.fromEntries(
+      (spec ?? '').split(',').map((pair) => {
+        const [kind, p] = pair.split('=');
+        return [kind, Number(p)];
+      }),
+    ) as ChaosOptions['probabilities'];
+    google.chaos({ seed: Number(seed), probabilities });
+  }
+  console.log(`Google emulator on ${google.url}`);
+  console.log(JSON.stringify({ rootUrl: google.rootUrl, endpoints: google.endpoints }, null, 2));
+  console.log(`accounts: ${values.account.join(', ')}; client: ${values['client-id']}`);
+  const stop = () => {
+    void google.stop().then(() => {
+      console.log(`faults injected: ${JSON.stringify(google.faults.counts)}`);
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
