@@ -1,6 +1,6 @@
 /**
  * Request validation against the official discovery document of Calendar API v3
- * (`discovery/calendar-v3.discovery.json`, revision 20200918, copied from /work/shared/specs):
+ * (`discovery/calendar-v3.discovery.json`, revision 20200918, as Google publishes it):
  * which method a path + verb names, the path and query parameters it takes (required, type,
  * enum, range), and the fields of its request body.
  */
