@@ -5,7 +5,7 @@ import { startMicrosoftEmulator } from './server';
 
 /**
  * Standalone Microsoft emulator for poking at by hand or from another process:
- *   node test/emulators/microsoft/serve.cjs [--port 8443] [--account alice@contoso.test]…
+ *   node test/emulators/shared/run-ts.cjs test/emulators/microsoft/serve.ts [--port 8443] [--account alice@contoso.test]…
  *        [--client-id ID --client-secret SECRET]
  * Prints the URL, the CA file to trust (e.g. NODE_EXTRA_CA_CERTS for a separate process,
  * `curl --cacert`), the app registration and the accounts; stops on Ctrl-C.
