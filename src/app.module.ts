@@ -7,6 +7,7 @@ import { AppConfig, ConfigModule } from './config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { IcalFeedsModule } from './ical-feeds/ical-feeds.module';
+import { IntegrationsModule } from './integrations/integrations.module';
 import { InvitationsModule } from './invitations/invitations.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MailModule } from './mail/mail.module';
@@ -42,6 +43,7 @@ export class AppModule {
         IcalFeedsModule,
         ReportsModule,
         TimeBlocksModule,
+        IntegrationsModule,
       ],
     };
   }

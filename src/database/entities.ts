@@ -4,6 +4,7 @@ import { Calendar } from '../calendars/calendar.entity';
 import { CalendarFeed } from '../ical-feeds/calendar-feed.entity';
 import { Client } from '../clients/client.entity';
 import { Integration } from '../integrations/integration.entity';
+import { OAuthState } from '../integrations/oauth-state.entity';
 import { Invitation } from '../invitations/invitation.entity';
 import { OrganizationMember } from '../organizations/organization-member.entity';
 import { Organization } from '../organizations/organization.entity';
@@ -30,4 +31,5 @@ export const entities = [
   Job,
   ApiToken,
   CalendarFeed,
+  OAuthState,
 ];

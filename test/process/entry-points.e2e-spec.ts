@@ -66,7 +66,8 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
 
 const exitOf = (child: ChildProcess) =>
   new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    // 'close', not 'exit': only then has everything the process printed been read.
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
 
 /**

@@ -13,6 +13,7 @@ import {
   OpenApiDocument,
   Operation,
   outcome,
+  NON_ID_PATH_VALUES,
   pathParams,
   planRequest,
   problem,
@@ -37,7 +38,10 @@ import {
 
 const TENANT_ROUTES = declaredTenantRoutes();
 /** Routes naming a row besides the organization in their path (`…/members/{userId}`). */
-const ROUTES_WITH_ROW_IDS = TENANT_ROUTES.filter((route) => pathParams(route.path).length > 1);
+// Routes naming a row besides the organization (`{provider}` names none: NON_ID_PATH_VALUES).
+const ROUTES_WITH_ROW_IDS = TENANT_ROUTES.filter(
+  (route) => pathParams(route.path).filter((name) => !(name in NON_ID_PATH_VALUES)).length > 1,
+);
 
 describe('tenant isolation on every route', () => {
   let t: TestApp;

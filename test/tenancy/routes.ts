@@ -489,6 +489,12 @@ export function queryIdParams(operation: Operation): string[] {
 }
 
 /**
+ * Path parameters that name no row (so no tenant's id can leak through them) and the valid value
+ * a request uses for each: `{provider}` in `/integrations/{provider}/connect`.
+ */
+export const NON_ID_PATH_VALUES: Record<string, string> = { provider: 'google_calendar' };
+
+/**
  * A request for `operation`: every path parameter (by `pathResolve` when given) and every `*_id`
  * (body and query) resolved by `resolve`, a body built from the request-body schema (with `genericBody`, a write without one
  * still gets `{ organization_id, user_id }`), required query parameters filled from their schema.
@@ -506,6 +512,7 @@ export function planRequest(
 ): RequestPlan {
   const pathResolve = options.pathResolve ?? resolve;
   const url = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (name in NON_ID_PATH_VALUES) return NON_ID_PATH_VALUES[name];
     if (!/Id$/.test(name)) throw new Error(`${operation.key}: {${name}} is not an id parameter`);
     return String(pathResolve(name));
   });

@@ -1,0 +1,43 @@
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Membership } from '../auth/authenticated-user';
+import { CurrentMembership, RequirePermission } from '../auth/decorators';
+import { ParseIdPipe } from '../common/http/parse-id.pipe';
+import { ConnectIntegrationResponseDto } from './dto/connect-integration.dto';
+import { presentIntegration } from './integration.presenter';
+import { CALENDAR_PROVIDERS } from './integration-providers';
+import { IntegrationsService } from './integrations.service';
+
+/** An organization's calendar integrations. Members connect and see their own; admins see all. */
+@ApiTags('integrations')
+@Controller('organizations/:organizationId/integrations')
+export class IntegrationsController {
+  constructor(private readonly integrations: IntegrationsService) {}
+
+  @Get()
+  @RequirePermission('integrations:view:own')
+  @ApiOkResponse({ description: 'Your integrations (all of them for admins). Never a token.' })
+  async list(@CurrentMembership() membership: Membership) {
+    return { data: (await this.integrations.list(membership)).map((i) => presentIntegration(i)) };
+  }
+
+  @Get(':integrationId')
+  @RequirePermission('integrations:view:own')
+  @ApiOkResponse({ description: 'Status of one integration, with its pending/error block counts.' })
+  async show(
+    @CurrentMembership() membership: Membership,
+    @Param('integrationId', new ParseIdPipe('Integration')) integrationId: number,
+  ) {
+    const { integration, counts } = await this.integrations.show(membership, integrationId);
+    return presentIntegration(integration, counts);
+  }
+
+  @Post(':provider/connect')
+  @HttpCode(200)
+  @RequirePermission('integrations:connect:own')
+  @ApiParam({ name: 'provider', enum: CALENDAR_PROVIDERS })
+  @ApiOkResponse({ type: ConnectIntegrationResponseDto })
+  connect(@CurrentMembership() membership: Membership, @Param('provider') provider: string) {
+    return this.integrations.connect(membership, provider);
+  }
+}

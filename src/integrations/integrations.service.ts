@@ -1,0 +1,289 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { Membership } from '../auth/authenticated-user';
+import { can } from '../auth/permissions';
+import { Calendar } from '../calendars/calendar.entity';
+import { Encrypter } from '../common/crypto/encrypter';
+import { generateSecretToken, sha256Hex } from '../common/crypto/tokens';
+import { NotFoundError } from '../common/errors/domain.error';
+import { APP_CONFIG, AppConfig } from '../config';
+import { currentTimestamp } from '../database/timestamped.entity';
+import { inTransaction } from '../database/transaction';
+import { OrganizationMember } from '../organizations/organization-member.entity';
+import {
+  ConnectedAccount,
+  pkcePair,
+  ProviderCalendar,
+  ProviderError,
+} from '../providers/calendar-provider';
+import { TimeBlock } from '../time-blocks/time-block.entity';
+import { Integration } from './integration.entity';
+import { IntegrationBlockCounts } from './integration.presenter';
+import {
+  CalendarProviderName,
+  IntegrationProviders,
+  isCalendarProvider,
+} from './integration-providers';
+import { OAuthState } from './oauth-state.entity';
+
+/** How long a user has to come back from the provider's consent screen. */
+export const OAUTH_STATE_TTL_MS = 10 * 60_000;
+const STATE_PREFIX = 'st';
+/** `st_` + 32 random bytes in base64url: anything else cannot be a state we issued. */
+const STATE_SHAPE = /^st_[A-Za-z0-9_-]{43}$/;
+
+export interface CallbackQuery {
+  code?: string;
+  state?: string;
+  error?: string;
+}
+
+/**
+ * Connecting calendar accounts (OAuth authorization code + PKCE) and reading their status.
+ *
+ * The OAuth `state` is a random 256-bit token, stored only as its SHA-256 digest together with
+ * the user, organization, provider, encrypted PKCE verifier and a 10-minute expiry. It is a
+ * lookup key, not a self-describing value, so there is nothing to forge and an HMAC signature
+ * would add nothing: an unknown state simply finds no row. It binds the callback (which arrives
+ * without our bearer token) to the user and organization that started the flow, and is claimed
+ * exactly once (`UPDATE … SET used_at WHERE used_at IS NULL` must affect one row).
+ */
+@Injectable()
+export class IntegrationsService {
+  private readonly logger = new Logger(IntegrationsService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly encrypter: Encrypter,
+    private readonly providers: IntegrationProviders,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Starts a connect flow for the caller: a fresh state and the provider's consent URL. */
+  async connect(membership: Membership, provider: string): Promise<{ authorize_url: string }> {
+    if (!isCalendarProvider(provider)) throw new NotFoundError('Provider');
+    const state = generateSecretToken(STATE_PREFIX);
+    const pkce = pkcePair();
+    await inTransaction(this.dataSource, (manager) =>
+      manager.save(
+        manager.create(OAuthState, {
+          stateHash: sha256Hex(state),
+          userId: membership.userId,
+          organizationId: membership.organizationId,
+          provider,
+          codeVerifier: this.encrypter.encrypt(pkce.verifier),
+          expiresAt: new Date(currentTimestamp().getTime() + OAUTH_STATE_TTL_MS),
+          usedAt: null,
+        }),
+      ),
+    );
+    return {
+      authorize_url: this.providers
+        .get(provider)
+        .authorizeUrl({ state, codeChallenge: pkce.challenge }),
+    };
+  }
+
+  /**
+   * The provider's redirect back. Whatever happens, the answer is a redirect to the app with
+   * `connected=<id>` or `error=<code>`; only a valid, unused, unexpired state for this provider
+   * whose user may still connect here leads to any write beyond claiming the state.
+   */
+  async callback(provider: string, query: CallbackQuery): Promise<string> {
+    try {
+      const id = await this.completeCallback(provider, query);
+      return this.appRedirect({ connected: String(id) });
+    } catch (error) {
+      if (error instanceof CallbackError) return this.appRedirect({ error: error.code });
+      this.logger.warn(`OAuth callback for ${provider} failed: ${(error as Error).message}`);
+      return this.appRedirect({ error: 'connect_failed' });
+    }
+  }
+
+  /** The caller's integrations, or every one in the organization for those who may view all. */
+  async list(membership: Membership): Promise<Integration[]> {
+    return this.visible(this.dataSource.manager, membership)
+      .orderBy('integration.id', 'ASC')
+      .getMany();
+  }
+
+  async show(
+    membership: Membership,
+    id: number,
+  ): Promise<{ integration: Integration; counts: IntegrationBlockCounts }> {
+    const manager = this.dataSource.manager;
+    const integration = await this.visible(manager, membership)
+      .andWhere('integration.id = :id', { id })
+      .getOne();
+    if (!integration) throw new NotFoundError('Integration');
+    const rows = await membership.scope
+      .query(manager, TimeBlock, 'block')
+      .innerJoin(
+        Calendar,
+        'calendar',
+        'calendar.id = block.calendarId AND calendar.organizationId = block.organizationId',
+      )
+      .andWhere('calendar.integrationId = :integrationId', { integrationId: integration.id })
+      .andWhere('block.calendarSyncStatus IN (:...statuses)', { statuses: ['pending', 'error'] })
+      .select('block.calendarSyncStatus', 'status')
+      .addSelect('COUNT(*)', 'count')
+      .groupBy('block.calendarSyncStatus')
+      .getRawMany<{ status: string; count: number | string }>();
+    const count = (status: string) => Number(rows.find((row) => row.status === status)?.count ?? 0);
+    return { integration, counts: { pending: count('pending'), error: count('error') } };
+  }
+
+  private visible(manager: EntityManager, membership: Membership) {
+    const query = membership.scope.query(manager, Integration, 'integration');
+    if (!can(membership.role, 'integrations:view:all')) {
+      query.andWhere('integration.connectedById = :userId', { userId: membership.userId });
+    }
+    return query;
+  }
+
+  private async completeCallback(provider: string, query: CallbackQuery): Promise<number> {
+    if (!isCalendarProvider(provider)) throw new CallbackError('unknown_provider');
+    const state = await this.claimState(provider, query.state);
+    if (query.error) throw new CallbackError(safeCode(query.error));
+    if (!query.code) throw new CallbackError('missing_code');
+
+    const membership = await this.dataSource.manager.findOneBy(OrganizationMember, {
+      organizationId: state.organizationId,
+      userId: state.userId,
+    });
+    if (!membership || !can(membership.role, 'integrations:connect:own')) {
+      throw new CallbackError('not_allowed');
+    }
+
+    const client = this.providers.get(provider);
+    let account: ConnectedAccount;
+    let calendars: ProviderCalendar[];
+    try {
+      account = await client.exchangeCode(
+        query.code,
+        this.encrypter.decrypt(state.codeVerifier ?? ''),
+      );
+      calendars = await client.listCalendars(account.accessToken);
+    } catch (error) {
+      if (error instanceof ProviderError) throw new CallbackError(safeCode(error.code));
+      throw error;
+    }
+    return this.store(state, provider, account, calendars);
+  }
+
+  /**
+   * Claims the state once: the conditional update succeeds for exactly one caller. A state that
+   * is unknown, already used, expired or issued for another provider answers `invalid_state`.
+   */
+  private async claimState(provider: string, state: string | undefined): Promise<OAuthState> {
+    if (!state || !STATE_SHAPE.test(state)) throw new CallbackError('invalid_state');
+    const stateHash = sha256Hex(state);
+    const now = currentTimestamp();
+    const claimed = await inTransaction(this.dataSource, async (manager) => {
+      const result = await manager.update(
+        OAuthState,
+        { stateHash, usedAt: IsNull() },
+        { usedAt: now },
+      );
+      return result.affected === 1 ? manager.findOneBy(OAuthState, { stateHash }) : null;
+    });
+    if (!claimed || claimed.provider !== provider || claimed.expiresAt.getTime() <= now.getTime()) {
+      throw new CallbackError('invalid_state');
+    }
+    return claimed;
+  }
+
+  private store(
+    state: OAuthState,
+    provider: CalendarProviderName,
+    account: ConnectedAccount,
+    calendars: ProviderCalendar[],
+  ): Promise<number> {
+    return inTransaction(this.dataSource, async (manager) => {
+      const existing = account.accountId
+        ? await manager.findOneBy(Integration, {
+            organizationId: state.organizationId,
+            connectedById: state.userId,
+            provider,
+            providerAccountId: account.accountId,
+          })
+        : null;
+      const integration =
+        existing ??
+        manager.create(Integration, {
+          organizationId: state.organizationId,
+          connectedById: state.userId,
+          provider,
+          providerType: 'calendar',
+        });
+      Object.assign(integration, {
+        name: account.email,
+        accessToken: this.encrypter.encrypt(account.accessToken),
+        // A reconnect without a new refresh token keeps the one we have.
+        refreshToken: account.refreshToken
+          ? this.encrypter.encrypt(account.refreshToken)
+          : (existing?.refreshToken ?? null),
+        tokenMetadata: this.encrypter.encrypt(JSON.stringify(account.metadata)),
+        expiresAt: account.expiresAt,
+        providerAccountId: account.accountId,
+        providerAccountEmail: account.email,
+        isActive: true,
+        lastError: null,
+        errorCount: 0,
+      });
+      const saved = await manager.save(integration);
+
+      const known = await manager.findBy(Calendar, {
+        organizationId: state.organizationId,
+        integrationId: saved.id,
+      });
+      for (const found of calendars) {
+        const calendar =
+          known.find((row) => row.externalId === found.externalId) ??
+          manager.create(Calendar, {
+            organizationId: state.organizationId,
+            integrationId: saved.id,
+            externalId: found.externalId,
+          });
+        calendar.name = found.name.slice(0, 255);
+        calendar.color = found.color ? found.color.slice(0, 20) : null;
+        calendar.isPrimary = found.primary;
+        await manager.save(calendar);
+      }
+
+      await this.audit.record(manager, {
+        action: 'integration.connected',
+        organizationId: state.organizationId,
+        userId: state.userId,
+        auditable: { type: 'integration', id: saved.id },
+        newValues: {
+          provider,
+          provider_account_email: account.email,
+          connected_by: state.userId,
+          reconnected: existing !== null,
+        },
+      });
+      return saved.id;
+    });
+  }
+
+  private appRedirect(params: Record<string, string>): string {
+    const url = new URL(`${this.config.appUrl.replace(/\/+$/, '')}/integrations`);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    return url.toString();
+  }
+}
+
+/** An outcome of the callback shown to the user as `?error=<code>`. */
+class CallbackError extends Error {
+  constructor(readonly code: string) {
+    super(code);
+  }
+}
+
+/** Provider error codes are echoed only when they look like codes (`access_denied`). */
+function safeCode(code: string): string {
+  return /^[a-z0-9_]{1,64}$/i.test(code) ? code.toLowerCase() : 'provider_error';
+}
