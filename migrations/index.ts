@@ -13,6 +13,7 @@ import { CreateApiTokensTable1704067211000 } from './1704067211000-create-api-to
 import { AddRevokedAtToInvitations1704067212000 } from './1704067212000-add-revoked-at-to-invitations';
 import { AddSyncVersionToTimeBlocks1704067213000 } from './1704067213000-add-sync-version-to-time-blocks';
 import { CreateCalendarFeedsTable1704067214000 } from './1704067214000-create-calendar-feeds-table';
+import { AddCalendarSyncState1704067217000 } from './1704067217000-add-calendar-sync-state';
 import { CreateOauthStatesTable1704067216000 } from './1704067216000-create-oauth-states-table';
 
 /**
@@ -36,4 +37,5 @@ export const migrations = [
   AddSyncVersionToTimeBlocks1704067213000,
   CreateCalendarFeedsTable1704067214000,
   CreateOauthStatesTable1704067216000,
+  AddCalendarSyncState1704067217000,
 ];

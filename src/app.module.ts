@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { CalendarsModule } from './calendars/calendars.module';
 import { ClientsModule } from './clients/clients.module';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { AppConfig, ConfigModule } from './config';
@@ -16,6 +17,7 @@ import { ProjectsModule } from './projects/projects.module';
 import { ReportsModule } from './reports/reports.module';
 import { TimeBlocksModule } from './time-blocks/time-blocks.module';
 import { UsersModule } from './users/users.module';
+import { CalendarSyncModule } from './sync/calendar-sync.module';
 
 /**
  * The whole application. The API, the worker and the CLI all build from this module; what differs
@@ -44,6 +46,8 @@ export class AppModule {
         ReportsModule,
         TimeBlocksModule,
         IntegrationsModule,
+        CalendarSyncModule,
+        CalendarsModule,
       ],
     };
   }

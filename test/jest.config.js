@@ -50,14 +50,21 @@ module.exports = {
       ...base,
       displayName: 'sqlite',
       testMatch: e2e,
+      // The chaos test runs several worker processes sharing a database: MySQL/MariaDB only.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/'],
       setupFiles: ['<rootDir>/test/support/use-sqlite.ts'],
     },
     {
       ...base,
       displayName: 'mysql',
       testMatch: e2e,
-      // The provider emulators' own specs use no database: once (in the sqlite project) is enough.
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/emulators/'],
+      // The provider emulators' specs and the provider clients' specs use no database: once (in the
+      // sqlite project) is enough.
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '<rootDir>/test/emulators/',
+        '<rootDir>/test/providers/',
+      ],
       setupFiles: ['<rootDir>/test/support/use-mysql.ts'],
       globalSetup: '<rootDir>/test/support/mariadb-server.setup.ts',
       globalTeardown: '<rootDir>/test/support/mariadb-server.teardown.ts',

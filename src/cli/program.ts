@@ -4,6 +4,7 @@ import { AppConfig } from '../config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { DEFAULT_DEMO_BLOCKS, dbSeed } from './db-seed.command';
 import { keyGenerate } from './key-generate.command';
+import { DEFAULT_ROTATE_BATCH_SIZE, keyRotate } from './key-rotate.command';
 import { migrateRollback } from './migrate-rollback.command';
 import { migrateStatus } from './migrate-status.command';
 import { migrate } from './migrate.command';
@@ -96,6 +97,23 @@ function buildProgram(deps: CliDependencies, database: () => Promise<DataSource>
     // Deliberately never loads the configuration: it is what makes an invalid one valid.
     .action(async (options: { show?: boolean; force?: boolean; ifMissing?: boolean }) => {
       await keyGenerate(deps.cwd, deps.stdout, options);
+    });
+
+  program
+    .command('key:rotate')
+    .description(
+      'Re-encrypt every stored secret (OAuth tokens, PKCE verifiers, job payloads) under the ' +
+        'current APP_KEY, reading old values with APP_PREVIOUS_KEYS',
+    )
+    .option('--batch-size <n>', 'rows per transaction', positiveInteger, DEFAULT_ROTATE_BATCH_SIZE)
+    .action(async (options: { batchSize: number }) => {
+      const config = deps.loadConfig();
+      await keyRotate(
+        await database(),
+        { appKey: config.appKey, previousKeys: config.previousKeys },
+        deps.stdout,
+        options,
+      );
     });
 
   program

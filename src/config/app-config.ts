@@ -49,6 +49,23 @@ export interface WorkerConfig {
   concurrency: number;
 }
 
+/** A provider's request budget per integration (per account), respected before it answers 429. */
+export interface RateLimit {
+  maxRequests: number;
+  windowSeconds: number;
+}
+
+export interface SyncConfig {
+  /** How long a worker holds an integration's sync lease before another may take it over. */
+  leaseSeconds: number;
+  /** Each provider request (or batch) is abandoned after this long and retried later. */
+  requestTimeoutMs: number;
+  /** Backoff of a failing block or integration: full jitter up to base·2^attempt, capped. */
+  backoffBaseSeconds: number;
+  backoffMaxSeconds: number;
+  rateLimits: { google_calendar: RateLimit; office365: RateLimit };
+}
+
 export interface AuthConfig {
   apiTokenTtlDays: number;
   invitationTtlDays: number;
@@ -70,6 +87,7 @@ export interface AppConfig {
   database: DatabaseConfig;
   mail: MailConfig;
   worker: WorkerConfig;
+  sync: SyncConfig;
   auth: AuthConfig;
   providers: ProvidersConfig;
 }

@@ -170,6 +170,33 @@ export function loadConfig(env: Env): AppConfig {
       leaseSeconds: read.integer('WORKER_LEASE_SECONDS', 60, { min: 5, max: 3600 }),
       concurrency: read.integer('WORKER_CONCURRENCY', 4, { min: 1, max: 64 }),
     },
+    sync: {
+      leaseSeconds: read.integer('SYNC_LEASE_SECONDS', 60, { min: 2, max: 3600 }),
+      requestTimeoutMs: read.integer('SYNC_REQUEST_TIMEOUT_MS', 30_000, {
+        min: 100,
+        max: 300_000,
+      }),
+      backoffBaseSeconds: read.integer('SYNC_BACKOFF_BASE_SECONDS', 5, { min: 1, max: 3600 }),
+      backoffMaxSeconds: read.integer('SYNC_BACKOFF_MAX_SECONDS', 3600, { min: 1, max: 86_400 }),
+      rateLimits: {
+        // Google's per-user default for the Calendar API is 600 queries per minute.
+        google_calendar: {
+          maxRequests: read.integer('GOOGLE_CALENDAR_MAX_REQUESTS', 600, { min: 1, max: 1e6 }),
+          windowSeconds: read.integer('GOOGLE_CALENDAR_WINDOW_SECONDS', 60, {
+            min: 1,
+            max: 86_400,
+          }),
+        },
+        // Graph: 10,000 requests per 10 minutes per app per mailbox (PROVIDERS.md).
+        office365: {
+          maxRequests: read.integer('MICROSOFT_GRAPH_MAX_REQUESTS', 10_000, { min: 1, max: 1e6 }),
+          windowSeconds: read.integer('MICROSOFT_GRAPH_WINDOW_SECONDS', 600, {
+            min: 1,
+            max: 86_400,
+          }),
+        },
+      },
+    },
     auth: {
       apiTokenTtlDays: read.integer('API_TOKEN_TTL_DAYS', 30, { min: 1, max: 3650 }),
       invitationTtlDays: read.integer('INVITATION_TTL_DAYS', 7, { min: 1, max: 90 }),

@@ -21,8 +21,9 @@ export class IntegrationProviders {
   ) {}
 
   get(name: CalendarProviderName): CalendarOAuthProvider {
+    const { requestTimeoutMs } = this.config.sync;
     return name === 'google_calendar'
-      ? new GoogleCalendarProvider(this.config.providers.google)
-      : new MicrosoftCalendarProvider(this.config.providers.microsoft, this.http);
+      ? new GoogleCalendarProvider(this.config.providers.google, requestTimeoutMs)
+      : new MicrosoftCalendarProvider(this.config.providers.microsoft, this.http, requestTimeoutMs);
   }
 }

@@ -75,6 +75,21 @@ export class Integration extends TimestampedEntity {
   @Column({ name: 'error_count', type: 'int', nullable: true, default: 0 })
   errorCount!: number | null;
 
+  /** The provider refused the refresh token (`invalid_grant`): the user must connect again. */
+  @BooleanColumn('needs_reconnect', { default: false, nullable: true })
+  needsReconnect!: boolean | null;
+
+  /** The worker holding the sync lease, and until when (DESIGN.md, "Sync" 2). */
+  @Column({ name: 'sync_lease_owner', type: 'varchar', length: 100, nullable: true })
+  syncLeaseOwner!: string | null;
+
+  @DateTimeColumn('sync_lease_expires_at')
+  syncLeaseExpiresAt!: Date | null;
+
+  /** The whole integration waits until then (throttled, `Retry-After`, provider unavailable). */
+  @DateTimeColumn('sync_retry_at')
+  syncRetryAt!: Date | null;
+
   @OneToMany(() => Calendar, (calendar) => calendar.integration)
   calendars?: Relation<Calendar>[];
 }

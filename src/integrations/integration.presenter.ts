@@ -30,10 +30,7 @@ export function presentIntegration(integration: Integration, counts?: Integratio
   };
 }
 
-/**
- * The simple rule for now: the provider refused the refresh token (`invalid_grant`), so only the
- * user going through consent again can fix it. The sync workers will refine this.
- */
+/** The provider refused the refresh token (`invalid_grant`): only consent again can fix it. */
 export function needsReconnect(integration: Integration): boolean {
-  return /invalid_grant/i.test(integration.lastError ?? '');
+  return integration.needsReconnect === true;
 }

@@ -1,9 +1,18 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBadGatewayResponse,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Membership } from '../auth/authenticated-user';
 import { CurrentMembership, RequirePermission } from '../auth/decorators';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { ConnectIntegrationResponseDto } from './dto/connect-integration.dto';
+import { DisconnectIntegrationQueryDto } from './dto/disconnect-integration.dto';
+import { IntegrationDisconnectService } from './integration-disconnect.service';
 import { presentIntegration } from './integration.presenter';
 import { CALENDAR_PROVIDERS } from './integration-providers';
 import { IntegrationsService } from './integrations.service';
@@ -12,7 +21,10 @@ import { IntegrationsService } from './integrations.service';
 @ApiTags('integrations')
 @Controller('organizations/:organizationId/integrations')
 export class IntegrationsController {
-  constructor(private readonly integrations: IntegrationsService) {}
+  constructor(
+    private readonly integrations: IntegrationsService,
+    private readonly disconnector: IntegrationDisconnectService,
+  ) {}
 
   @Get()
   @RequirePermission('integrations:view:own')
@@ -39,5 +51,30 @@ export class IntegrationsController {
   @ApiOkResponse({ type: ConnectIntegrationResponseDto })
   connect(@CurrentMembership() membership: Membership, @Param('provider') provider: string) {
     return this.integrations.connect(membership, provider);
+  }
+
+  @Delete(':integrationId')
+  @HttpCode(204)
+  @ApiParam({ name: 'integrationId', type: 'integer', description: 'The integration.' })
+  @RequirePermission('integrations:manage:own')
+  @ApiNoContentResponse({
+    description:
+      'Disconnected: the grant is revoked at the provider (Google), the tokens, calendars and ' +
+      'integration are deleted, and its blocks stay, without a calendar, `disabled`.',
+  })
+  @ApiConflictResponse({
+    description: 'A sync is running (Retry-After), or `needs_reconnect` with `remove_events`.',
+  })
+  @ApiBadGatewayResponse({
+    description: 'With `remove_events`: some events could not be removed; still connected.',
+  })
+  async disconnect(
+    @CurrentMembership() membership: Membership,
+    @Param('integrationId', new ParseIdPipe('Integration')) integrationId: number,
+    @Query() query: DisconnectIntegrationQueryDto,
+  ) {
+    await this.disconnector.disconnect(membership, integrationId, {
+      removeEvents: query.remove_events === true,
+    });
   }
 }

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ProviderHttpModule } from '../providers/provider-http';
+import { AccessTokens } from './access-tokens';
+import { IntegrationDisconnectService } from './integration-disconnect.service';
 import { IntegrationProviders } from './integration-providers';
 import { IntegrationsController } from './integrations.controller';
 import { IntegrationsService } from './integrations.service';
@@ -8,6 +10,12 @@ import { OAuthCallbackController } from './oauth-callback.controller';
 @Module({
   imports: [ProviderHttpModule],
   controllers: [IntegrationsController, OAuthCallbackController],
-  providers: [IntegrationsService, IntegrationProviders],
+  providers: [
+    IntegrationsService,
+    IntegrationDisconnectService,
+    IntegrationProviders,
+    AccessTokens,
+  ],
+  exports: [IntegrationProviders, AccessTokens],
 })
 export class IntegrationsModule {}

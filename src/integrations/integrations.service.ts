@@ -3,6 +3,7 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
 import { can } from '../auth/permissions';
+import { applyProviderCalendar } from '../calendars/calendar-blocks';
 import { Calendar } from '../calendars/calendar.entity';
 import { Encrypter } from '../common/crypto/encrypter';
 import { generateSecretToken, sha256Hex } from '../common/crypto/tokens';
@@ -230,6 +231,8 @@ export class IntegrationsService {
         providerAccountId: account.accountId,
         providerAccountEmail: account.email,
         isActive: true,
+        needsReconnect: false,
+        syncRetryAt: null,
         lastError: null,
         errorCount: 0,
       });
@@ -247,9 +250,7 @@ export class IntegrationsService {
             integrationId: saved.id,
             externalId: found.externalId,
           });
-        calendar.name = found.name.slice(0, 255);
-        calendar.color = found.color ? found.color.slice(0, 20) : null;
-        calendar.isPrimary = found.primary;
+        applyProviderCalendar(calendar, found);
         await manager.save(calendar);
       }
 

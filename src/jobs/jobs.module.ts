@@ -16,7 +16,7 @@ export class JobsModule {
         JobWorker,
         { provide: WORKER_AUTOSTART, useValue: options.runWorker },
       ],
-      exports: [JobHandlerRegistry, JobQueue, JobWorker],
+      exports: [JobHandlerRegistry, JobQueue, JobWorker, WORKER_AUTOSTART],
     };
   }
 }

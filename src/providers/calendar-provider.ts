@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { CalendarEventsClient } from './calendar-events';
 
 /**
  * What the integrations module needs from a calendar provider to connect an account. Providers
@@ -28,11 +29,31 @@ export interface ProviderCalendar {
   primary: boolean;
 }
 
+export interface RefreshedTokens {
+  accessToken: string;
+  /** Microsoft rotates the refresh token on every refresh; Google usually sends none (keep ours). */
+  refreshToken: string | null;
+  expiresAt: Date | null;
+}
+
 export interface CalendarOAuthProvider {
   authorizeUrl(request: AuthorizationRequest): string;
   /** Exchanges an authorization code (with its PKCE verifier) for tokens and the account. */
   exchangeCode(code: string, codeVerifier: string): Promise<ConnectedAccount>;
   listCalendars(accessToken: string): Promise<ProviderCalendar[]>;
+  /**
+   * Trades the refresh token for a new access token. Throws `ProviderError('invalid_grant')` when
+   * the provider refuses the refresh token for good (revoked, expired, password change), and
+   * `ProviderError('refresh_failed')` for a failure worth retrying (5xx, timeout, reset).
+   */
+  refresh(refreshToken: string): Promise<RefreshedTokens>;
+  /**
+   * Revokes the grant at the provider where it can (Google); resolves false where the provider
+   * has no revocation endpoint (Microsoft) or the call failed. Never throws.
+   */
+  revoke(token: string): Promise<boolean>;
+  /** The client that writes events with this provider's access tokens. */
+  events(): CalendarEventsClient;
 }
 
 /** A provider refused or failed; `code` is short and safe to show (`invalid_grant`, …). */

@@ -159,6 +159,7 @@ export class BlockWriter {
       organizationId: this.membership.organizationId,
       userId,
       calendarId,
+      syncedCalendarId: null,
       externalCalendarEventId: null,
       externalInvoicingEntryId: null,
       title: data.title,
@@ -420,7 +421,9 @@ export class BlockWriter {
       .andWhere('integration.providerType = :type', { type: 'invoicing' })
       .andWhere('integration.isActive = :active', { active: true })
       .getExists();
-    block.calendarSyncStatus = block.calendarId !== null ? 'pending' : 'disabled';
+    // A block that has an event somewhere stays pending even without a calendar: the event must go.
+    const hasEvent = block.externalCalendarEventId !== null && block.syncedCalendarId !== null;
+    block.calendarSyncStatus = block.calendarId !== null || hasEvent ? 'pending' : 'disabled';
     block.invoicingSyncStatus =
       this.invoicing && (block.isBillable === true || block.externalInvoicingEntryId !== null)
         ? 'pending'
@@ -428,8 +431,10 @@ export class BlockWriter {
     if (block.calendarSyncStatus === 'pending' || block.invoicingSyncStatus === 'pending') {
       block.syncVersion = (block.syncVersion ?? 0) + 1;
     }
-    // A change starts over: the last attempt's error no longer describes the row.
+    // A change starts over: the last attempt's error and backoff no longer describe the row.
     block.syncError = null;
+    block.syncAttempts = 0;
+    block.syncRetryAt = null;
   }
 
   /*
@@ -488,6 +493,8 @@ export class BlockWriter {
       invoicingSyncStatus: block.invoicingSyncStatus,
       syncVersion: block.syncVersion,
       syncError: block.syncError,
+      syncAttempts: block.syncAttempts,
+      syncRetryAt: block.syncRetryAt,
       deletedAt: block.deletedAt,
       updatedAt: block.updatedAt,
     };

@@ -46,6 +46,20 @@ export class TimeBlock extends TimestampedEntity {
   @JoinColumn({ name: 'calendar_id', foreignKeyConstraintName: 'fk_time_blocks_calendar_id' })
   calendar?: Relation<Calendar> | null;
 
+  /**
+   * The calendar that holds `externalCalendarEventId`. It differs from `calendarId` while a move
+   * (or a removal of the calendar) waits to be pushed: the old event is deleted first.
+   */
+  @ForeignIdColumn('synced_calendar_id', { nullable: true })
+  syncedCalendarId!: number | null;
+
+  @ManyToOne(() => Calendar, { nullable: true, onDelete: 'SET NULL' })
+  @JoinColumn({
+    name: 'synced_calendar_id',
+    foreignKeyConstraintName: 'fk_time_blocks_synced_calendar_id',
+  })
+  syncedCalendar?: Relation<Calendar> | null;
+
   @Column({ name: 'external_calendar_event_id', type: 'varchar', length: 255, nullable: true })
   externalCalendarEventId!: string | null;
 
@@ -117,6 +131,14 @@ export class TimeBlock extends TimestampedEntity {
    */
   @Column({ name: 'sync_version', type: 'int', default: 0 })
   syncVersion!: number;
+
+  /** Retryable failures in a row of the calendar push; reset when the block syncs or changes. */
+  @Column({ name: 'sync_attempts', type: 'int', default: 0 })
+  syncAttempts!: number;
+
+  /** Not before this time does the reconciler try the block again (backoff). */
+  @DateTimeColumn('sync_retry_at')
+  syncRetryAt!: Date | null;
 
   @DeleteDateColumn({ name: 'deleted_at', type: 'datetime', nullable: true })
   deletedAt!: Date | null;

@@ -405,7 +405,7 @@ describe(`connecting calendar integrations (${databaseKind()})`, () => {
       });
     });
 
-    it('counts pending and failed blocks and flags invalid_grant as needing a reconnect', async () => {
+    it('counts pending and failed blocks and shows an integration that needs a reconnect', async () => {
       const calendar = await t.dataSource.manager.findOneByOrFail(Calendar, {
         integrationId: memberIntegration,
         isPrimary: true,
@@ -418,7 +418,11 @@ describe(`connecting calendar integrations (${databaseKind()})`, () => {
       await t.dataSource.manager.update(
         Integration,
         { id: memberIntegration },
-        { lastError: 'invalid_grant: Token has been expired or revoked.', errorCount: 3 },
+        {
+          lastError: 'invalid_grant: Token has been expired or revoked.',
+          errorCount: 3,
+          needsReconnect: true,
+        },
       );
 
       const shown = await team.member.get(team.url(`/integrations/${memberIntegration}`));

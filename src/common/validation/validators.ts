@@ -41,3 +41,10 @@ export const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
 
 export const lowercaseColor = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+/**
+ * A boolean in a query string: `true` or `false`; anything else stays as sent, for the validator
+ * to refuse (422) instead of silently matching everything.
+ */
+export const queryBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;

@@ -1,5 +1,6 @@
 import { Auth, google } from 'googleapis';
 import { OAuthProviderConfig } from '../../config/app-config';
+import { CalendarEventsClient } from '../calendar-events';
 import {
   AuthorizationRequest,
   CalendarOAuthProvider,
@@ -8,7 +9,10 @@ import {
   idTokenClaims,
   ProviderCalendar,
   ProviderError,
+  RefreshedTokens,
 } from '../calendar-provider';
+import { transportFailureCode } from '../transport-failure';
+import { GoogleCalendarEvents } from './google-calendar-events';
 
 export const GOOGLE_CALENDAR_SCOPES = [
   'openid',
@@ -24,9 +28,13 @@ export const GOOGLE_CALENDAR_SCOPES = [
  * cannot load node-fetch).
  */
 export class GoogleCalendarProvider implements CalendarOAuthProvider {
-  constructor(private readonly config: OAuthProviderConfig) {}
+  constructor(
+    private readonly config: OAuthProviderConfig,
+    /** Per request to the token endpoint and the Calendar API (refresh, revoke, event writes). */
+    private readonly requestTimeoutMs = 30_000,
+  ) {}
 
-  private client(): Auth.OAuth2Client {
+  private client(timeout?: number): Auth.OAuth2Client {
     return new google.auth.OAuth2({
       clientId: this.config.clientId,
       clientSecret: this.config.clientSecret,
@@ -36,7 +44,7 @@ export class GoogleCalendarProvider implements CalendarOAuthProvider {
         oauth2TokenUrl: this.config.tokenUrl,
         oauth2RevokeUrl: this.config.revokeUrl,
       },
-      transporterOptions: { fetchImplementation: fetch },
+      transporterOptions: { fetchImplementation: fetch, timeout },
     });
   }
 
@@ -100,6 +108,79 @@ export class GoogleCalendarProvider implements CalendarOAuthProvider {
     }
     return calendars;
   }
+
+  /**
+   * The token endpoint without google-auth-library's retries (it retries refresh and revoke, POST
+   * included, ignoring `Retry-After`): the caller's backoff decides, and a request never outlives
+   * `requestTimeoutMs`.
+   */
+  private tokenClient(): Auth.OAuth2Client {
+    const client = this.client(this.requestTimeoutMs);
+    // The library sets `retry: true` per request, over any default: switch it off per request.
+    client.transporter.interceptors.request.add({
+      resolved: (options) =>
+        Promise.resolve({
+          ...options,
+          retry: false,
+          retryConfig: { ...options.retryConfig, retry: 0 },
+        }),
+    });
+    return client;
+  }
+
+  async refresh(refreshToken: string): Promise<RefreshedTokens> {
+    const client = this.tokenClient();
+    client.setCredentials({ refresh_token: refreshToken });
+    // The library overwrites the answer's refresh token with the one it holds right after emitting
+    // `tokens`: read the answer there to know whether Google actually sent a new one.
+    let rotated: string | null = null;
+    client.on('tokens', (tokens) => (rotated = tokens.refresh_token ?? null));
+    let credentials: Auth.Credentials;
+    try {
+      ({ credentials } = await client.refreshAccessToken());
+    } catch (error) {
+      throw refreshError(error);
+    }
+    if (!credentials.access_token)
+      throw new ProviderError('refresh_failed', 'Google: no access token.');
+    return {
+      accessToken: credentials.access_token,
+      refreshToken: rotated,
+      expiresAt: credentials.expiry_date ? new Date(credentials.expiry_date) : null,
+    };
+  }
+
+  async revoke(token: string): Promise<boolean> {
+    try {
+      await this.tokenClient().revokeToken(token);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  events(): CalendarEventsClient {
+    return new GoogleCalendarEvents({
+      apiBaseUrl: this.config.apiBaseUrl,
+      requestTimeoutMs: this.requestTimeoutMs,
+    });
+  }
+}
+
+/**
+ * `invalid_grant` (400) means the refresh token is dead for good (revoked, expired, password
+ * changed); anything else (5xx, timeout, reset, another 4xx) is worth trying again later.
+ */
+function refreshError(error: unknown): ProviderError {
+  const response = (error as { response?: { status?: number; data?: unknown } }).response;
+  const code = (response?.data as { error?: unknown } | undefined)?.error;
+  if (response?.status === 400 && code === 'invalid_grant') {
+    return new ProviderError('invalid_grant', 'Google refused the refresh token (invalid_grant).');
+  }
+  const reason = response?.status
+    ? `answered ${response.status}${typeof code === 'string' ? ` ${code}` : ''}`
+    : transportFailureCode(error);
+  return new ProviderError('refresh_failed', `Google token refresh failed: ${reason}.`);
 }
 
 /** gaxios errors are duck-typed (cross-realm, two gaxios copies): read `response.data.error`. */

@@ -1,5 +1,6 @@
 import { Client } from '@microsoft/microsoft-graph-client';
 import { OAuthProviderConfig } from '../../config/app-config';
+import { CalendarEventsClient } from '../calendar-events';
 import {
   AuthorizationRequest,
   CalendarOAuthProvider,
@@ -8,8 +9,11 @@ import {
   idTokenClaims,
   ProviderCalendar,
   ProviderError,
+  RefreshedTokens,
 } from '../calendar-provider';
 import { ProviderHttp } from '../provider-http';
+import { transportFailureCode } from '../transport-failure';
+import { MicrosoftCalendarEvents } from './microsoft-calendar-events';
 
 export const MICROSOFT_CALENDAR_SCOPES = [
   'openid',
@@ -44,6 +48,8 @@ export class MicrosoftCalendarProvider implements CalendarOAuthProvider {
   constructor(
     private readonly config: OAuthProviderConfig,
     private readonly http: ProviderHttp,
+    /** Per request to the token endpoint and Graph (refresh, event writes). */
+    private readonly requestTimeoutMs = 30_000,
   ) {}
 
   authorizeUrl(request: AuthorizationRequest): string {
@@ -61,31 +67,16 @@ export class MicrosoftCalendarProvider implements CalendarOAuthProvider {
   }
 
   async exchangeCode(code: string, codeVerifier: string): Promise<ConnectedAccount> {
-    const body = new URLSearchParams({
-      client_id: this.config.clientId,
-      client_secret: this.config.clientSecret,
+    const answer = await this.tokenRequest({
       grant_type: 'authorization_code',
       code,
       redirect_uri: this.config.redirectUri,
       code_verifier: codeVerifier,
-      scope: MICROSOFT_CALENDAR_SCOPES.join(' '),
     });
-    let response: Response;
-    let tokens: TokenResponse;
-    try {
-      response = await this.http.request(this.config.tokenUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
-        body: body.toString(),
-        signal: AbortSignal.timeout(15_000),
-      });
-      tokens = (await response.json()) as TokenResponse;
-    } catch {
+    if ('failed' in answer) {
       throw new ProviderError('token_exchange_failed', 'Microsoft: the token request failed.');
     }
+    const { response, tokens } = answer;
     if (!response.ok || !tokens.access_token) {
       const code = typeof tokens.error === 'string' ? tokens.error : 'token_exchange_failed';
       throw new ProviderError(code, `Microsoft: ${code}`);
@@ -94,14 +85,91 @@ export class MicrosoftCalendarProvider implements CalendarOAuthProvider {
     return {
       accessToken: tokens.access_token,
       refreshToken: tokens.refresh_token ?? null,
-      expiresAt:
-        typeof tokens.expires_in === 'number'
-          ? new Date(Date.now() + tokens.expires_in * 1000)
-          : null,
+      expiresAt: expiresAt(tokens),
       metadata: { scope: tokens.scope ?? null, token_type: tokens.token_type ?? null },
       accountId: claimString(claims.oid) ?? claimString(claims.sub),
       email: claimString(claims.email) ?? claimString(claims.preferred_username),
     };
+  }
+
+  /**
+   * Microsoft rotates the refresh token on every refresh: the answer's one replaces ours (the old
+   * one may stop working at once).
+   */
+  async refresh(refreshToken: string): Promise<RefreshedTokens> {
+    const answer = await this.tokenRequest({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    });
+    if ('failed' in answer) {
+      throw new ProviderError(
+        'refresh_failed',
+        `Microsoft token refresh failed: ${answer.failed}.`,
+      );
+    }
+    const { response, tokens } = answer;
+    if (response.status === 400 && tokens.error === 'invalid_grant') {
+      throw new ProviderError(
+        'invalid_grant',
+        'Microsoft refused the refresh token (invalid_grant).',
+      );
+    }
+    if (!response.ok || !tokens.access_token) {
+      const error = typeof tokens.error === 'string' ? ` ${tokens.error}` : '';
+      throw new ProviderError(
+        'refresh_failed',
+        `Microsoft token refresh failed: answered ${response.status}${error}.`,
+      );
+    }
+    return {
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token ?? null,
+      expiresAt: expiresAt(tokens),
+    };
+  }
+
+  /** The identity platform has no revocation endpoint: disconnecting only forgets our tokens. */
+  revoke(_token: string): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  events(): CalendarEventsClient {
+    return new MicrosoftCalendarEvents({
+      apiBaseUrl: this.config.apiBaseUrl,
+      requestTimeoutMs: this.requestTimeoutMs,
+      http: this.http,
+    });
+  }
+
+  /**
+   * A form POST to the token endpoint with our client credentials and scopes. HTTP error answers
+   * are returned for the caller to read (a body that is not JSON reads as `{}`); no answer at all
+   * is `failed`, with the transport failure's code.
+   */
+  private async tokenRequest(
+    grant: Record<string, string>,
+  ): Promise<{ response: Response; tokens: TokenResponse } | { failed: string }> {
+    const body = new URLSearchParams({
+      client_id: this.config.clientId,
+      client_secret: this.config.clientSecret,
+      ...grant,
+      scope: MICROSOFT_CALENDAR_SCOPES.join(' '),
+    });
+    const signal = AbortSignal.timeout(this.requestTimeoutMs);
+    try {
+      const response = await this.http.request(this.config.tokenUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: body.toString(),
+        signal,
+      });
+      return { response, tokens: parseTokenResponse(await response.text()) };
+    } catch (error) {
+      return { failed: transportFailureCode(error, signal) };
+    }
   }
 
   async listCalendars(accessToken: string): Promise<ProviderCalendar[]> {
@@ -140,5 +208,20 @@ export class MicrosoftCalendarProvider implements CalendarOAuthProvider {
       );
     }
     return calendars;
+  }
+}
+
+function expiresAt(tokens: TokenResponse): Date | null {
+  return typeof tokens.expires_in === 'number'
+    ? new Date(Date.now() + tokens.expires_in * 1000)
+    : null;
+}
+
+function parseTokenResponse(text: string): TokenResponse {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' ? (parsed as TokenResponse) : {};
+  } catch {
+    return {};
   }
 }

@@ -1,0 +1,33 @@
+import { needsReconnect } from '../integrations/integration.presenter';
+import { isWritable } from './calendar-blocks';
+import { Calendar } from './calendar.entity';
+
+/**
+ * A calendar as the API shows it, with the account it belongs to (never a token) and the member
+ * who connected that account. `is_writable` says whether blocks can be planned onto it now.
+ * Expects `integration` and `integration.connectedBy` loaded (see `CalendarsService`).
+ */
+export function presentCalendar(calendar: Calendar) {
+  const integration = calendar.integration!;
+  const owner = integration.connectedBy;
+  return {
+    id: calendar.id,
+    name: calendar.name,
+    color: calendar.color,
+    is_primary: calendar.isPrimary === true,
+    is_enabled: calendar.isEnabled === true,
+    sync_direction: calendar.syncDirection,
+    is_writable: isWritable(calendar),
+    external_id: calendar.externalId,
+    integration: {
+      id: integration.id,
+      provider: integration.provider,
+      provider_account_email: integration.providerAccountEmail,
+      is_active: integration.isActive !== false,
+      needs_reconnect: needsReconnect(integration),
+    },
+    owner: owner ? { id: owner.id, name: owner.name } : null,
+    created_at: calendar.createdAt?.toISOString() ?? null,
+    updated_at: calendar.updatedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,167 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Encrypter } from '../common/crypto/encrypter';
+import { currentTimestamp } from '../database/timestamped.entity';
+import { inTransaction, isSqlite } from '../database/transaction';
+import { ProviderError, RefreshedTokens } from '../providers/calendar-provider';
+import { Integration } from './integration.entity';
+import { IntegrationProviders, isCalendarProvider } from './integration-providers';
+
+/** A token this close to its expiry is refreshed before use rather than sent and refused. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+/** The provider refused the refresh token; the integration is marked `needs_reconnect`. */
+export class ReconnectRequiredError extends Error {
+  constructor(readonly integrationId: number) {
+    super(`Integration ${integrationId} needs to be connected again.`);
+    this.name = 'ReconnectRequiredError';
+  }
+}
+
+/** The token endpoint failed in a way worth retrying later (5xx, timeout, reset). */
+export class TokenRefreshFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenRefreshFailedError';
+  }
+}
+
+type RefreshOutcome =
+  | { kind: 'token'; accessToken: string }
+  | { kind: 'reconnect' }
+  | { kind: 'failed'; message: string };
+
+/**
+ * The access tokens of calendar integrations, refreshed when they are about to expire or were
+ * refused (DESIGN.md, "Sync" 5).
+ *
+ * A refresh happens under a row lock on the integration (`SELECT … FOR UPDATE` on MySQL/MariaDB),
+ * and the lock holder re-reads the row first: if another worker refreshed meanwhile, its token is
+ * used instead of refreshing again. That matters for Microsoft, which rotates the refresh token on
+ * every refresh — two racing refreshes would leave one worker holding a dead refresh token. The
+ * rotated refresh token is stored in the same transaction. SQLite has a single worker and one
+ * writer, so there the refresh runs without holding the write queue during the HTTP call.
+ */
+@Injectable()
+export class AccessTokens {
+  private readonly logger = new Logger(AccessTokens.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly encrypter: Encrypter,
+    private readonly providers: IntegrationProviders,
+  ) {}
+
+  /** A usable access token: the stored one while it is fresh, else a refreshed one. */
+  current(integrationId: number): Promise<string> {
+    return this.refreshIf(integrationId, (integration) => isExpiring(integration));
+  }
+
+  /** After the provider answered 401 to `rejected`: refresh, unless another worker already did. */
+  afterUnauthorized(integrationId: number, rejected: string): Promise<string> {
+    return this.refreshIf(
+      integrationId,
+      (integration, accessToken) => accessToken === rejected || isExpiring(integration),
+    );
+  }
+
+  private async refreshIf(
+    integrationId: number,
+    needsRefresh: (integration: Integration, accessToken: string) => boolean,
+  ): Promise<string> {
+    const outcome = isSqlite(this.dataSource)
+      ? await this.refreshUnlocked(integrationId, needsRefresh)
+      : await inTransaction(this.dataSource, (manager) =>
+          this.refreshLocked(manager, integrationId, needsRefresh),
+        );
+    if (outcome.kind === 'reconnect') throw new ReconnectRequiredError(integrationId);
+    if (outcome.kind === 'failed') throw new TokenRefreshFailedError(outcome.message);
+    return outcome.accessToken;
+  }
+
+  private async refreshLocked(
+    manager: EntityManager,
+    integrationId: number,
+    needsRefresh: (integration: Integration, accessToken: string) => boolean,
+  ): Promise<RefreshOutcome> {
+    const integration = await manager
+      .getRepository(Integration)
+      .createQueryBuilder('integration')
+      .setLock('pessimistic_write')
+      .where('integration.id = :integrationId', { integrationId })
+      .getOneOrFail();
+    const accessToken = this.encrypter.decrypt(integration.accessToken);
+    if (!needsRefresh(integration, accessToken)) return { kind: 'token', accessToken };
+    return this.refreshAndStore(manager, integration);
+  }
+
+  private async refreshUnlocked(
+    integrationId: number,
+    needsRefresh: (integration: Integration, accessToken: string) => boolean,
+  ): Promise<RefreshOutcome> {
+    const integration = await this.dataSource.manager.findOneByOrFail(Integration, {
+      id: integrationId,
+    });
+    const accessToken = this.encrypter.decrypt(integration.accessToken);
+    if (!needsRefresh(integration, accessToken)) return { kind: 'token', accessToken };
+    const refreshed = await this.callProvider(integration);
+    return inTransaction(this.dataSource, (manager) => this.store(manager, integration, refreshed));
+  }
+
+  private async refreshAndStore(
+    manager: EntityManager,
+    integration: Integration,
+  ): Promise<RefreshOutcome> {
+    return this.store(manager, integration, await this.callProvider(integration));
+  }
+
+  private async callProvider(
+    integration: Integration,
+  ): Promise<RefreshedTokens | 'reconnect' | { failed: string }> {
+    if (!isCalendarProvider(integration.provider) || !integration.refreshToken) return 'reconnect';
+    try {
+      return await this.providers
+        .get(integration.provider)
+        .refresh(this.encrypter.decrypt(integration.refreshToken));
+    } catch (error) {
+      if (error instanceof ProviderError && error.code === 'invalid_grant') return 'reconnect';
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.warn({ msg: 'token refresh failed', integration: integration.id, err: message });
+      return { failed: `token refresh failed: ${message}` };
+    }
+  }
+
+  private async store(
+    manager: EntityManager,
+    integration: Integration,
+    refreshed: RefreshedTokens | 'reconnect' | { failed: string },
+  ): Promise<RefreshOutcome> {
+    if (refreshed === 'reconnect') {
+      await manager.update(Integration, integration.id, {
+        needsReconnect: true,
+        lastError: 'invalid_grant: the provider refused the refresh token; connect again.',
+        errorCount: () => 'COALESCE(error_count, 0) + 1',
+        updatedAt: currentTimestamp(),
+      });
+      return { kind: 'reconnect' };
+    }
+    if ('failed' in refreshed) return { kind: 'failed', message: refreshed.failed };
+    await manager.update(Integration, integration.id, {
+      accessToken: this.encrypter.encrypt(refreshed.accessToken),
+      // Google usually sends no new refresh token (keep ours); Microsoft always rotates it.
+      ...(refreshed.refreshToken
+        ? { refreshToken: this.encrypter.encrypt(refreshed.refreshToken) }
+        : {}),
+      expiresAt: refreshed.expiresAt,
+      updatedAt: currentTimestamp(),
+    });
+    return { kind: 'token', accessToken: refreshed.accessToken };
+  }
+}
+
+function isExpiring(integration: Integration): boolean {
+  return (
+    integration.expiresAt !== null &&
+    integration.expiresAt.getTime() - EXPIRY_MARGIN_MS <= Date.now()
+  );
+}

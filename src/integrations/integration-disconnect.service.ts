@@ -1,0 +1,392 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { Membership } from '../auth/authenticated-user';
+import { Calendar } from '../calendars/calendar.entity';
+import { Encrypter } from '../common/crypto/encrypter';
+import { ConflictError, NotFoundError } from '../common/errors/domain.error';
+import { APP_CONFIG, AppConfig } from '../config';
+import { inTransaction, isSqlite } from '../database/transaction';
+import { CalendarEventsClient, EventWrite } from '../providers/calendar-events';
+import { CalendarOAuthProvider } from '../providers/calendar-provider';
+import { TimeBlock } from '../time-blocks/time-block.entity';
+import { AccessTokens } from './access-tokens';
+import { manageableIntegrations } from './integration-access';
+import { Integration } from './integration.entity';
+import { EventsNotRemovedError, IntegrationBusyError, providerProblem } from './integration.errors';
+import { IntegrationProviders, isCalendarProvider } from './integration-providers';
+
+/** How long a disconnect waits for a sync worker to hand the integration back. */
+const LEASE_WAIT_MS = 5_000;
+const LEASE_POLL_MS = 200;
+
+/** An event danwel created, to delete before disconnecting. */
+interface DanwelEvent {
+  blockId: number;
+  calendarExternalId: string;
+  eventId: string;
+}
+
+/**
+ * Disconnecting a calendar account (DELETE …/integrations/:id, optionally `remove_events=true`).
+ *
+ * 1. Take the integration's sync lease, so no sync worker writes to the account meanwhile (a
+ *    worker holding it is waited for, briefly; then 409 with Retry-After).
+ * 2. With `remove_events`: delete every event danwel created in the account's calendars — of live
+ *    and soft-deleted blocks alike — in the provider's batches, refreshing the token once on 401.
+ *    If some cannot be deleted, the ones that were are recorded, the lease is released and the
+ *    answer is 502: the integration stays, so the user can try again.
+ * 3. Revoke the grant at the provider (Google; Microsoft has no revocation endpoint), best effort.
+ * 4. One transaction: blocks lose the account's calendars (and event ids) and become `disabled`,
+ *    the calendars and the integration row — its tokens with it — are deleted, audit row.
+ *
+ * Without `remove_events` the events stay in the user's calendar, no longer updated by danwel.
+ */
+@Injectable()
+export class IntegrationDisconnectService {
+  private readonly logger = new Logger(IntegrationDisconnectService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly encrypter: Encrypter,
+    private readonly providers: IntegrationProviders,
+    private readonly accessTokens: AccessTokens,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async disconnect(
+    membership: Membership,
+    integrationId: number,
+    options: { removeEvents: boolean },
+  ): Promise<void> {
+    const integration = await manageableIntegrations(this.dataSource.manager, membership)
+      .andWhere('integration.id = :integrationId', { integrationId })
+      .getOne();
+    if (!integration) throw new NotFoundError('Integration');
+    if (!isCalendarProvider(integration.provider)) {
+      throw new ConflictError('Only calendar integrations can be disconnected here.');
+    }
+    const provider = this.providers.get(integration.provider);
+    const lease = `disconnect:${randomBytes(8).toString('hex')}`;
+    await this.takeLease(integration.id, lease);
+
+    try {
+      const eventsRemoved = options.removeEvents
+        ? await this.removeEvents(membership, integration, provider.events(), lease)
+        : 0;
+      const revoked = await this.revoke(integration.id, provider);
+      await inTransaction(this.dataSource, (manager) =>
+        this.forget(manager, membership, integration, lease, {
+          remove_events: options.removeEvents,
+          events_removed: eventsRemoved,
+          revoked_at_provider: revoked,
+        }),
+      );
+    } catch (error) {
+      await this.releaseLease(integration.id, lease);
+      throw error;
+    }
+  }
+
+  /**
+   * Sets `sync_lease_owner` unless someone holds an unexpired lease; waits up to LEASE_WAIT_MS for
+   * a worker to finish its batch and hand it back.
+   */
+  private async takeLease(integrationId: number, owner: string): Promise<void> {
+    const deadline = Date.now() + LEASE_WAIT_MS;
+    for (;;) {
+      const now = new Date();
+      const result = await inTransaction(this.dataSource, (manager) =>
+        manager
+          .createQueryBuilder()
+          .update(Integration)
+          .set({ syncLeaseOwner: owner, syncLeaseExpiresAt: this.leaseEnd() })
+          .where('id = :integrationId', { integrationId })
+          .andWhere('(sync_lease_expires_at IS NULL OR sync_lease_expires_at < :now)', { now })
+          .updateEntity(false)
+          .execute(),
+      );
+      if ((result.affected ?? 0) > 0) return;
+      if (Date.now() >= deadline) {
+        const row = await this.dataSource.manager.findOneBy(Integration, { id: integrationId });
+        if (!row) throw new NotFoundError('Integration');
+        const expiresAt = row.syncLeaseExpiresAt?.getTime() ?? Date.now();
+        throw new IntegrationBusyError((expiresAt - Date.now()) / 1000);
+      }
+      await sleep(LEASE_POLL_MS);
+    }
+  }
+
+  /** Extends our lease; false when it is no longer ours (it expired and was taken over). */
+  private async renewLease(integrationId: number, owner: string): Promise<boolean> {
+    const result = await inTransaction(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(Integration)
+        .set({ syncLeaseExpiresAt: this.leaseEnd() })
+        .where('id = :integrationId AND sync_lease_owner = :owner', { integrationId, owner })
+        .updateEntity(false)
+        .execute(),
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  private async releaseLease(integrationId: number, owner: string): Promise<void> {
+    await inTransaction(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(Integration)
+        .set({ syncLeaseOwner: null, syncLeaseExpiresAt: null })
+        .where('id = :integrationId AND sync_lease_owner = :owner', { integrationId, owner })
+        .updateEntity(false)
+        .execute(),
+    ).catch((error: unknown) =>
+      this.logger.error({ msg: 'releasing a disconnect lease failed', integrationId, err: error }),
+    );
+  }
+
+  private leaseEnd(): Date {
+    return new Date(Date.now() + this.config.sync.leaseSeconds * 1000);
+  }
+
+  /**
+   * Deletes danwel's events in the account's calendars, `maxBatchSize` at a time. Returns how many
+   * were removed; throws EventsNotRemovedError (after recording the removed ones) when some were
+   * not, and the problem of the token or provider when it cannot start at all.
+   */
+  private async removeEvents(
+    membership: Membership,
+    integration: Integration,
+    client: CalendarEventsClient,
+    lease: string,
+  ): Promise<number> {
+    const events = await this.danwelEvents(membership, integration.id);
+    if (events.length === 0) return 0;
+    let token: string;
+    try {
+      token = await this.accessTokens.current(integration.id);
+    } catch (error) {
+      throw providerProblem(integration.id, error);
+    }
+
+    const removed: DanwelEvent[] = [];
+    let failed = 0;
+    let reason = '';
+    for (let start = 0; start < events.length; start += client.maxBatchSize) {
+      if (start > 0 && !(await this.renewLease(integration.id, lease))) {
+        failed += events.length - start;
+        reason ||= 'the disconnect took too long';
+        break;
+      }
+      const chunk = events.slice(start, start + client.maxBatchSize);
+      const results = await client.apply(token, chunk.map(deleteWrite));
+      // 401: refresh the token once (unless another worker just did) and retry those deletes.
+      const refused = results.flatMap((result, i) =>
+        !result.ok && result.failure.kind === 'unauthorized' ? [i] : [],
+      );
+      if (refused.length > 0) {
+        try {
+          token = await this.accessTokens.afterUnauthorized(integration.id, token);
+        } catch (error) {
+          throw providerProblem(integration.id, error);
+        }
+        const retried = await client.apply(
+          token,
+          refused.map((i) => deleteWrite(chunk[i])),
+        );
+        refused.forEach((i, n) => (results[i] = retried[n]));
+      }
+      chunk.forEach((event, i) => {
+        const result = results[i];
+        // The events clients count 404/410 on delete as done; `gone` is the same news.
+        if (result.ok || result.failure.kind === 'gone') removed.push(event);
+        else {
+          failed += 1;
+          reason ||= result.failure.code;
+        }
+      });
+    }
+
+    if (failed > 0) {
+      await inTransaction(this.dataSource, async (manager) => {
+        await this.forgetEvents(manager, membership, removed);
+        await this.audit.record(manager, {
+          action: 'integration.events_removal_failed',
+          organizationId: membership.organizationId,
+          auditable: { type: 'integration', id: integration.id },
+          newValues: { events_removed: removed.length, events_not_removed: failed, reason },
+        });
+      });
+      throw new EventsNotRemovedError(removed.length, failed, reason);
+    }
+    return removed.length;
+  }
+
+  /** Every event danwel holds in the account's calendars: blocks' `synced_calendar_id` there. */
+  private async danwelEvents(
+    membership: Membership,
+    integrationId: number,
+  ): Promise<DanwelEvent[]> {
+    const rows = await membership.scope
+      .query(this.dataSource.manager, TimeBlock, 'block')
+      .withDeleted()
+      .innerJoin(
+        Calendar,
+        'calendar',
+        'calendar.id = block.syncedCalendarId AND calendar.organizationId = block.organizationId',
+      )
+      .andWhere('calendar.integrationId = :integrationId', { integrationId })
+      .andWhere('block.externalCalendarEventId IS NOT NULL')
+      .select('block.id', 'block_id')
+      .addSelect('block.externalCalendarEventId', 'event_id')
+      .addSelect('calendar.externalId', 'calendar_external_id')
+      .orderBy('block.id', 'ASC')
+      .getRawMany<{ block_id: number | string; event_id: string; calendar_external_id: string }>();
+    return rows.map((row) => ({
+      blockId: Number(row.block_id),
+      calendarExternalId: row.calendar_external_id,
+      eventId: row.event_id,
+    }));
+  }
+
+  /** Drops the references to events that are gone (only while the block still holds them). */
+  private async forgetEvents(
+    manager: EntityManager,
+    membership: Membership,
+    events: DanwelEvent[],
+  ): Promise<void> {
+    for (const event of events) {
+      await manager
+        .createQueryBuilder()
+        .update(TimeBlock)
+        .set({ externalCalendarEventId: null, syncedCalendarId: null })
+        .where('id = :blockId AND organization_id = :organizationId', {
+          blockId: event.blockId,
+          organizationId: membership.organizationId,
+        })
+        .andWhere('external_calendar_event_id = :eventId', { eventId: event.eventId })
+        .updateEntity(false)
+        .execute();
+    }
+  }
+
+  /**
+   * Revokes the grant with the current refresh token (else the access token): for Google that ends
+   * the grant and every token of it. Best effort: a failure is logged, the disconnect goes on.
+   */
+  private async revoke(integrationId: number, provider: CalendarOAuthProvider): Promise<boolean> {
+    const row = await this.dataSource.manager.findOneBy(Integration, { id: integrationId });
+    if (!row) return false;
+    try {
+      const token = this.encrypter.decrypt(row.refreshToken ?? row.accessToken);
+      const revoked = await provider.revoke(token);
+      if (!revoked)
+        this.logger.log({ msg: 'the provider did not revoke the grant', integrationId });
+      return revoked;
+    } catch (error) {
+      this.logger.warn({ msg: 'revoking the grant failed', integrationId, err: error });
+      return false;
+    }
+  }
+
+  /**
+   * The local half, in one transaction. Blocks are detached explicitly (not through the foreign
+   * keys' SET NULL) so their sync state says what happened:
+   * - blocks placed on the account's calendars, or holding an event there, become `disabled`
+   *   (when pending, failed or synced) — unless the block still has something to do elsewhere:
+   *   an event in another account's calendar to remove, or a place in another account's calendar;
+   * - `calendar_id` and `synced_calendar_id` pointing at these calendars and the event ids of
+   *   those calendars become NULL.
+   * Then the calendars and the integration (with its tokens) are deleted.
+   */
+  private async forget(
+    manager: EntityManager,
+    membership: Membership,
+    integration: Integration,
+    lease: string,
+    outcome: { remove_events: boolean; events_removed: number; revoked_at_provider: boolean },
+  ): Promise<void> {
+    const organizationId = membership.organizationId;
+    // Still ours (a very slow disconnect could have let it expire and a worker take it over).
+    const held = manager
+      .getRepository(Integration)
+      .createQueryBuilder('integration')
+      .where('integration.id = :id AND integration.syncLeaseOwner = :lease', {
+        id: integration.id,
+        lease,
+      });
+    if (!isSqlite(this.dataSource)) held.setLock('pessimistic_write');
+    if (!(await held.getOne())) throw new IntegrationBusyError(this.config.sync.leaseSeconds);
+    const calendarIds = (
+      await manager.find(Calendar, {
+        select: { id: true },
+        where: { organizationId, integrationId: integration.id },
+      })
+    ).map((calendar) => calendar.id);
+
+    let detached = 0;
+    if (calendarIds.length > 0) {
+      const blocks = () =>
+        manager
+          .createQueryBuilder()
+          .update(TimeBlock)
+          .where('organization_id = :organizationId', { organizationId })
+          .updateEntity(false);
+      const params = { calendarIds };
+      await blocks()
+        .set({
+          calendarSyncStatus: 'disabled',
+          syncVersion: () => 'sync_version + 1',
+          syncAttempts: 0,
+          syncRetryAt: null,
+          syncError: null,
+        })
+        .andWhere(
+          '(calendar_id IN (:...calendarIds) OR synced_calendar_id IN (:...calendarIds))',
+          params,
+        )
+        .andWhere("calendar_sync_status IN ('pending', 'error', 'synced')")
+        .andWhere(
+          '(deleted_at IS NOT NULL OR calendar_id IS NULL OR calendar_id IN (:...calendarIds))',
+          params,
+        )
+        .andWhere(
+          '(external_calendar_event_id IS NULL OR synced_calendar_id IS NULL OR synced_calendar_id IN (:...calendarIds))',
+          params,
+        )
+        .execute();
+      const unplaced = await blocks()
+        .set({ calendarId: null })
+        .andWhere('calendar_id IN (:...calendarIds)', params)
+        .execute();
+      await blocks()
+        .set({ syncedCalendarId: null, externalCalendarEventId: null })
+        .andWhere('synced_calendar_id IN (:...calendarIds)', params)
+        .execute();
+      detached = unplaced.affected ?? 0;
+    }
+    await manager.delete(Calendar, { organizationId, integrationId: integration.id });
+    await manager.delete(Integration, { id: integration.id, organizationId });
+    await this.audit.record(manager, {
+      action: 'integration.disconnected',
+      organizationId,
+      auditable: { type: 'integration', id: integration.id },
+      oldValues: {
+        provider: integration.provider,
+        provider_account_email: integration.providerAccountEmail,
+        connected_by: integration.connectedById,
+        calendars: calendarIds.length,
+      },
+      newValues: { ...outcome, time_blocks_detached: detached },
+    });
+  }
+}
+
+const deleteWrite = (event: DanwelEvent): EventWrite => ({
+  kind: 'delete',
+  calendarExternalId: event.calendarExternalId,
+  eventId: event.eventId,
+});

@@ -1,0 +1,396 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { Calendar } from '../calendars/calendar.entity';
+import { APP_CONFIG, AppConfig } from '../config';
+import { inTransaction, isSqlite } from '../database/transaction';
+import {
+  AccessTokens,
+  ReconnectRequiredError,
+  TokenRefreshFailedError,
+} from '../integrations/access-tokens';
+import { Integration } from '../integrations/integration.entity';
+import {
+  CalendarProviderName,
+  IntegrationProviders,
+  isCalendarProvider,
+} from '../integrations/integration-providers';
+import { backoffSeconds } from '../jobs/backoff';
+import {
+  CalendarEventsClient,
+  EventWrite,
+  googleEventId,
+  graphTransactionId,
+  WriteResult,
+} from '../providers/calendar-events';
+import {
+  BackoffPolicy,
+  BlockOutcome,
+  OutcomePolicy,
+  recordOutcomes,
+  settle,
+} from './block-outcomes';
+import { planEvent, UNCONFIRMED_PREFIX } from './event-plan';
+import { duePendingBlocks, nextBlocksOf } from './pending-blocks';
+import { RequestBudget } from './request-budget';
+
+/** A wait for the request budget longer than this releases the integration until then. */
+const MAX_BUDGET_WAIT_MS = 2_000;
+/** Batches per claim, so that one busy account does not keep a worker from the others. */
+const MAX_BATCHES_PER_CLAIM = 50;
+
+/** How a claim ended: cleanly (null), paused, or waiting for the user to connect again. */
+type Ending = null | IntegrationPause | 'needs_reconnect';
+
+/** Why a claim ended early: the integration waits (`retryAt`) with this error shown. */
+class IntegrationPause {
+  constructor(
+    readonly message: string,
+    readonly retryAfterSeconds: number | null,
+    readonly countsAsError: boolean,
+  ) {}
+}
+
+/**
+ * The calendar reconciler (DESIGN.md, "Sync"): brings each provider calendar in line with the
+ * blocks, which are the source of truth.
+ *
+ * Work is claimed per integration — one account, one access token, one request budget — under a
+ * lease (`sync_lease_owner` / `sync_lease_expires_at`), chosen with `FOR UPDATE SKIP LOCKED` on
+ * MySQL/MariaDB so several worker processes share the accounts; SQLite runs a single worker. The
+ * lease is renewed before every batch and a worker that lost it stops. A crash leaves the lease to
+ * expire; everything else is in the rows: a block is pending until a write-back for its version
+ * says otherwise, and creates are idempotent, so redoing a batch is harmless.
+ */
+@Injectable()
+export class CalendarReconciler {
+  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly logger = new Logger(CalendarReconciler.name);
+  private readonly budget = new RequestBudget();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly providers: IntegrationProviders,
+    private readonly accessTokens: AccessTokens,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Claims due integrations and syncs them; returns how many blocks were written or settled. */
+  async runOnce(): Promise<number> {
+    const claimed = await this.claim(this.config.worker.concurrency);
+    const done = await Promise.all(claimed.map((id) => this.syncIntegration(id)));
+    return done.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Runs until nothing is due (or `maxRounds`); for tests and the CLI. */
+  async drain(maxRounds = 1000): Promise<number> {
+    let total = 0;
+    for (let round = 0; round < maxRounds; round++) {
+      const done = await this.runOnce();
+      if (done === 0) break;
+      total += done;
+    }
+    return total;
+  }
+
+  /** Hands back every lease this worker holds (shutdown). */
+  async releaseLeases(): Promise<void> {
+    await inTransaction(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(Integration)
+        .set({ syncLeaseOwner: null, syncLeaseExpiresAt: null })
+        .where('sync_lease_owner = :worker', { worker: this.workerId })
+        .execute(),
+    );
+  }
+
+  private claim(limit: number): Promise<number[]> {
+    const now = new Date();
+    return inTransaction(this.dataSource, async (manager) => {
+      const due = manager
+        .getRepository(Integration)
+        .createQueryBuilder('integration')
+        .select(['integration.id'])
+        .where('integration.providerType = :calendar', { calendar: 'calendar' })
+        .andWhere('(integration.isActive IS NULL OR integration.isActive = :yes)', { yes: true })
+        .andWhere('(integration.needsReconnect IS NULL OR integration.needsReconnect = :no)', {
+          no: false,
+        })
+        .andWhere(
+          '(integration.syncLeaseExpiresAt IS NULL OR integration.syncLeaseExpiresAt < :now)',
+          { now },
+        )
+        .andWhere('(integration.syncRetryAt IS NULL OR integration.syncRetryAt <= :now)');
+      const work = duePendingBlocks(manager, now)
+        .select('1')
+        .andWhere('calendar.integrationId = integration.id');
+      due
+        .andWhere(`EXISTS (${work.getQuery()})`)
+        .setParameters(work.getParameters())
+        .orderBy('integration.lastSyncAt', 'ASC')
+        .addOrderBy('integration.id', 'ASC')
+        .limit(limit);
+      if (!isSqlite(this.dataSource)) due.setLock('pessimistic_write').setOnLocked('skip_locked');
+      const ids = (await due.getMany()).map((integration) => integration.id);
+      if (ids.length === 0) return [];
+      await manager
+        .createQueryBuilder()
+        .update(Integration)
+        .set({ syncLeaseOwner: this.workerId, syncLeaseExpiresAt: this.leaseEnd() })
+        .whereInIds(ids)
+        .execute();
+      return ids;
+    });
+  }
+
+  /** Syncs one claimed integration batch by batch; always gives the lease back. */
+  private async syncIntegration(integrationId: number): Promise<number> {
+    let done = 0;
+    let pause: Ending = null;
+    try {
+      const integration = await this.dataSource.manager.findOneByOrFail(Integration, {
+        id: integrationId,
+      });
+      if (!isCalendarProvider(integration.provider)) return 0;
+      const provider = integration.provider;
+      const client = this.providers.get(provider).events();
+      const calendars = new Map(
+        (await this.dataSource.manager.findBy(Calendar, { integrationId })).map((c) => [c.id, c]),
+      );
+      const started = Date.now();
+      for (let batch = 0; batch < MAX_BATCHES_PER_CLAIM; batch++) {
+        if (Date.now() - started > (this.config.sync.leaseSeconds * 1000) / 2) break;
+        if (!(await this.renewLease(integrationId))) break;
+        // A batch never costs more than the whole request budget allows.
+        const batchSize = Math.min(
+          client.maxBatchSize,
+          this.config.sync.rateLimits[provider].maxRequests,
+        );
+        const blocks = await nextBlocksOf(
+          this.dataSource.manager,
+          integrationId,
+          new Date(),
+          batchSize,
+        );
+        if (blocks.length === 0) break;
+        const result = await this.syncBatch(integration, provider, client, calendars, blocks);
+        done += result.done;
+        if (result.pause) {
+          pause = result.pause;
+          break;
+        }
+      }
+    } catch (error) {
+      pause = this.pauseFor(error, integrationId);
+    } finally {
+      await this.release(integrationId, pause).catch((error: unknown) =>
+        this.logger.error({ msg: 'releasing a sync lease failed', integrationId, err: error }),
+      );
+    }
+    return done;
+  }
+
+  private async syncBatch(
+    integration: Integration,
+    provider: CalendarProviderName,
+    client: CalendarEventsClient,
+    calendars: Map<number, Calendar>,
+    blocks: Awaited<ReturnType<typeof nextBlocksOf>>,
+  ): Promise<{ done: number; pause: IntegrationPause | null }> {
+    const writes: Array<{ block: (typeof blocks)[number]; write: EventWrite; calendarId: number }> =
+      [];
+    const settled: Array<{ block: (typeof blocks)[number]; status: 'synced' | 'disabled' }> = [];
+    for (const block of blocks) {
+      const plan = planEvent(block, calendars);
+      if (plan.kind === 'settle') settled.push({ block, status: plan.status });
+      else writes.push({ block, write: plan.write, calendarId: plan.calendar.id });
+    }
+    if (settled.length > 0) {
+      const now = new Date();
+      await inTransaction(this.dataSource, async (manager) => {
+        for (const { block, status } of settled) await settle(manager, block, status, now);
+      });
+    }
+    if (writes.length === 0) return { done: settled.length, pause: null };
+
+    const limit = this.config.sync.rateLimits[provider];
+    const wait = this.budget.waitMs(integration.id, writes.length, limit);
+    if (wait > MAX_BUDGET_WAIT_MS) {
+      return {
+        done: settled.length,
+        pause: new IntegrationPause('request budget used up', Math.ceil(wait / 1000), false),
+      };
+    }
+    if (wait > 0) await sleep(wait);
+
+    const results = await this.send(
+      integration.id,
+      client,
+      writes.map((w) => w.write),
+    );
+    const outcomes: BlockOutcome[] = writes.map((w, i) => ({ ...w, result: results[i] }));
+    const orphans = await inTransaction(this.dataSource, (manager) =>
+      recordOutcomes(manager, outcomes, this.outcomePolicy(provider), new Date()),
+    );
+    if (orphans.length > 0) await this.removeOrphans(integration.id, client, orphans);
+
+    const throttled = results
+      .map((result) => (result.ok ? null : result.failure))
+      .filter((failure) => failure?.kind === 'throttled');
+    if (throttled.length > 0) {
+      const retryAfter = Math.max(0, ...throttled.map((f) => f!.retryAfterSeconds ?? 0));
+      return {
+        done: settled.length + outcomes.length - throttled.length,
+        pause: new IntegrationPause(
+          `throttled by the provider: ${throttled[0]!.code}`,
+          retryAfter > 0 ? retryAfter : null,
+          true,
+        ),
+      };
+    }
+    return { done: settled.length + outcomes.length, pause: null };
+  }
+
+  /**
+   * Sends the writes with a fresh token; writes refused with 401 are sent once more after a
+   * refresh (which another worker may already have done — `afterUnauthorized` checks).
+   */
+  private async send(
+    integrationId: number,
+    client: CalendarEventsClient,
+    writes: EventWrite[],
+  ): Promise<WriteResult[]> {
+    const token = await this.accessTokens.current(integrationId);
+    this.budget.spend(integrationId, writes.length);
+    const results = await client.apply(token, writes);
+    const refused = results
+      .map((result, index) => (!result.ok && result.failure.kind === 'unauthorized' ? index : -1))
+      .filter((index) => index >= 0);
+    if (refused.length === 0) return results;
+
+    const fresh = await this.accessTokens.afterUnauthorized(integrationId, token);
+    this.budget.spend(integrationId, refused.length);
+    const retried = await client.apply(
+      fresh,
+      refused.map((index) => writes[index]),
+    );
+    refused.forEach((index, i) => {
+      const result = retried[i];
+      // Refused twice: not a token problem we can fix now; try again later.
+      results[index] =
+        !result.ok && result.failure.kind === 'unauthorized'
+          ? { ok: false, failure: { ...result.failure, kind: 'retryable' } }
+          : result;
+    });
+    return results;
+  }
+
+  /** Deletes events danwel created but could not record (see `recordOutcomes`). */
+  private async removeOrphans(
+    integrationId: number,
+    client: CalendarEventsClient,
+    orphans: Array<{ calendarExternalId: string; eventId: string }>,
+  ): Promise<void> {
+    const results = await this.send(
+      integrationId,
+      client,
+      orphans.map((orphan) => ({ kind: 'delete' as const, ...orphan })),
+    );
+    results.forEach((result, i) => {
+      if (!result.ok) {
+        this.logger.warn({
+          msg: 'an unrecorded event could not be removed',
+          integrationId,
+          eventId: orphans[i].eventId,
+          err: result.failure.code,
+        });
+      }
+    });
+  }
+
+  private pauseFor(error: unknown, integrationId: number): Ending {
+    // needs_reconnect and its error are recorded already; nothing to retry until the user acts.
+    if (error instanceof ReconnectRequiredError) return 'needs_reconnect';
+    const message = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof TokenRefreshFailedError)) {
+      this.logger.error({ msg: 'calendar sync failed', integrationId, err: error });
+    }
+    return new IntegrationPause(message, null, true);
+  }
+
+  private outcomePolicy(provider: CalendarProviderName): OutcomePolicy {
+    return {
+      backoff: this.backoff(),
+      unconfirmedEventId: (blockId, calendarId) =>
+        provider === 'google_calendar'
+          ? googleEventId(blockId, calendarId)
+          : `${UNCONFIRMED_PREFIX}${graphTransactionId(blockId, calendarId)}`,
+    };
+  }
+
+  private backoff(): BackoffPolicy {
+    return {
+      baseSeconds: this.config.sync.backoffBaseSeconds,
+      capSeconds: this.config.sync.backoffMaxSeconds,
+    };
+  }
+
+  private leaseEnd(): Date {
+    return new Date(Date.now() + this.config.sync.leaseSeconds * 1000);
+  }
+
+  private async renewLease(integrationId: number): Promise<boolean> {
+    const result = await inTransaction(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(Integration)
+        .set({ syncLeaseExpiresAt: this.leaseEnd() })
+        .where('id = :integrationId AND sync_lease_owner = :worker', {
+          integrationId,
+          worker: this.workerId,
+        })
+        .execute(),
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Gives the lease back with the integration's health: a clean pass clears the error, a pause
+   * schedules the next attempt — after `Retry-After` when the provider said, else with backoff.
+   */
+  private async release(integrationId: number, pause: Ending): Promise<void> {
+    await inTransaction(this.dataSource, async (manager) => {
+      const integration = await manager.findOneBy(Integration, {
+        id: integrationId,
+        syncLeaseOwner: this.workerId,
+      });
+      if (!integration) return; // deleted, or the lease was taken over
+      const now = new Date();
+      let values: Partial<
+        Pick<Integration, 'errorCount' | 'lastError' | 'syncRetryAt' | 'lastSyncAt'>
+      >;
+      if (pause === 'needs_reconnect') {
+        values = {};
+      } else if (!pause) {
+        values = { lastSyncAt: now, lastError: null, errorCount: 0, syncRetryAt: null };
+      } else {
+        const errorCount = (integration.errorCount ?? 0) + (pause.countsAsError ? 1 : 0);
+        const delay =
+          pause.retryAfterSeconds ?? backoffSeconds(Math.max(1, errorCount), this.backoff());
+        values = {
+          lastError: pause.countsAsError ? pause.message.slice(0, 1000) : integration.lastError,
+          errorCount,
+          syncRetryAt: new Date(now.getTime() + delay * 1000),
+        };
+      }
+      await manager.update(
+        Integration,
+        { id: integrationId },
+        { ...values, syncLeaseOwner: null, syncLeaseExpiresAt: null },
+      );
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { Calendar } from '../calendars/calendar.entity';
+import { TimeBlock } from '../time-blocks/time-block.entity';
+
+/**
+ * The calendar whose integration acts on a block, in SQL: the calendar holding the block's event
+ * while that event must go (block deleted, calendar removed or changed — see `removalPending`),
+ * else the calendar the block belongs in. Claims are per integration, so this decides which
+ * worker's lease covers the block.
+ */
+const ACTING_CALENDAR = `CASE
+  WHEN block.externalCalendarEventId IS NOT NULL AND block.syncedCalendarId IS NOT NULL
+   AND (block.deletedAt IS NOT NULL OR block.calendarId IS NULL
+        OR block.calendarId <> block.syncedCalendarId)
+  THEN block.syncedCalendarId ELSE block.calendarId END`;
+
+/**
+ * Pending blocks (soft-deleted ones included: their events must be removed) that are due now,
+ * joined to the calendar whose integration acts on them.
+ */
+export function duePendingBlocks(manager: EntityManager, now: Date): SelectQueryBuilder<TimeBlock> {
+  return manager
+    .getRepository(TimeBlock)
+    .createQueryBuilder('block')
+    .withDeleted()
+    .innerJoin(Calendar, 'calendar', `calendar.id = ${ACTING_CALENDAR}`)
+    .where('block.calendarSyncStatus = :pending', { pending: 'pending' })
+    .andWhere('(block.syncRetryAt IS NULL OR block.syncRetryAt <= :now)', { now });
+}
+
+/** The next due pending blocks of one integration, oldest id first. */
+export function nextBlocksOf(
+  manager: EntityManager,
+  integrationId: number,
+  now: Date,
+  limit: number,
+): Promise<TimeBlock[]> {
+  return duePendingBlocks(manager, now)
+    .andWhere('calendar.integrationId = :integrationId', { integrationId })
+    .orderBy('block.id', 'ASC')
+    .limit(limit)
+    .getMany();
+}

@@ -1,0 +1,378 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { In } from 'typeorm';
+import { Calendar } from '../../src/calendars/calendar.entity';
+import { Integration } from '../../src/integrations/integration.entity';
+import { TimeBlock } from '../../src/time-blocks/time-block.entity';
+import { googleFaults } from '../emulators/google';
+import { seededRandom } from '../emulators/microsoft';
+import { Factory } from '../factories';
+import { Actor, actingAs, makeTeam, Team } from '../support/actors';
+import { bootApp, TEST_APP_KEY, TestApp } from '../support/app';
+import {
+  CalendarEmulators,
+  CalendarProviderName,
+  ConnectedAccount,
+} from '../support/calendar-accounts';
+
+/*
+ * The chaos test of the calendar push (issue: "provably correct under retries, crashes,
+ * throttling and expired tokens"). Several real worker processes share the work on MariaDB while
+ * the API takes a stream of random block operations — create, edit, move to another calendar,
+ * take off the calendar, delete — and both emulators inject every fault they know. Workers are
+ * SIGKILLed at random and replaced. Once the operations stop and the faults are switched off, the
+ * system must settle to exactly what the rows say: every live block on a calendar has exactly one
+ * event there with its title, times and zone; nothing else exists.
+ *
+ * Size: `CHAOS_OPERATIONS` (default 200, `npm run test:chaos` runs 3000), `CHAOS_WORKERS`
+ * (default 3), `CHAOS_SEED`.
+ */
+
+const OPERATIONS = Number(process.env.CHAOS_OPERATIONS ?? 200);
+const WORKERS = Number(process.env.CHAOS_WORKERS ?? 3);
+const SEED = Number(process.env.CHAOS_SEED ?? 20261122);
+const CONCURRENCY = 4;
+const DIST_WORKER = join(__dirname, '../../dist/src/worker.js');
+
+interface Counters {
+  operations: Record<string, number>;
+  kills: number;
+  reconnects: number;
+}
+
+describe('calendar push under chaos (mysql, worker processes)', () => {
+  let t: TestApp;
+  let emulators: CalendarEmulators;
+  let team: Team;
+  let people: Actor[];
+  let accounts: ConnectedAccount[];
+  let calendars: Calendar[];
+  const workers = new Set<ChildProcess>();
+  let caFile: string;
+
+  beforeAll(async () => {
+    if (!existsSync(DIST_WORKER)) {
+      throw new Error('dist/ is missing: run `npm run build` first (npm test does this).');
+    }
+    emulators = await CalendarEmulators.start();
+    t = await bootApp({ env: emulators.env() });
+    emulators.trustIn(t);
+    const factory = new Factory(t.dataSource);
+    team = await makeTeam(t, factory);
+    const second = await factory.user();
+    await factory.member(team.organization, second, 'member');
+    people = [team.member, await actingAs(t, second)];
+    accounts = [];
+    for (const person of people) {
+      for (const provider of ['google_calendar', 'office365'] as CalendarProviderName[]) {
+        accounts.push(await emulators.connect(t, person, team.url, provider, 1));
+      }
+    }
+    calendars = accounts.flatMap((account) => account.calendars);
+    caFile = join(mkdtempSync(join(tmpdir(), 'danwel-chaos-')), 'microsoft-ca.pem');
+    writeFileSync(caFile, emulators.ms.ca);
+  });
+
+  afterAll(async () => {
+    for (const worker of workers) worker.kill('SIGKILL');
+    await t?.close();
+    await emulators?.stop();
+  });
+
+  function startWorker(): void {
+    const db = t.database.config;
+    const child = spawn(process.execPath, [DIST_WORKER], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'test',
+        APP_KEY: TEST_APP_KEY,
+        LOG_LEVEL: 'error',
+        NODE_EXTRA_CA_CERTS: caFile,
+        DB_CONNECTION: 'mysql',
+        DB_HOST: db.host,
+        DB_PORT: String(db.port),
+        DB_USERNAME: db.username,
+        DB_PASSWORD: db.password,
+        DB_DATABASE: db.database,
+        WORKER_POLL_INTERVAL_MS: '50',
+        SYNC_LEASE_SECONDS: '3',
+        SYNC_REQUEST_TIMEOUT_MS: '1500',
+        SYNC_BACKOFF_BASE_SECONDS: '1',
+        SYNC_BACKOFF_MAX_SECONDS: '2',
+        GOOGLE_CALENDAR_MAX_REQUESTS: '40',
+        GOOGLE_CALENDAR_WINDOW_SECONDS: '1',
+        MICROSOFT_GRAPH_MAX_REQUESTS: '40',
+        MICROSOFT_GRAPH_WINDOW_SECONDS: '1',
+        ...emulators.env(),
+      },
+    });
+    child.stderr!.resume();
+    workers.add(child);
+    child.once('exit', () => workers.delete(child));
+  }
+
+  function injectFaults(): void {
+    emulators.google.chaos({
+      seed: SEED,
+      retryAfter: 1,
+      probabilities: {
+        tooManyRequests: 0.03,
+        rateLimitExceeded: 0.02,
+        userRateLimitExceeded: 0.02,
+        backendError: 0.03,
+        unavailable: 0.02,
+        timeout: 0.01,
+        reset: 0.02,
+        lostResponse: 0.03,
+        tokenExpired: 0.02,
+      },
+    });
+    emulators.google.faults.quota({ limit: 60, windowMs: 1_000 });
+    emulators.ms.faults.random({
+      seed: SEED,
+      rate: 0.2,
+      retryAfter: 1,
+      delayMs: 600, // slow answers, within the client's timeout
+      kinds: {
+        throttle: 3,
+        serverError: 3,
+        unavailable: 2,
+        gatewayTimeout: 1,
+        hang: 1,
+        delay: 1,
+        reset: 2,
+        lostResponse: 3,
+        tokenExpired: 2,
+      },
+    });
+    Object.assign(emulators.ms.throttle, { maxRequestsPerWindow: 60, windowMs: 1_000 });
+    // Once per provider, a refresh is refused for good: the user must connect again.
+    emulators.google.faults.add({
+      match: { operation: 'oauth.token', grantType: 'refresh_token' },
+      fault: googleFaults.invalidGrant(true),
+    });
+    emulators.ms.faults.add({
+      match: { endpoint: 'token', grantType: 'refresh_token' },
+      fault: { kind: 'invalidGrant' },
+    });
+  }
+
+  function stopFaults(): void {
+    emulators.google.faults.stopRandom();
+    emulators.google.faults.clear();
+    emulators.ms.faults.clear();
+    Object.assign(emulators.ms.throttle, { maxRequestsPerWindow: 10_000, windowMs: 600_000 });
+  }
+
+  it('settles to exactly one correct event per block, whatever happened on the way', async () => {
+    const random = seededRandom(SEED);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+    const counters: Counters = { operations: {}, kills: 0, reconnects: 0 };
+    const count = (name: string) =>
+      (counters.operations[name] = (counters.operations[name] ?? 0) + 1);
+
+    for (let i = 0; i < WORKERS; i++) startWorker();
+    injectFaults();
+
+    // Killing workers at random while the operations run.
+    let operating = true;
+    const killer = (async () => {
+      while (operating) {
+        // A worker takes about two seconds to boot: give each one time to do some work.
+        await sleep(1_500 + random() * 2_500);
+        const victim = pick([...workers]);
+        if (!victim || !operating) continue;
+        victim.kill('SIGKILL');
+        counters.kills += 1;
+        startWorker();
+      }
+    })();
+
+    const blocks = new Map<number, Actor>(); // live block id → its owner
+    let slot = 0;
+    const operation = async (): Promise<void> => {
+      const live = [...blocks.keys()];
+      const roll = random();
+      if (live.length < 10 || roll < 0.4) {
+        const owner = pick(people);
+        slot += 1;
+        const start = new Date(Date.UTC(2027, 0, 1, 0) + slot * 2 * 3_600_000);
+        const response = await owner.post(team.url('/time-blocks')).send({
+          title: `Chaos ${slot}`,
+          start_time: start.toISOString(),
+          end_time: new Date(start.getTime() + 3_600_000).toISOString(),
+          timezone: pick(['Europe/Amsterdam', 'America/New_York', 'Asia/Tokyo', 'UTC']),
+          calendar_id: pick(calendars).id,
+        });
+        expect(response.status).toBe(201);
+        blocks.set((response.body as { id: number }).id, owner);
+        count('create');
+        return;
+      }
+      const id = pick(live);
+      const owner = blocks.get(id)!;
+      const url = team.url(`/time-blocks/${id}`);
+      if (roll < 0.65) {
+        const response = await owner
+          .patch(url)
+          .send({ title: `Chaos edit ${Math.floor(random() * 1e6)}` });
+        expect(response.status).toBe(200);
+        count('edit');
+      } else if (roll < 0.8) {
+        const response = await owner.patch(url).send({ calendar_id: pick(calendars).id });
+        expect(response.status).toBe(200);
+        count('move');
+      } else if (roll < 0.85) {
+        const response = await owner.patch(url).send({ calendar_id: null });
+        expect(response.status).toBe(200);
+        count('unplan');
+      } else {
+        blocks.delete(id);
+        const response = await owner.delete(url);
+        expect(response.status).toBe(204);
+        count('delete');
+      }
+    };
+
+    // A few operations in flight at a time, as several people using the app would.
+    let issued = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (issued < OPERATIONS) {
+          issued += 1;
+          await operation();
+          await sleep(random() * 60);
+        }
+      }),
+    );
+    // The workers catch up for a while with the faults (and the killing) still on.
+    await sleep(5_000);
+    operating = false;
+    await killer;
+    const faults = {
+      google: nonZero(emulators.google.faults.counts),
+      microsoft: nonZero(emulators.ms.faults.counts),
+    };
+    stopFaults();
+
+    // Quiescence: no pending block left; integrations that lost their grant are reconnected.
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      for (const integration of await t.dataSource.manager.findBy(Integration, {
+        needsReconnect: true,
+      })) {
+        const account = accounts.find((a) => a.integrationId === integration.id)!;
+        const owner = people.find((p) => p.user.id === integration.connectedById)!;
+        await emulators.reconnect(t, owner, team.url, account);
+        counters.reconnects += 1;
+      }
+      const pending = await t.dataSource.manager.count(TimeBlock, {
+        where: { calendarSyncStatus: 'pending' },
+        withDeleted: true,
+      });
+      if (pending === 0) break;
+      if (Date.now() > deadline) throw new Error(`${pending} blocks still pending after 4 minutes`);
+      await sleep(500);
+    }
+
+    const report = await verify();
+    process.stdout.write(
+      `\ncalendar chaos: ${JSON.stringify(
+        {
+          operations: counters.operations,
+          workers: WORKERS,
+          kills: counters.kills,
+          reconnects: counters.reconnects,
+          faults,
+          ...report,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    expect(counters.kills).toBeGreaterThan(0);
+    expect(
+      Object.keys(faults.google).length + Object.keys(faults.microsoft).length,
+    ).toBeGreaterThan(5);
+    expect(report).toMatchObject(
+      {
+        duplicates: 0,
+        orphans: 0,
+        mismatches: 0,
+        missing: 0,
+        notSynced: 0,
+      },
+      900_000,
+    );
+  });
+
+  /** Compares every block with the events in every calendar. */
+  async function verify() {
+    const rows = await t.dataSource.manager.find(TimeBlock, {
+      where: { organizationId: team.organization.id },
+      withDeleted: true,
+    });
+    const byId = new Map(rows.map((row) => [String(row.id), row]));
+    const seen = new Map<
+      string,
+      Array<{ calendar: Calendar; event: ReturnType<CalendarEmulators['events']>[number] }>
+    >();
+    let orphans = 0;
+    for (const account of accounts) {
+      const own = await t.dataSource.manager.findBy(Calendar, {
+        id: In(account.calendars.map((c) => c.id)),
+      });
+      for (const calendar of own) {
+        for (const event of emulators.events(account, calendar)) {
+          const row = event.blockId ? byId.get(event.blockId) : undefined;
+          if (!row || row.deletedAt !== null || row.calendarId !== calendar.id) {
+            orphans += 1;
+            continue;
+          }
+          seen.set(event.blockId!, [...(seen.get(event.blockId!) ?? []), { calendar, event }]);
+        }
+      }
+    }
+    let duplicates = 0;
+    let mismatches = 0;
+    let missing = 0;
+    let notSynced = 0;
+    for (const row of rows) {
+      const events = seen.get(String(row.id)) ?? [];
+      const expectsEvent = row.deletedAt === null && row.calendarId !== null;
+      const settled = expectsEvent ? ['synced'] : ['synced', 'disabled'];
+      if (!settled.includes(row.calendarSyncStatus ?? '')) notSynced += 1;
+      if (!expectsEvent) continue;
+      if (events.length === 0) missing += 1;
+      if (events.length > 1) duplicates += events.length - 1;
+      const [first] = events;
+      if (
+        first &&
+        (first.event.id !== row.externalCalendarEventId ||
+          first.event.title !== row.title ||
+          first.event.start.getTime() !== row.startTime.getTime() ||
+          first.event.end.getTime() !== row.endTime.getTime() ||
+          first.event.timeZone !== row.timezone)
+      ) {
+        mismatches += 1;
+      }
+    }
+    return {
+      blocks: rows.length,
+      liveOnCalendars: rows.filter((r) => r.deletedAt === null && r.calendarId !== null).length,
+      duplicates,
+      orphans,
+      mismatches,
+      missing,
+      notSynced,
+    };
+  }
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const nonZero = (counts: Record<string, number>) =>
+  Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));

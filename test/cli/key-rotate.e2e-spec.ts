@@ -1,0 +1,217 @@
+import { DataSource } from 'typeorm';
+import { runCli } from '../../src/cli/program';
+import { Encrypter } from '../../src/common/crypto/encrypter';
+import { Integration } from '../../src/integrations/integration.entity';
+import { OAuthState } from '../../src/integrations/oauth-state.entity';
+import { Job } from '../../src/jobs/job.entity';
+import { Organization } from '../../src/organizations/organization.entity';
+import { Factory } from '../factories';
+import { testConfig } from '../support/app';
+import { createMigratedDataSource, databaseKind, TestDatabase } from '../support/database';
+import { CapturedOutput } from './capture';
+
+/*
+ * `key:rotate`: secrets written under an old APP_KEY are re-encrypted under the new one, so the old
+ * key can be dropped. Checked on the raw rows, as the database holds them.
+ */
+
+const key = (byte: number) => Buffer.alloc(32, byte);
+const asEnv = (bytes: Buffer) => `base64:${bytes.toString('base64')}`;
+const OLD_KEY = key(11);
+const NEW_KEY = key(22);
+const LOST_KEY = key(33);
+
+const underOld = new Encrypter(OLD_KEY);
+const underNew = new Encrypter(NEW_KEY);
+const underLost = new Encrypter(LOST_KEY);
+
+interface RawIntegration {
+  id: number | string;
+  access_token: string;
+  refresh_token: string | null;
+  token_metadata: string | null;
+}
+
+describe(`cli: key:rotate (${databaseKind()})`, () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let close: () => Promise<void>;
+  let factory: Factory;
+  let organization: Organization;
+  /** Every plaintext secret written so far: none may ever appear in a raw row. */
+  const plaintexts: string[] = [];
+  let sequence = 0;
+
+  beforeAll(async () => {
+    ({ dataSource, database, close } = await createMigratedDataSource());
+    factory = new Factory(dataSource);
+    organization = await factory.organization();
+  });
+  afterAll(() => close?.());
+
+  async function cli(...argv: string[]) {
+    const stdout = new CapturedOutput();
+    const stderr = new CapturedOutput();
+    const code = await runCli(argv, {
+      cwd: process.cwd(),
+      stdout,
+      stderr,
+      loadConfig: () =>
+        testConfig(database, { APP_KEY: asEnv(NEW_KEY), APP_PREVIOUS_KEYS: asEnv(OLD_KEY) }),
+    });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  }
+
+  const secret = (label: string) => {
+    const value = `${label}-${++sequence}-${'x'.repeat(20)}`;
+    plaintexts.push(value);
+    return value;
+  };
+
+  /** An integration whose three secrets were written by `encrypter`; returns the plaintexts. */
+  async function integrationUnder(encrypter: Encrypter, options: { refresh?: boolean } = {}) {
+    const access = secret('ya29.access');
+    const refresh = options.refresh === false ? null : secret('1//refresh');
+    const metadata = JSON.stringify({ scope: 'calendar', marker: secret('metadata') });
+    const row = await factory.integration(organization, {
+      accessToken: encrypter.encrypt(access),
+      refreshToken: refresh === null ? null : encrypter.encrypt(refresh),
+      tokenMetadata: encrypter.encrypt(metadata),
+    });
+    return { id: row.id, access, refresh, metadata };
+  }
+
+  const rawIntegrations = () =>
+    dataSource.query<RawIntegration[]>(
+      'SELECT id, access_token, refresh_token, token_metadata FROM integrations ORDER BY id',
+    );
+  const rawIntegration = async (id: number) =>
+    (await rawIntegrations()).find((row) => Number(row.id) === id)!;
+  const rawJobPayload = async (id: number) => {
+    const [row] = await dataSource.query<Array<{ payload: unknown }>>(
+      'SELECT payload FROM jobs WHERE id = ?',
+      [id],
+    );
+    return (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as {
+      invitation_id: number;
+      token: string;
+      note: string;
+    };
+  };
+
+  /** The whole text of every table that holds secrets, as stored. */
+  async function rawSecretsText(): Promise<string> {
+    const tables = await Promise.all(
+      ['integrations', 'oauth_states', 'jobs'].map((table) =>
+        dataSource.query(`SELECT * FROM ${table}`),
+      ),
+    );
+    return JSON.stringify(tables);
+  }
+
+  const expectNoPlaintext = async () => {
+    const text = await rawSecretsText();
+    expect(plaintexts.filter((plain) => text.includes(plain))).toEqual([]);
+  };
+
+  it('re-encrypts every secret under the new key, in batches; the new key alone reads them', async () => {
+    const rotated = [
+      await integrationUnder(underOld),
+      await integrationUnder(underOld, { refresh: false }),
+      await integrationUnder(underOld),
+    ];
+    // Refreshed after the deploy: already under the new key.
+    const fresh = await integrationUnder(underNew);
+    const verifier = secret('pkce-verifier');
+    const state = await dataSource.getRepository(OAuthState).save({
+      stateHash: 'a'.repeat(64),
+      userId: organization.ownerId!,
+      organizationId: organization.id,
+      provider: 'google_calendar',
+      codeVerifier: underOld.encrypt(verifier),
+      expiresAt: new Date(Date.now() + 600_000),
+      usedAt: null,
+    });
+    const invitationToken = secret('inv');
+    const job = await dataSource.getRepository(Job).save({
+      organizationId: organization.id,
+      type: 'invitations.send',
+      payload: { invitation_id: 7, token: underOld.encrypt(invitationToken), note: 'not secret' },
+      availableAt: new Date(),
+    });
+    await expectNoPlaintext();
+    for (const row of await rawIntegrations()) expect(row.access_token).toMatch(/^v1:/);
+    const freshBefore = await rawIntegration(fresh.id);
+
+    const result = await cli('key:rotate', '--batch-size', '2');
+
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const lines = result.stdout.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^integrations\.access_token +3 +1$/),
+        expect.stringMatching(/^integrations\.refresh_token +2 +1$/),
+        expect.stringMatching(/^integrations\.token_metadata +3 +1$/),
+        expect.stringMatching(/^oauth_states\.code_verifier +1 +0$/),
+        expect.stringMatching(/^jobs\.payload +1 +0$/),
+      ]),
+    );
+    expect(result.stdout).toContain(
+      'Re-encrypted 10 secrets under the current APP_KEY (3 already were).',
+    );
+
+    for (const expected of [...rotated, fresh]) {
+      const row = await rawIntegration(expected.id);
+      expect(underNew.decrypt(row.access_token)).toBe(expected.access);
+      expect(row.refresh_token === null ? null : underNew.decrypt(row.refresh_token)).toBe(
+        expected.refresh,
+      );
+      expect(underNew.decrypt(row.token_metadata!)).toBe(expected.metadata);
+      expect(() => underOld.decrypt(row.access_token)).toThrow();
+    }
+    // A value already under the new key is left byte for byte.
+    expect(await rawIntegration(fresh.id)).toEqual(freshBefore);
+    const [stateRow] = await dataSource.query<Array<{ code_verifier: string }>>(
+      'SELECT code_verifier FROM oauth_states WHERE id = ?',
+      [state.id],
+    );
+    expect(underNew.decrypt(stateRow.code_verifier)).toBe(verifier);
+    const payload = await rawJobPayload(job.id);
+    expect(underNew.decrypt(payload.token)).toBe(invitationToken);
+    expect(payload).toMatchObject({ invitation_id: 7, note: 'not secret' });
+    await expectNoPlaintext();
+  });
+
+  it('is idempotent: running it again changes nothing', async () => {
+    const before = await rawSecretsText();
+
+    const result = await cli('key:rotate');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^integrations\.access_token +0 +4$/m);
+    expect(result.stdout).toContain('Re-encrypted 0 secrets under the current APP_KEY');
+    expect(await rawSecretsText()).toBe(before);
+  });
+
+  it('fails naming the value no key can read, leaves that row alone and rotates the rest', async () => {
+    const pending = await integrationUnder(underOld);
+    // Written under a key that is in neither APP_KEY nor APP_PREVIOUS_KEYS.
+    const lostAccess = secret('lost');
+    const lostRefresh = secret('still-old');
+    const lost = await factory.integration(organization, {
+      accessToken: underLost.encrypt(lostAccess),
+      refreshToken: underOld.encrypt(lostRefresh),
+    });
+    const lostBefore = await rawIntegration(lost.id);
+
+    const result = await cli('key:rotate');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`integrations.access_token id ${lost.id}`);
+    expect(result.stderr).toMatch(/could not be decrypted with APP_KEY or APP_PREVIOUS_KEYS/);
+    expect(result.stderr).not.toContain(lostAccess);
+    expect(await rawIntegration(lost.id)).toEqual(lostBefore);
+    expect(underNew.decrypt((await rawIntegration(pending.id)).access_token)).toBe(pending.access);
+    await expectNoPlaintext();
+  });
+});

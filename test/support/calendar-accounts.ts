@@ -1,0 +1,303 @@
+import { Calendar } from '../../src/calendars/calendar.entity';
+import { Env } from '../../src/config';
+import { Integration } from '../../src/integrations/integration.entity';
+import { BLOCK_ID_PROPERTY, GRAPH_BLOCK_ID_PROPERTY } from '../../src/providers/calendar-events';
+import { ProviderHttp } from '../../src/providers/provider-http';
+import { googleFaults, startGoogleEmulator } from '../emulators/google';
+import { canonicalPropertyId, startMicrosoftEmulator } from '../emulators/microsoft';
+import { Actor } from './actors';
+import { TestApp } from './app';
+
+/*
+ * Calendar accounts for sync specs: both provider emulators, the environment that points danwel
+ * at them, accounts connected through the real OAuth flow (connect → consent → callback), and one
+ * vocabulary over both emulators for what a spec checks (the live events of a calendar) and the
+ * faults it schedules.
+ */
+
+export type CalendarProviderName = 'google_calendar' | 'office365';
+export const CALENDAR_PROVIDER_NAMES: CalendarProviderName[] = ['google_calendar', 'office365'];
+
+type GoogleEmulator = Awaited<ReturnType<typeof startGoogleEmulator>>;
+type MicrosoftEmulator = Awaited<ReturnType<typeof startMicrosoftEmulator>>;
+
+const APP_URL = 'http://localhost:3000';
+const GOOGLE_CLIENT = {
+  clientId: '42-danwel-sync.apps.googleusercontent.com',
+  clientSecret: 'GOCSPX-danwel-sync',
+  redirectUris: [`${APP_URL}/api/v1/integrations/oauth/google_calendar/callback`],
+};
+
+/** An event as a user would check it in their calendar. */
+export interface SeenEvent {
+  id: string;
+  title: string;
+  description: string;
+  start: Date;
+  end: Date;
+  timeZone: string;
+  blockId: string | null;
+}
+
+/** Faults both emulators can inject, in provider-neutral words. */
+export type SyncFault =
+  | { kind: 'throttle'; retryAfterSeconds?: number }
+  | { kind: 'serverError' }
+  | { kind: 'reset' }
+  | { kind: 'lostResponse' }
+  | { kind: 'tokenExpired' }
+  /** Answered (and applied) only after `ms`. */
+  | { kind: 'delay'; ms: number };
+
+export interface ConnectedAccount {
+  provider: CalendarProviderName;
+  email: string;
+  integrationId: number;
+  /** The account's calendars as danwel stored them: primary first. */
+  calendars: Calendar[];
+}
+
+export class CalendarEmulators {
+  private accountSeq = 0;
+
+  private constructor(
+    readonly google: GoogleEmulator,
+    readonly ms: MicrosoftEmulator,
+    private readonly dispatcher: object,
+  ) {}
+
+  static async start(): Promise<CalendarEmulators> {
+    const google = await startGoogleEmulator({ clients: [GOOGLE_CLIENT] });
+    const ms = await startMicrosoftEmulator();
+    return new CalendarEmulators(google, ms, await ms.dispatcher());
+  }
+
+  /** What danwel's configuration needs to talk to the emulators. */
+  env(): Env {
+    return {
+      APP_URL,
+      GOOGLE_CLIENT_ID: GOOGLE_CLIENT.clientId,
+      GOOGLE_CLIENT_SECRET: GOOGLE_CLIENT.clientSecret,
+      GOOGLE_AUTHORIZE_URL: this.google.endpoints.oauth2AuthBaseUrl,
+      GOOGLE_TOKEN_URL: this.google.endpoints.oauth2TokenUrl,
+      GOOGLE_REVOKE_URL: this.google.endpoints.oauth2RevokeUrl,
+      GOOGLE_API_BASE_URL: this.google.url,
+      MICROSOFT_CLIENT_ID: this.ms.app.clientId,
+      MICROSOFT_CLIENT_SECRET: this.ms.app.clientSecret,
+      MICROSOFT_AUTHORITY_URL: this.ms.url,
+      MICROSOFT_GRAPH_BASE_URL: this.ms.url,
+    };
+  }
+
+  /** Lets the app trust the Microsoft emulator's certificate. */
+  trustIn(t: TestApp): void {
+    t.app.get(ProviderHttp).dispatcher = this.dispatcher;
+  }
+
+  async stop(): Promise<void> {
+    await this.google.stop();
+    await this.ms.stop();
+  }
+
+  /** A new provider account with a primary calendar and `extraCalendars` more, connected by `actor`. */
+  async connect(
+    t: TestApp,
+    actor: Actor,
+    organizationUrl: (path: string) => string,
+    provider: CalendarProviderName,
+    extraCalendars = 1,
+  ): Promise<ConnectedAccount> {
+    this.accountSeq += 1;
+    const extra = Array.from({ length: extraCalendars }, (_, i) => `Work ${this.accountSeq}.${i}`);
+    const email =
+      provider === 'google_calendar'
+        ? `sync${this.accountSeq}@example.com`
+        : `sync${this.accountSeq}@contoso.test`;
+    if (provider === 'google_calendar') {
+      this.google.addAccount({ email, timeZone: 'Europe/Amsterdam' });
+      for (const summary of extra) this.google.addCalendar(email, { summary });
+    } else {
+      this.ms.addAccount({ email, calendars: extra });
+    }
+
+    const integrationId = await this.authorize(t, actor, organizationUrl, provider, email);
+    const calendars = await t.dataSource.manager.find(Calendar, {
+      where: { integrationId },
+      order: { isPrimary: 'DESC', id: 'ASC' },
+    });
+    return { provider, email, integrationId, calendars };
+  }
+
+  /** The user goes through consent again (after `invalid_grant`): the same integration revives. */
+  async reconnect(
+    t: TestApp,
+    actor: Actor,
+    organizationUrl: (path: string) => string,
+    account: ConnectedAccount,
+  ): Promise<void> {
+    const id = await this.authorize(t, actor, organizationUrl, account.provider, account.email);
+    if (id !== account.integrationId) throw new Error('reconnecting created another integration');
+  }
+
+  /** connect → the provider's consent screen, answered as `email` → our callback: the id. */
+  private async authorize(
+    t: TestApp,
+    actor: Actor,
+    organizationUrl: (path: string) => string,
+    provider: CalendarProviderName,
+    email: string,
+  ): Promise<number> {
+    const started = await actor.post(organizationUrl(`/integrations/${provider}/connect`));
+    if (started.status !== 200) throw new Error(`connect answered ${started.status}`);
+    const authorizeUrl = (started.body as { authorize_url: string }).authorize_url;
+    let redirect: URL;
+    if (provider === 'office365') {
+      redirect = new URL((await this.ms.consent(authorizeUrl, email)).location!);
+    } else {
+      this.google.authorize({ email });
+      const response = await fetch(authorizeUrl, { redirect: 'manual' });
+      redirect = new URL(response.headers.get('location')!);
+    }
+    const callback = await t
+      .http()
+      .get(`/api/v1/integrations/oauth/${provider}/callback`)
+      .query(Object.fromEntries(redirect.searchParams));
+    const connected = new URL(callback.headers.location as string).searchParams.get('connected');
+    if (!connected) throw new Error(`the callback answered ${callback.headers.location}`);
+    return Number(connected);
+  }
+
+  /** The live events of a calendar, as the account's owner sees them. */
+  events(account: ConnectedAccount, calendar: Calendar): SeenEvent[] {
+    if (account.provider === 'google_calendar') {
+      return this.google.events(account.email, calendar.externalId).map((event) => ({
+        id: event.id!,
+        title: event.summary ?? '',
+        description: event.description ?? '',
+        start: new Date(event.start!.dateTime!),
+        end: new Date(event.end!.dateTime!),
+        timeZone: event.start!.timeZone ?? '',
+        blockId: event.extendedProperties?.private?.[BLOCK_ID_PROPERTY] ?? null,
+      }));
+    }
+    const propertyId = canonicalPropertyId(GRAPH_BLOCK_ID_PROPERTY);
+    return this.ms.state.events(account.email, calendar.externalId).map((raw) => {
+      const event = raw as {
+        id: string;
+        subject: string;
+        body: { content: string };
+        start: { dateTime: string };
+        end: { dateTime: string };
+        originalStartTimeZone: string;
+        singleValueExtendedProperties?: Array<{ id: string; value: string }>;
+      };
+      const property = event.singleValueExtendedProperties?.find(
+        (p) => canonicalPropertyId(p.id) === propertyId,
+      );
+      return {
+        id: event.id,
+        title: event.subject,
+        description: event.body.content,
+        // Graph JSON in UTC: wall clock without offset.
+        start: new Date(`${event.start.dateTime.slice(0, 19)}Z`),
+        end: new Date(`${event.end.dateTime.slice(0, 19)}Z`),
+        timeZone: event.originalStartTimeZone,
+        blockId: property?.value ?? null,
+      };
+    });
+  }
+
+  /** Schedules `fault` on the next `times` event writes (inside batches too) of `provider`. */
+  fault(provider: CalendarProviderName, fault: SyncFault, times = 1): void {
+    if (provider === 'google_calendar') {
+      const match = { method: /^(POST|PUT|PATCH|DELETE)$/, path: /\/events(\/|$)/ };
+      this.google.faults.add({ match, times, fault: googleFault(fault) });
+    } else {
+      const match = { method: /^(POST|PATCH|DELETE)$/, path: /\/events(\/|$)/ };
+      this.ms.faults.add({ match, times, fault: microsoftFault(fault) });
+    }
+  }
+
+  /** A per-account request quota at the provider (429/403 beyond it); returns its removal. */
+  quota(provider: CalendarProviderName, quota: { requests: number; windowMs: number }): () => void {
+    if (provider === 'google_calendar') {
+      const rule = this.google.faults.quota({ limit: quota.requests, windowMs: quota.windowMs });
+      return () => rule.remove();
+    }
+    const saved = { ...this.ms.throttle };
+    Object.assign(this.ms.throttle, {
+      maxRequestsPerWindow: quota.requests,
+      windowMs: quota.windowMs,
+    });
+    return () => Object.assign(this.ms.throttle, saved);
+  }
+
+  /** The next access token of the account is refused (401) although it looks fresh. */
+  expireTokens(account: ConnectedAccount): void {
+    if (account.provider === 'google_calendar') this.google.expireAccessTokens(account.email);
+    else this.ms.state.expireAccessTokens(account.email);
+  }
+
+  /** The user revoked danwel's access: refreshing answers `invalid_grant`. */
+  revokeAccess(account: ConnectedAccount): void {
+    if (account.provider === 'google_calendar') this.google.revokeAccess(account.email);
+    else this.ms.state.revokeRefreshTokens(account.email);
+  }
+
+  /** Event writes the emulator received (batch parts counted one by one), and the batch sizes. */
+  writeTraffic(provider: CalendarProviderName): { writes: number; batches: number[] } {
+    const isWrite = (method: string, path: string) =>
+      /^(POST|PUT|PATCH|DELETE)$/.test(method) && /\/events(\/|$)/.test(path);
+    const log =
+      provider === 'google_calendar'
+        ? this.google.requests.map((r) => ({ ...r, parent: r.batch?.parent }))
+        : this.ms.requests.map((r) => ({ ...r, parent: r.batch?.parent }));
+    const sizes = new Map<number, number>();
+    let writes = 0;
+    for (const request of log) {
+      if (!isWrite(request.method, request.path)) continue;
+      writes += 1;
+      if (request.parent !== undefined)
+        sizes.set(request.parent, (sizes.get(request.parent) ?? 0) + 1);
+    }
+    return { writes, batches: [...sizes.values()] };
+  }
+
+  clearTraffic(): void {
+    this.google.clearRequests();
+    this.ms.requests.length = 0;
+  }
+}
+
+function googleFault(fault: SyncFault) {
+  switch (fault.kind) {
+    case 'throttle':
+      return googleFaults.tooManyRequests(fault.retryAfterSeconds);
+    case 'serverError':
+      return googleFaults.backendError();
+    case 'reset':
+      return googleFaults.reset();
+    case 'lostResponse':
+      return googleFaults.lostResponse();
+    case 'tokenExpired':
+      return googleFaults.tokenExpired();
+    case 'delay':
+      return googleFaults.timeout(fault.ms);
+  }
+}
+
+function microsoftFault(fault: SyncFault) {
+  switch (fault.kind) {
+    case 'throttle':
+      return { kind: 'throttle' as const, retryAfter: fault.retryAfterSeconds };
+    case 'delay':
+      return { kind: 'delay' as const, ms: fault.ms };
+    default:
+      return { kind: fault.kind };
+  }
+}
+
+/** The integration row as the database holds it now. */
+export function integrationRow(t: TestApp, id: number): Promise<Integration> {
+  return t.dataSource.manager.findOneByOrFail(Integration, { id });
+}
