@@ -113,10 +113,11 @@ export async function keyRotate(
       .map((item) => `${item.secret} id ${item.id}`)
       .join(', ');
     const more = unreadable.length > 20 ? ` and ${unreadable.length - 20} more` : '';
+    const one = unreadable.length === 1;
     throw new CliError(
-      `${unreadable.length} stored secret${unreadable.length === 1 ? '' : 's'} could not be ` +
-        `decrypted with APP_KEY or APP_PREVIOUS_KEYS, and ${unreadable.length === 1 ? 'its row was' : 'their rows were'} ` +
-        `left unchanged: ${listed}${more}. Add the key they were written with to ` +
+      `${unreadable.length} stored secret${one ? '' : 's'} could not be decrypted with APP_KEY ` +
+        `or APP_PREVIOUS_KEYS, and ${one ? 'its row was' : 'their rows were'} left unchanged: ` +
+        `${listed}${more}. Add the key ${one ? 'it was' : 'they were'} written with to ` +
         'APP_PREVIOUS_KEYS and run key:rotate again (or reconnect those accounts).',
     );
   }

@@ -8,6 +8,7 @@ import { DEFAULT_ROTATE_BATCH_SIZE, keyRotate } from './key-rotate.command';
 import { migrateRollback } from './migrate-rollback.command';
 import { migrateStatus } from './migrate-status.command';
 import { migrate } from './migrate.command';
+import { syncStatus } from './sync-status.command';
 import { CliError, describeError, Output, writeLine } from './output';
 
 export interface CliDependencies {
@@ -114,6 +115,16 @@ function buildProgram(deps: CliDependencies, database: () => Promise<DataSource>
         deps.stdout,
         options,
       );
+    });
+
+  program
+    .command('sync:status')
+    .description(
+      'Show each calendar integration: health, pending and failed blocks, next attempt, lease',
+    )
+    .option('--json', 'print the same as JSON')
+    .action(async (options: { json?: boolean }) => {
+      await syncStatus(await database(), deps.stdout, options);
     });
 
   program

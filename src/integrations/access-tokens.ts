@@ -45,6 +45,8 @@ type RefreshOutcome =
 @Injectable()
 export class AccessTokens {
   private readonly logger = new Logger(AccessTokens.name);
+  /** Per integration, the last token operation of this process: they run one after another. */
+  private readonly queues = new Map<number, Promise<unknown>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -65,7 +67,28 @@ export class AccessTokens {
     );
   }
 
-  private async refreshIf(
+  /**
+   * One token operation per integration at a time in this process (the row lock does the same
+   * across processes on MySQL; SQLite has only this): a caller that waited finds the token its
+   * predecessor refreshed and uses it.
+   */
+  private refreshIf(
+    integrationId: number,
+    needsRefresh: (integration: Integration, accessToken: string) => boolean,
+  ): Promise<string> {
+    const previous = this.queues.get(integrationId) ?? Promise.resolve();
+    const run = previous
+      .catch(() => undefined)
+      .then(() => this.refreshNow(integrationId, needsRefresh));
+    const settled = run.catch(() => undefined);
+    this.queues.set(integrationId, settled);
+    void settled.then(() => {
+      if (this.queues.get(integrationId) === settled) this.queues.delete(integrationId);
+    });
+    return run;
+  }
+
+  private async refreshNow(
     integrationId: number,
     needsRefresh: (integration: Integration, accessToken: string) => boolean,
   ): Promise<string> {

@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { backoffSeconds } from '../jobs/backoff';
 import { EventWrite, WriteFailure, WriteResult } from '../providers/calendar-events';
 import { SyncStatus, TimeBlock } from '../time-blocks/time-block.entity';
-import { UNCONFIRMED_PREFIX } from './event-plan';
+import { isUnconfirmed, UNCONFIRMED_PREFIX } from './event-plan';
 
 /** One block's write and what the provider said. */
 export interface BlockOutcome {
@@ -60,8 +60,12 @@ export async function recordOutcomes(
       orphans.push({ calendarExternalId: write.calendarExternalId, eventId: result.eventId });
       continue;
     }
-    // A create in the old calendar only resolved an unconfirmed event: the block is not done.
-    if (block.deletedAt === null && block.calendarId === calendarId) {
+    // A create that found an unconfirmed Graph event (by its transactionId) got that event as it
+    // was first written, which may predate the block's last change: an update follows. In another
+    // calendar than the block's, the create only resolved the event to delete.
+    const resolvedUnconfirmed =
+      block.externalCalendarEventId !== null && isUnconfirmed(block.externalCalendarEventId);
+    if (!resolvedUnconfirmed && block.deletedAt === null && block.calendarId === calendarId) {
       await settle(manager, block, 'synced', now);
     }
   }

@@ -297,17 +297,14 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
     expect(
       Object.keys(faults.google).length + Object.keys(faults.microsoft).length,
     ).toBeGreaterThan(5);
-    expect(report).toMatchObject(
-      {
-        duplicates: 0,
-        orphans: 0,
-        mismatches: 0,
-        missing: 0,
-        notSynced: 0,
-      },
-      900_000,
-    );
-  });
+    expect(report).toMatchObject({
+      duplicates: 0,
+      orphans: 0,
+      mismatches: 0,
+      missing: 0,
+      notSynced: 0,
+    });
+  }, 900_000);
 
   /** Compares every block with the events in every calendar. */
   async function verify() {

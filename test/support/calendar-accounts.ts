@@ -263,6 +263,13 @@ export class CalendarEmulators {
     return { writes, batches: [...sizes.values()] };
   }
 
+  /** Requests the provider's token endpoint has received (code exchanges and refreshes). */
+  tokenRequests(provider: CalendarProviderName): number {
+    return provider === 'google_calendar'
+      ? this.google.requests.filter((r) => r.operation === 'oauth.token').length
+      : this.ms.requests.filter((r) => r.endpoint === 'token').length;
+  }
+
   clearTraffic(): void {
     this.google.clearRequests();
     this.ms.requests.length = 0;

@@ -1,6 +1,7 @@
 import { IsNull, Not } from 'typeorm';
 import { Calendar } from '../../src/calendars/calendar.entity';
 import { Encrypter } from '../../src/common/crypto/encrypter';
+import { AccessTokens } from '../../src/integrations/access-tokens';
 import { Integration } from '../../src/integrations/integration.entity';
 import { CalendarReconciler } from '../../src/sync/calendar-reconciler';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
@@ -306,6 +307,53 @@ describe.each(CALENDAR_PROVIDER_NAMES)(`pushing blocks to %s (${databaseKind()})
       );
     }
     expect(after.needsReconnect).toBe(false);
+  });
+
+  it('refreshes a refused token once, however many callers ask at the same time', async () => {
+    const tokens = t.app.get(AccessTokens);
+    const rejected = await tokens.current(account.integrationId);
+    const refreshes = () => emulators.tokenRequests(provider);
+    const before = refreshes();
+
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => tokens.afterUnauthorized(account.integrationId, rejected)),
+    );
+    expect(refreshes() - before).toBe(1);
+    expect(new Set(answers).size).toBe(1);
+    expect(answers[0]).not.toBe(rejected);
+    expect(
+      t.app.get(Encrypter).decrypt((await integrationRow(t, account.integrationId)).accessToken),
+    ).toBe(answers[0]);
+  });
+
+  it('a create that got no answer, then a move before the retry, leaves no event behind', async () => {
+    const id = await createBlock({ title: 'Moved in the dark' });
+    emulators.fault(provider, { kind: 'lostResponse' });
+    await reconciler.drain();
+    expect(eventsOf(id, primary)).toHaveLength(1); // made, but danwel never heard
+
+    await edit(id, { calendar_id: other.id });
+    await everythingDue();
+    await reconciler.drain();
+    expect(eventsOf(id, primary)).toEqual([]);
+    expect(eventsOf(id, other)).toEqual([expect.objectContaining({ title: 'Moved in the dark' })]);
+    expect(await block(id)).toMatchObject({
+      calendarSyncStatus: 'synced',
+      syncedCalendarId: other.id,
+    });
+  });
+
+  it('a create that got no answer, then an edit before the retry, ends with the edited event', async () => {
+    const id = await createBlock({ title: 'First draft' });
+    emulators.fault(provider, { kind: 'lostResponse' });
+    await reconciler.drain();
+    await edit(id, { title: 'Final draft' });
+    await everythingDue();
+    await reconciler.drain();
+
+    // Graph answers a retried transactionId with the event as first written: danwel updates it.
+    expect(eventsOf(id, primary)).toEqual([expect.objectContaining({ title: 'Final draft' })]);
+    expect((await block(id)).calendarSyncStatus).toBe('synced');
   });
 
   it('120 blocks go out in full batches within danwel’s own request budget', async () => {
