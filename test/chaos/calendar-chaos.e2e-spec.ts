@@ -119,21 +119,21 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
       seed: SEED,
       retryAfter: 1,
       probabilities: {
-        tooManyRequests: 0.03,
-        rateLimitExceeded: 0.02,
-        userRateLimitExceeded: 0.02,
-        backendError: 0.03,
-        unavailable: 0.02,
-        timeout: 0.01,
-        reset: 0.02,
-        lostResponse: 0.03,
+        tooManyRequests: 0.04,
+        rateLimitExceeded: 0.03,
+        userRateLimitExceeded: 0.03,
+        backendError: 0.04,
+        unavailable: 0.03,
+        timeout: 0.02,
+        reset: 0.03,
+        lostResponse: 0.05,
         tokenExpired: 0.02,
       },
     });
     emulators.google.faults.quota({ limit: 60, windowMs: 1_000 });
     emulators.ms.faults.random({
       seed: SEED,
-      rate: 0.2,
+      rate: 0.3,
       retryAfter: 1,
       delayMs: 600, // slow answers, within the client's timeout
       kinds: {
@@ -149,7 +149,10 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
       },
     });
     Object.assign(emulators.ms.throttle, { maxRequestsPerWindow: 60, windowMs: 1_000 });
-    // Once per provider, a refresh is refused for good: the user must connect again.
+    // Access tokens die early (401), twice per provider; the first refresh after that is refused
+    // for good (`invalid_grant`): that account's user must connect again.
+    emulators.fault('google_calendar', { kind: 'tokenExpired' }, 2, 15);
+    emulators.fault('office365', { kind: 'tokenExpired' }, 2, 15);
     emulators.google.faults.add({
       match: { operation: 'oauth.token', grantType: 'refresh_token' },
       fault: googleFaults.invalidGrant(true),

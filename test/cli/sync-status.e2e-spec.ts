@@ -76,8 +76,16 @@ describe(`cli: sync:status (${databaseKind()})`, () => {
         syncRetryAt: waitUntil,
       });
       const work = await factory.calendar(google);
-      await block({ calendar: work, calendarSyncStatus: 'pending', syncRetryAt: fromNow(5 * MINUTE) });
-      await block({ calendar: work, calendarSyncStatus: 'pending', syncRetryAt: fromNow(20 * MINUTE) });
+      await block({
+        calendar: work,
+        calendarSyncStatus: 'pending',
+        syncRetryAt: fromNow(5 * MINUTE),
+      });
+      await block({
+        calendar: work,
+        calendarSyncStatus: 'pending',
+        syncRetryAt: fromNow(20 * MINUTE),
+      });
       await block({ calendar: work, calendarSyncStatus: 'error', syncError: 'forbidden' });
       await block({ calendar: work, calendarSyncStatus: 'synced' });
 
@@ -284,7 +292,9 @@ describe(`cli: sync:status (${databaseKind()})`, () => {
         { calendarSyncStatus: 'pending', syncRetryAt: Not(IsNull()) },
         { syncRetryAt: fromNow(-MINUTE) },
       );
-      const shown = JSON.parse((await cli('sync:status', '--json')).stdout) as IntegrationSyncStatus[];
+      const shown = JSON.parse(
+        (await cli('sync:status', '--json')).stdout,
+      ) as IntegrationSyncStatus[];
       expect(shown[0].next_attempt_at).toBe('now');
     });
   });

@@ -207,14 +207,17 @@ export class CalendarEmulators {
     });
   }
 
-  /** Schedules `fault` on the next `times` event writes (inside batches too) of `provider`. */
-  fault(provider: CalendarProviderName, fault: SyncFault, times = 1): void {
+  /**
+   * Schedules `fault` on `times` event writes (inside batches too) of `provider`, after letting
+   * `after` of them through.
+   */
+  fault(provider: CalendarProviderName, fault: SyncFault, times = 1, after = 0): void {
     if (provider === 'google_calendar') {
       const match = { method: /^(POST|PUT|PATCH|DELETE)$/, path: /\/events(\/|$)/ };
-      this.google.faults.add({ match, times, fault: googleFault(fault) });
+      this.google.faults.add({ match, times, after, fault: googleFault(fault) });
     } else {
       const match = { method: /^(POST|PATCH|DELETE)$/, path: /\/events(\/|$)/ };
-      this.ms.faults.add({ match, times, fault: microsoftFault(fault) });
+      this.ms.faults.add({ match, times, after, fault: microsoftFault(fault) });
     }
   }
 
