@@ -11,6 +11,7 @@ import { DataSource, In } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config';
 import { inTransaction, isSqlite } from '../database/transaction';
 import { backoffSeconds } from './backoff';
+import { PollingLoop } from './polling-loop';
 import { JobHandlerRegistry, PermanentJobError, RetryJobLaterError } from './job-handler';
 import { Job } from './job.entity';
 
@@ -26,16 +27,20 @@ export const WORKER_AUTOSTART = Symbol('WORKER_AUTOSTART');
 export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly logger = new Logger(JobWorker.name);
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly registry: JobHandlerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(WORKER_AUTOSTART) private readonly autostart: boolean,
-  ) {}
+  ) {
+    this.loop = new PollingLoop(
+      () => this.runOnce(),
+      config.worker.pollIntervalMs,
+      (error) => this.logger.error({ msg: 'claiming jobs failed', err: error }),
+    );
+  }
 
   onApplicationBootstrap(): void {
     if (this.autostart) this.start();
@@ -46,18 +51,15 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
+    if (this.loop.isRunning) return;
+    this.loop.start();
     this.logger.log({ msg: 'worker started', worker: this.id });
-    this.loop = this.poll();
   }
 
   /** Stops claiming, lets in-flight jobs finish, then hands back any lease still held. */
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    if (!this.loop.isRunning) return;
+    await this.loop.stop();
     await this.releaseLeases();
     this.logger.log({ msg: 'worker stopped', worker: this.id });
   }
@@ -78,27 +80,6 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       total += ran;
     }
     return total;
-  }
-
-  private async poll(): Promise<void> {
-    while (this.running) {
-      let ran = 0;
-      try {
-        ran = await this.runOnce();
-      } catch (error) {
-        this.logger.error({ msg: 'claiming jobs failed', err: error });
-      }
-      if (ran === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.config.worker.pollIntervalMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = null;
-      }
-    }
   }
 
   private async claim(limit: number): Promise<Job[]> {

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config';
 import { WORKER_AUTOSTART } from '../jobs/job-worker.service';
+import { PollingLoop } from '../jobs/polling-loop';
 import { CalendarReconciler } from './calendar-reconciler';
 
 /**
@@ -17,56 +18,27 @@ import { CalendarReconciler } from './calendar-reconciler';
 @Injectable()
 export class CalendarSyncWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CalendarSyncWorker.name);
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly reconciler: CalendarReconciler,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     @Inject(WORKER_AUTOSTART) private readonly autostart: boolean,
-  ) {}
+  ) {
+    this.loop = new PollingLoop(
+      () => this.reconciler.runOnce(),
+      config.worker.pollIntervalMs,
+      (error) => this.logger.error({ msg: 'calendar sync pass failed', err: error }),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    if (this.autostart) this.start();
+    if (this.autostart) this.loop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.stop();
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.poll();
-  }
-
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    if (!this.loop.isRunning) return;
+    await this.loop.stop();
     await this.reconciler.releaseLeases();
-  }
-
-  private async poll(): Promise<void> {
-    while (this.running) {
-      let done = 0;
-      try {
-        done = await this.reconciler.runOnce();
-      } catch (error) {
-        this.logger.error({ msg: 'calendar sync pass failed', err: error });
-      }
-      if (done === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.config.worker.pollIntervalMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = null;
-      }
-    }
   }
 }

@@ -115,8 +115,15 @@ describe(`calendars (${databaseKind()})`, () => {
       const row = await integrationRow(t, memberAccount.integrationId);
       expect(response.text).not.toContain(row.accessToken);
       expect(response.text).not.toMatch(/access_token|refresh_token|token_metadata|v1:/);
+      // By name, in the database's collation (MySQL's ignores case, SQLite's does not).
       const names = calendars.map((c) => c.name);
-      expect(names).toEqual([...names].sort());
+      const byCollation = (a: string, b: string) =>
+        databaseKind() === 'mysql'
+          ? a.localeCompare(b, 'en', { sensitivity: 'base' })
+          : a < b
+            ? -1
+            : 1;
+      expect(names).toEqual([...names].sort(byCollation));
     });
 
     it('filters by integration, enabled flag and direction; pages with a cursor', async () => {

@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
 import { runCli } from '../../src/cli/program';
 import { Encrypter } from '../../src/common/crypto/encrypter';
-import { Integration } from '../../src/integrations/integration.entity';
 import { OAuthState } from '../../src/integrations/oauth-state.entity';
 import { Job } from '../../src/jobs/job.entity';
 import { Organization } from '../../src/organizations/organization.entity';
