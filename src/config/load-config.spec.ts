@@ -35,6 +35,12 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/APP_URL must be an absolute URL/);
   });
 
+  it('refuses a sync lease shorter than a worst-case batch (two refreshes, two sends)', () => {
+    const env = { APP_KEY: key, SYNC_LEASE_SECONDS: '20', SYNC_REQUEST_TIMEOUT_MS: '5000' };
+    expect(() => loadConfig(env)).toThrow(/SYNC_LEASE_SECONDS must be at least/);
+    expect(loadConfig({ ...env, SYNC_LEASE_SECONDS: '22' }).sync.leaseSeconds).toBe(22);
+  });
+
   it('requires APP_KEY', () => {
     expect(() => loadConfig({})).toThrow(/APP_KEY is required/);
   });

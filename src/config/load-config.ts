@@ -172,7 +172,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     sync: {
       leaseSeconds: read.integer('SYNC_LEASE_SECONDS', 60, { min: 2, max: 3600 }),
-      requestTimeoutMs: read.integer('SYNC_REQUEST_TIMEOUT_MS', 30_000, {
+      requestTimeoutMs: read.integer('SYNC_REQUEST_TIMEOUT_MS', 10_000, {
         min: 100,
         max: 300_000,
       }),
@@ -273,6 +273,15 @@ export function loadConfig(env: Env): AppConfig {
     },
   };
 
+  // A sync lease is renewed just before a batch is sent; it must outlast the worst case that
+  // follows (refresh, send, refresh after a 401, send again, plus a short budget wait), or a
+  // second worker could take the account over while stale writes are still on their way.
+  const sync = config.sync;
+  if (sync.leaseSeconds * 1000 < 4 * sync.requestTimeoutMs + 2000) {
+    read.problems.push(
+      'SYNC_LEASE_SECONDS must be at least (4 x SYNC_REQUEST_TIMEOUT_MS + 2000 ms) in seconds',
+    );
+  }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }

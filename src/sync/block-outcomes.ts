@@ -96,15 +96,6 @@ async function recordFailure(
   policy: OutcomePolicy,
   now: Date,
 ): Promise<void> {
-  if (write.kind === 'create' && failure.kind === 'retryable' && failure.status === null) {
-    // No answer: the provider may have made the event. Remember where, before anything else.
-    await rememberUnconfirmed(
-      manager,
-      block.id,
-      policy.unconfirmedEventId(block.id, write.calendarId),
-      write.calendarId,
-    );
-  }
   const message = `${failure.code}: ${failure.message}`.slice(0, 1000);
   if (failure.kind === 'gone' && write.kind !== 'create') {
     // The event was deleted in the provider: forget it, and the next round creates it again.
@@ -179,8 +170,13 @@ async function rememberEvent(
   return (result.affected ?? 0) > 0;
 }
 
-/** A create went unanswered: the event may exist as `eventId` in `calendarId`. */
-async function rememberUnconfirmed(
+/**
+ * Write-ahead for creates: before a create is sent, the block records where its event may come
+ * to exist (`eventId` in `calendarId`). A worker killed mid-request, a timeout or a lost response
+ * then leaves a trace the next round resolves (update it, or delete it if the block moved),
+ * instead of an event nobody knows about. Only for a block that has no event reference yet.
+ */
+export async function rememberUnconfirmed(
   manager: EntityManager,
   blockId: number,
   eventId: string,

@@ -30,6 +30,7 @@ import {
   BlockOutcome,
   OutcomePolicy,
   recordOutcomes,
+  rememberUnconfirmed,
   settle,
 } from './block-outcomes';
 import { planEvent, UNCONFIRMED_PREFIX } from './event-plan';
@@ -226,6 +227,16 @@ export class CalendarReconciler {
     }
     if (wait > 0) await sleep(wait);
 
+    // The lease must outlast what follows (see `SYNC_LEASE_SECONDS` in load-config.ts).
+    if (!(await this.renewLease(integration.id))) return { done: settled.length, pause: null };
+    const policy = this.outcomePolicy(provider);
+    await inTransaction(this.dataSource, async (manager) => {
+      for (const { block, write } of writes) {
+        if (write.kind !== 'create' || block.externalCalendarEventId !== null) continue;
+        const marker = policy.unconfirmedEventId(block.id, write.calendarId);
+        await rememberUnconfirmed(manager, block.id, marker, write.calendarId);
+      }
+    });
     const results = await this.send(
       integration.id,
       client,
@@ -233,7 +244,7 @@ export class CalendarReconciler {
     );
     const outcomes: BlockOutcome[] = writes.map((w, i) => ({ ...w, result: results[i] }));
     const orphans = await inTransaction(this.dataSource, (manager) =>
-      recordOutcomes(manager, outcomes, this.outcomePolicy(provider), new Date()),
+      recordOutcomes(manager, outcomes, policy, new Date()),
     );
     if (orphans.length > 0) await this.removeOrphans(integration.id, client, orphans);
 

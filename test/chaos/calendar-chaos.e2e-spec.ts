@@ -98,7 +98,7 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
         DB_PASSWORD: db.password,
         DB_DATABASE: db.database,
         WORKER_POLL_INTERVAL_MS: '50',
-        SYNC_LEASE_SECONDS: '3',
+        SYNC_LEASE_SECONDS: '8',
         SYNC_REQUEST_TIMEOUT_MS: '1500',
         SYNC_BACKOFF_BASE_SECONDS: '1',
         SYNC_BACKOFF_MAX_SECONDS: '2',

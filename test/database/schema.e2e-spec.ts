@@ -379,8 +379,8 @@ const seedColumns = (table: string): SeedColumn[] =>
   [...SEED[table].columns, ...(ADDED_AFTER_SEED[table] ?? [])].map(parseColumn);
 
 function expectedForeignKeys(table: string): ExpectedForeignKey[] {
-  return [...SEED[table].foreignKeys, ...(FOREIGN_KEYS_ADDED_AFTER_SEED[table] ?? [])].map(
-    (line) => parseForeignKey(table, line),
+  return [...SEED[table].foreignKeys, ...(FOREIGN_KEYS_ADDED_AFTER_SEED[table] ?? [])].map((line) =>
+    parseForeignKey(table, line),
   );
 }
 
