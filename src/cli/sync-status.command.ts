@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
-import { Calendar } from '../calendars/calendar.entity';
 import { Integration } from '../integrations/integration.entity';
-import { TimeBlock } from '../time-blocks/time-block.entity';
+import { blocksWithActingCalendar } from '../sync/pending-blocks';
 import { Output, writeLine } from './output';
 import { renderTable } from './table';
 
@@ -23,17 +22,6 @@ export interface IntegrationSyncStatus {
   next_attempt_at: string | null;
   lease: { owner: string; expires_at: string } | null;
 }
-
-/**
- * The integration that acts on a block, in SQL (as the reconciler decides, `src/sync`): the one of
- * `synced_calendar_id` while the event there must go — the block is deleted, has no calendar, or
- * moved to another calendar — else the one of `calendar_id`.
- */
-const ACTING_CALENDAR = `CASE
-  WHEN block.externalCalendarEventId IS NOT NULL AND block.syncedCalendarId IS NOT NULL
-   AND (block.deletedAt IS NOT NULL OR block.calendarId IS NULL
-        OR block.calendarId <> block.syncedCalendarId)
-  THEN block.syncedCalendarId ELSE block.calendarId END`;
 
 interface BlockCounts {
   pending: number;
@@ -142,11 +130,7 @@ export async function syncStatus(
 
 /** Pending and failed blocks (soft-deleted ones included) per acting integration. */
 async function blockCounts(dataSource: DataSource): Promise<Map<number, BlockCounts>> {
-  const rows = await dataSource
-    .getRepository(TimeBlock)
-    .createQueryBuilder('block')
-    .withDeleted()
-    .innerJoin(Calendar, 'calendar', `calendar.id = ${ACTING_CALENDAR}`)
+  const rows = await blocksWithActingCalendar(dataSource.manager)
     .where('block.calendarSyncStatus IN (:...statuses)', { statuses: ['pending', 'error'] })
     .select('calendar.integrationId', 'integration_id')
     .addSelect('block.calendarSyncStatus', 'status')

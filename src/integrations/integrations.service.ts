@@ -18,7 +18,7 @@ import {
   ProviderCalendar,
   ProviderError,
 } from '../providers/calendar-provider';
-import { TimeBlock } from '../time-blocks/time-block.entity';
+import { blocksWithActingCalendar } from '../sync/pending-blocks';
 import { Integration } from './integration.entity';
 import { IntegrationBlockCounts } from './integration.presenter';
 import {
@@ -119,13 +119,12 @@ export class IntegrationsService {
       .andWhere('integration.id = :id', { id })
       .getOne();
     if (!integration) throw new NotFoundError('Integration');
-    const rows = await membership.scope
-      .query(manager, TimeBlock, 'block')
-      .innerJoin(
-        Calendar,
-        'calendar',
-        'calendar.id = block.calendarId AND calendar.organizationId = block.organizationId',
-      )
+    // Counted per acting calendar, like the sync worker: a block whose old event still waits
+    // to be deleted from this account counts here (soft-deleted blocks included).
+    const rows = await blocksWithActingCalendar(manager)
+      .where('block.organizationId = :organizationId', {
+        organizationId: membership.organizationId,
+      })
       .andWhere('calendar.integrationId = :integrationId', { integrationId: integration.id })
       .andWhere('block.calendarSyncStatus IN (:...statuses)', { statuses: ['pending', 'error'] })
       .select('block.calendarSyncStatus', 'status')

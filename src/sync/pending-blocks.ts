@@ -15,15 +15,20 @@ const ACTING_CALENDAR = `CASE
   THEN block.syncedCalendarId ELSE block.calendarId END`;
 
 /**
- * Pending blocks (soft-deleted ones included: their events must be removed) that are due now,
- * joined to the calendar whose integration acts on them.
+ * Blocks (soft-deleted ones included: their events must be removed) joined, as `calendar`, to the
+ * calendar whose integration acts on them.
  */
-export function duePendingBlocks(manager: EntityManager, now: Date): SelectQueryBuilder<TimeBlock> {
+export function blocksWithActingCalendar(manager: EntityManager): SelectQueryBuilder<TimeBlock> {
   return manager
     .getRepository(TimeBlock)
     .createQueryBuilder('block')
     .withDeleted()
-    .innerJoin(Calendar, 'calendar', `calendar.id = ${ACTING_CALENDAR}`)
+    .innerJoin(Calendar, 'calendar', `calendar.id = ${ACTING_CALENDAR}`);
+}
+
+/** Pending blocks that are due now, joined to their acting calendar. */
+export function duePendingBlocks(manager: EntityManager, now: Date): SelectQueryBuilder<TimeBlock> {
+  return blocksWithActingCalendar(manager)
     .where('block.calendarSyncStatus = :pending', { pending: 'pending' })
     .andWhere('(block.syncRetryAt IS NULL OR block.syncRetryAt <= :now)', { now });
 }
