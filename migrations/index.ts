@@ -14,6 +14,7 @@ import { AddRevokedAtToInvitations1704067212000 } from './1704067212000-add-revo
 import { AddSyncVersionToTimeBlocks1704067213000 } from './1704067213000-add-sync-version-to-time-blocks';
 import { CreateCalendarFeedsTable1704067214000 } from './1704067214000-create-calendar-feeds-table';
 import { AddCalendarSyncState1704067217000 } from './1704067217000-add-calendar-sync-state';
+import { AddTwoWayCalendarSync1704067218000 } from './1704067218000-add-two-way-calendar-sync';
 import { CreateOauthStatesTable1704067216000 } from './1704067216000-create-oauth-states-table';
 
 /**
@@ -38,4 +39,5 @@ export const migrations = [
   CreateCalendarFeedsTable1704067214000,
   CreateOauthStatesTable1704067216000,
   AddCalendarSyncState1704067217000,
+  AddTwoWayCalendarSync1704067218000,
 ];

@@ -18,6 +18,8 @@ import { ReportsModule } from './reports/reports.module';
 import { TimeBlocksModule } from './time-blocks/time-blocks.module';
 import { UsersModule } from './users/users.module';
 import { CalendarSyncModule } from './sync/calendar-sync.module';
+import { CalendarEventsModule } from './calendar-events/calendar-events.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The whole application. The API, the worker and the CLI all build from this module; what differs
@@ -48,6 +50,8 @@ export class AppModule {
         IntegrationsModule,
         CalendarSyncModule,
         CalendarsModule,
+        CalendarEventsModule,
+        WebhooksModule,
       ],
     };
   }

@@ -53,6 +53,10 @@ export class AuditLog {
   @Column({ name: 'user_agent', type: 'varchar', length: 500, nullable: true })
   userAgent!: string | null;
 
+  /** Who acted when no signed-in user did: `sync:google_calendar`, `sync:office365`. */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  actor!: string | null;
+
   @DateTimeColumn('created_at')
   createdAt!: Date | null;
 

@@ -11,6 +11,7 @@ function presentAuditLog(log: AuditLog) {
     id: log.id,
     action: log.action,
     user_id: log.userId,
+    actor: log.actor,
     auditable_type: log.auditableType,
     auditable_id: log.auditableId,
     old_values: log.oldValues,

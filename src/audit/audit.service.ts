@@ -15,6 +15,8 @@ export interface AuditEntry {
   newValues?: Record<string, unknown> | null;
   /** Defaults to the signed-in user of the current request. */
   userId?: number | null;
+  /** For changes no user made: `sync:<provider>` (then `userId` is null). */
+  actor?: string;
 }
 
 /** Keys whose values never enter the trail, however a caller builds its before/after maps. */
@@ -42,6 +44,7 @@ export class AuditService {
         newValues: scrub(entry.newValues),
         ipAddress: context.ip?.slice(0, 45) ?? null,
         userAgent: context.userAgent?.slice(0, 500) ?? null,
+        actor: entry.actor ?? null,
       }),
     );
   }

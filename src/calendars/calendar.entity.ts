@@ -1,5 +1,5 @@
 import { Column, Entity, JoinColumn, ManyToOne, Relation } from 'typeorm';
-import { BooleanColumn, ForeignIdColumn, IdColumn } from '../database/columns';
+import { BooleanColumn, DateTimeColumn, ForeignIdColumn, IdColumn } from '../database/columns';
 import { TimestampedEntity } from '../database/timestamped.entity';
 import { Integration } from '../integrations/integration.entity';
 import { Organization } from '../organizations/organization.entity';
@@ -51,4 +51,29 @@ export class Calendar extends TimestampedEntity {
     default: 'both',
   })
   syncDirection!: CalendarSyncDirection | null;
+
+  /** Where the last pull ended: Google `nextSyncToken`, Graph delta link. Null: read in full. */
+  @Column({ name: 'sync_cursor', type: 'text', nullable: true })
+  syncCursor!: string | null;
+
+  /** When the calendar is pulled next (a push notification sets it to now). */
+  @DateTimeColumn('next_pull_at')
+  nextPullAt!: Date | null;
+
+  @DateTimeColumn('last_pulled_at')
+  lastPulledAt!: Date | null;
+
+  /** The push channel: Google watch channel id / Graph subscription id, and Google's resource id. */
+  @Column({ name: 'push_channel_id', type: 'varchar', length: 255, nullable: true })
+  pushChannelId!: string | null;
+
+  @Column({ name: 'push_resource_id', type: 'varchar', length: 255, nullable: true })
+  pushResourceId!: string | null;
+
+  /** SHA-256 of the secret every notification carries (channel token / clientState). */
+  @Column({ name: 'push_secret_hash', type: 'varchar', length: 64, nullable: true })
+  pushSecretHash!: string | null;
+
+  @DateTimeColumn('push_expires_at')
+  pushExpiresAt!: Date | null;
 }

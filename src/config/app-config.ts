@@ -64,6 +64,11 @@ export interface SyncConfig {
   backoffBaseSeconds: number;
   backoffMaxSeconds: number;
   rateLimits: { google_calendar: RateLimit; office365: RateLimit };
+  /** Read/both calendars are pulled this often (and at once on a push notification). */
+  pullIntervalSeconds: number;
+  /** A full read covers events from this many days ago to this many days ahead. */
+  pullWindowPastDays: number;
+  pullWindowFutureDays: number;
 }
 
 export interface AuthConfig {

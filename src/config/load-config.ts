@@ -178,6 +178,12 @@ export function loadConfig(env: Env): AppConfig {
       }),
       backoffBaseSeconds: read.integer('SYNC_BACKOFF_BASE_SECONDS', 5, { min: 1, max: 3600 }),
       backoffMaxSeconds: read.integer('SYNC_BACKOFF_MAX_SECONDS', 3600, { min: 1, max: 86_400 }),
+      pullIntervalSeconds: read.integer('SYNC_PULL_INTERVAL_SECONDS', 300, { min: 5, max: 86_400 }),
+      pullWindowPastDays: read.integer('SYNC_PULL_WINDOW_PAST_DAYS', 30, { min: 0, max: 3650 }),
+      pullWindowFutureDays: read.integer('SYNC_PULL_WINDOW_FUTURE_DAYS', 365, {
+        min: 1,
+        max: 3650,
+      }),
       rateLimits: {
         // Google's per-user default for the Calendar API is 600 queries per minute.
         google_calendar: {

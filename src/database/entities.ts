@@ -1,3 +1,4 @@
+import { CalendarEvent } from '../calendar-events/calendar-event.entity';
 import { ApiToken } from '../auth/api-token.entity';
 import { AuditLog } from '../audit/audit-log.entity';
 import { Calendar } from '../calendars/calendar.entity';
@@ -32,4 +33,5 @@ export const entities = [
   ApiToken,
   CalendarFeed,
   OAuthState,
+  CalendarEvent,
 ];

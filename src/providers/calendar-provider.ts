@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { CalendarChangesClient } from './calendar-changes';
 import { CalendarEventsClient } from './calendar-events';
 
 /**
@@ -54,6 +55,8 @@ export interface CalendarOAuthProvider {
   revoke(token: string): Promise<boolean>;
   /** The client that writes events with this provider's access tokens. */
   events(): CalendarEventsClient;
+  /** The client that reads the calendars' changes and keeps push channels (two-way sync). */
+  changes(): CalendarChangesClient;
 }
 
 /** A provider refused or failed; `code` is short and safe to show (`invalid_grant`, …). */

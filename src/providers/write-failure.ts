@@ -103,3 +103,9 @@ export function withoutToken(results: WriteResult[], accessToken: string): Write
         },
   );
 }
+
+/** `withoutToken` for one failure (pulls and push channels throw theirs). */
+export function failureWithoutToken(failure: WriteFailure, accessToken: string): WriteFailure {
+  if (!accessToken || !failure.message.includes(accessToken)) return failure;
+  return { ...failure, message: failure.message.split(accessToken).join('[token]') };
+}

@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { backoffSeconds } from '../jobs/backoff';
 import { EventWrite, WriteFailure, WriteResult } from '../providers/calendar-events';
 import { SyncStatus, TimeBlock } from '../time-blocks/time-block.entity';
+import { eventHash } from './event-hash';
 import { isUnconfirmed, UNCONFIRMED_PREFIX } from './event-plan';
 
 /** One block's write and what the provider said. */
@@ -55,7 +56,13 @@ export async function recordOutcomes(
       else if (block.calendarId === null) await settle(manager, block, 'disabled', now);
       continue;
     }
-    const recorded = await rememberEvent(manager, block.id, result.eventId, calendarId);
+    const recorded = await rememberEvent(
+      manager,
+      block.id,
+      result.eventId,
+      calendarId,
+      eventHash(write.event),
+    );
     if (!recorded) {
       orphans.push({ calendarExternalId: write.calendarExternalId, eventId: result.eventId });
       continue;
@@ -153,11 +160,12 @@ async function rememberEvent(
   blockId: number,
   eventId: string,
   calendarId: number,
+  syncedHash: string,
 ): Promise<boolean> {
   const result = await manager
     .createQueryBuilder()
     .update(TimeBlock)
-    .set({ externalCalendarEventId: eventId, syncedCalendarId: calendarId })
+    .set({ externalCalendarEventId: eventId, syncedCalendarId: calendarId, syncedHash })
     .where('id = :blockId', { blockId })
     .andWhere(
       `(external_calendar_event_id IS NULL

@@ -35,24 +35,14 @@ import {
 } from './block-outcomes';
 import { planEvent, UNCONFIRMED_PREFIX } from './event-plan';
 import { duePendingBlocks, nextBlocksOf } from './pending-blocks';
+import { CalendarPuller } from './calendar-puller';
+import { Ending, IntegrationPause } from './integration-pause';
 import { RequestBudget } from './request-budget';
 
 /** A wait for the request budget longer than this releases the integration until then. */
 const MAX_BUDGET_WAIT_MS = 2_000;
 /** Batches per claim, so that one busy account does not keep a worker from the others. */
 const MAX_BATCHES_PER_CLAIM = 50;
-
-/** How a claim ended: cleanly (null), paused, or waiting for the user to connect again. */
-type Ending = null | IntegrationPause | 'needs_reconnect';
-
-/** Why a claim ended early: the integration waits (`retryAt`) with this error shown. */
-class IntegrationPause {
-  constructor(
-    readonly message: string,
-    readonly retryAfterSeconds: number | null,
-    readonly countsAsError: boolean,
-  ) {}
-}
 
 /**
  * The calendar reconciler (DESIGN.md, "Sync"): brings each provider calendar in line with the
@@ -75,6 +65,7 @@ export class CalendarReconciler {
     private readonly dataSource: DataSource,
     private readonly providers: IntegrationProviders,
     private readonly accessTokens: AccessTokens,
+    private readonly puller: CalendarPuller,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -128,9 +119,17 @@ export class CalendarReconciler {
       const work = duePendingBlocks(manager, now)
         .select('1')
         .andWhere('calendar.integrationId = integration.id');
+      const pulls = manager
+        .getRepository(Calendar)
+        .createQueryBuilder('pulled')
+        .select('1')
+        .where('pulled.integrationId = integration.id')
+        .andWhere('(pulled.isEnabled IS NULL OR pulled.isEnabled = :yes)')
+        .andWhere('pulled.syncDirection IN (:...readable)', { readable: ['read', 'both'] })
+        .andWhere('(pulled.nextPullAt IS NULL OR pulled.nextPullAt <= :now)');
       due
-        .andWhere(`EXISTS (${work.getQuery()})`)
-        .setParameters(work.getParameters())
+        .andWhere(`(EXISTS (${work.getQuery()}) OR EXISTS (${pulls.getQuery()}))`)
+        .setParameters({ ...work.getParameters(), ...pulls.getParameters() })
         .orderBy('integration.lastSyncAt', 'ASC')
         .addOrderBy('integration.id', 'ASC')
         .limit(limit);
@@ -161,8 +160,14 @@ export class CalendarReconciler {
       const calendars = new Map(
         (await this.dataSource.manager.findBy(Calendar, { integrationId })).map((c) => [c.id, c]),
       );
+      // Pull first: an edit made in the provider must be seen before a push could overwrite it.
+      const pulled = await this.puller.pullDue(integration, provider, calendars, () =>
+        this.renewLease(integrationId),
+      );
+      done += pulled.done;
+      pause = pulled.pause;
       const started = Date.now();
-      for (let batch = 0; batch < MAX_BATCHES_PER_CLAIM; batch++) {
+      for (let batch = 0; !pause && batch < MAX_BATCHES_PER_CLAIM; batch++) {
         if (Date.now() - started > (this.config.sync.leaseSeconds * 1000) / 2) break;
         if (!(await this.renewLease(integrationId))) break;
         // A batch never costs more than the whole request budget allows.

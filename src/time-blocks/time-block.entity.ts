@@ -132,6 +132,13 @@ export class TimeBlock extends TimestampedEntity {
   @Column({ name: 'sync_version', type: 'int', default: 0 })
   syncVersion!: number;
 
+  /**
+   * Digest of the title and times last written to the provider's event: a pull that finds the
+   * event unchanged since then is danwel's own write, not an external edit (no echo).
+   */
+  @Column({ name: 'synced_hash', type: 'varchar', length: 64, nullable: true })
+  syncedHash!: string | null;
+
   /** Retryable failures in a row of the calendar push; reset when the block syncs or changes. */
   @Column({ name: 'sync_attempts', type: 'int', default: 0 })
   syncAttempts!: number;

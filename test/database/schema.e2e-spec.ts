@@ -360,6 +360,8 @@ const ADDED_AFTER_SEED: Record<string, string[]> = {
     'synced_calendar_id BIGINT UNSIGNED NULL',
     'sync_attempts INT NOT NULL DEFAULT 0',
     'sync_retry_at TIMESTAMP NULL',
+    // AddTwoWayCalendarSync1704067218000
+    'synced_hash VARCHAR(64) NULL',
   ],
   integrations: [
     // AddCalendarSyncState1704067217000
@@ -368,6 +370,23 @@ const ADDED_AFTER_SEED: Record<string, string[]> = {
     'sync_lease_expires_at TIMESTAMP NULL',
     'sync_retry_at TIMESTAMP NULL',
   ],
+  // AddTwoWayCalendarSync1704067218000
+  calendars: [
+    'sync_cursor TEXT NULL',
+    'next_pull_at TIMESTAMP NULL',
+    'last_pulled_at TIMESTAMP NULL',
+    'push_channel_id VARCHAR(255) NULL',
+    'push_resource_id VARCHAR(255) NULL',
+    'push_secret_hash VARCHAR(64) NULL',
+    'push_expires_at TIMESTAMP NULL',
+  ],
+  audit_logs: ['actor VARCHAR(100) NULL'],
+};
+
+/** Indexes later migrations added to seed tables, as `INDEX name (columns)`. */
+const INDEXES_ADDED_AFTER_SEED: Record<string, string[]> = {
+  // AddTwoWayCalendarSync1704067218000: webhooks find their calendar by channel id
+  calendars: ['INDEX idx_calendars_push_channel_id (push_channel_id)'],
 };
 
 const FOREIGN_KEYS_ADDED_AFTER_SEED: Record<string, string[]> = {
@@ -393,7 +412,7 @@ function expectedIndexes(table: string): ExpectedIndex[] {
       nameCounts.set(name, (nameCounts.get(name) ?? 0) + 1);
     }
   }
-  const indexes = SEED[table].indexes
+  const indexes = [...SEED[table].indexes, ...(INDEXES_ADDED_AFTER_SEED[table] ?? [])]
     .map(parseIndex)
     .map((index) =>
       (nameCounts.get(index.name) ?? 0) > 1

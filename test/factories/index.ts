@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, DeepPartial, EntityTarget, ObjectLiteral } from 'typeorm';
 import { AuditLog } from '../../src/audit/audit-log.entity';
 import { Calendar } from '../../src/calendars/calendar.entity';
+import { CalendarEvent } from '../../src/calendar-events/calendar-event.entity';
 import { Client } from '../../src/clients/client.entity';
 import { currentTimestamp } from '../../src/database/timestamped.entity';
 import { Integration } from '../../src/integrations/integration.entity';
@@ -186,6 +187,37 @@ export class Factory {
       organizationId: organization?.id ?? null,
       userId: user?.id ?? null,
       action: 'test.event',
+      ...values,
+    });
+  }
+
+  /**
+   * An external event (busy time) in `calendar`, belonging to the member who connected the
+   * calendar's account unless `user` is given; one hour, successive events in successive hours.
+   */
+  async calendarEvent(
+    calendar: Calendar,
+    options: Partial<CalendarEvent> & { user?: User } = {},
+  ): Promise<CalendarEvent> {
+    const { user, ...values } = options;
+    const n = this.next();
+    const startTime = new Date(Date.UTC(2024, 0, 1, 9) + n * HOUR);
+    const userId =
+      user?.id ??
+      (
+        await this.dataSource
+          .getRepository(Integration)
+          .findOneByOrFail({ id: calendar.integrationId })
+      ).connectedById;
+    return this.save(CalendarEvent, {
+      organizationId: calendar.organizationId,
+      calendarId: calendar.id,
+      userId,
+      externalId: `external-event-${n}`,
+      title: `Event ${n}`,
+      startTime,
+      endTime: new Date(startTime.getTime() + HOUR),
+      timezone: 'UTC',
       ...values,
     });
   }

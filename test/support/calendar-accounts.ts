@@ -207,6 +207,38 @@ export class CalendarEmulators {
     });
   }
 
+  /** The user adds an event in Google Calendar / Outlook; answers its id. */
+  userCreate(account: ConnectedAccount, calendar: Calendar, event: UserEvent): string {
+    if (account.provider === 'google_calendar') {
+      return this.google.asUser(account.email).insert(calendar.externalId, googleBody(event)).id!;
+    }
+    const created = this.ms.state.userCreate(account.email, graphBody(event), calendar.externalId);
+    return created.id as string;
+  }
+
+  /** The user renames or moves an event in Google Calendar / Outlook. */
+  userEdit(
+    account: ConnectedAccount,
+    calendar: Calendar,
+    eventId: string,
+    edit: Partial<UserEvent>,
+  ) {
+    if (account.provider === 'google_calendar') {
+      this.google.asUser(account.email).patch(calendar.externalId, eventId, googleBody(edit));
+    } else {
+      this.ms.state.userEdit(account.email, eventId, graphBody(edit));
+    }
+  }
+
+  /** The user deletes an event in Google Calendar / Outlook. */
+  userDelete(account: ConnectedAccount, calendar: Calendar, eventId: string): void {
+    if (account.provider === 'google_calendar') {
+      this.google.asUser(account.email).delete(calendar.externalId, eventId);
+    } else {
+      this.ms.state.userDelete(account.email, eventId);
+    }
+  }
+
   /**
    * Schedules `fault` on `times` event writes (inside batches too) of `provider`, after letting
    * `after` of them through.
@@ -277,6 +309,33 @@ export class CalendarEmulators {
     this.google.clearRequests();
     this.ms.requests.length = 0;
   }
+}
+
+/** An event as a user types it in: title and times (UTC). */
+export interface UserEvent {
+  title: string;
+  start: Date;
+  end: Date;
+}
+
+function googleBody(event: Partial<UserEvent>): Record<string, unknown> {
+  return {
+    ...(event.title !== undefined ? { summary: event.title } : {}),
+    ...(event.start ? { start: { dateTime: event.start.toISOString(), timeZone: 'UTC' } } : {}),
+    ...(event.end ? { end: { dateTime: event.end.toISOString(), timeZone: 'UTC' } } : {}),
+  };
+}
+
+function graphBody(event: Partial<UserEvent>): Record<string, unknown> {
+  const wallClock = (date: Date) => ({
+    dateTime: date.toISOString().slice(0, 19),
+    timeZone: 'UTC',
+  });
+  return {
+    ...(event.title !== undefined ? { subject: event.title } : {}),
+    ...(event.start ? { start: wallClock(event.start) } : {}),
+    ...(event.end ? { end: wallClock(event.end) } : {}),
+  };
 }
 
 function googleFault(fault: SyncFault) {

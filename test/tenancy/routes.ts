@@ -9,6 +9,7 @@ import { Permission } from '../../src/auth/permissions';
 import { API_PREFIX } from '../../src/common/http/configure-app';
 import { inTransaction } from '../../src/database/transaction';
 import { Calendar } from '../../src/calendars/calendar.entity';
+import { CalendarEvent } from '../../src/calendar-events/calendar-event.entity';
 import { Client } from '../../src/clients/client.entity';
 import { AuditLog } from '../../src/audit/audit-log.entity';
 import { Integration } from '../../src/integrations/integration.entity';
@@ -241,6 +242,8 @@ export interface TenantData {
   project: Project;
   timeBlock: TimeBlock;
   auditLog: AuditLog;
+  /** Busy time pulled from the member's calendar, at the block's hour. */
+  calendarEvent: CalendarEvent;
   /** An API token of the owner (for `/me/tokens/{tokenId}`). */
   ownerTokenId: number;
   /** Strings that appear only in this tenant's rows: none may show up in another tenant's answer. */
@@ -293,6 +296,12 @@ export async function seedTenant(
     startTime,
     endTime: new Date(startTime.getTime() + 3_600_000),
   });
+  const calendarEvent = await factory.calendarEvent(calendar, {
+    user: member,
+    title: `${label} Event`,
+    startTime,
+    endTime: new Date(startTime.getTime() + 3_600_000),
+  });
   const auditLog = await factory.auditLog({
     organization,
     user: member,
@@ -314,6 +323,7 @@ export async function seedTenant(
     project,
     timeBlock,
     auditLog,
+    calendarEvent,
     ownerTokenId: apiToken.id,
     markers: [
       organization.name,
@@ -324,6 +334,7 @@ export async function seedTenant(
       client.name,
       project.name,
       timeBlock.title,
+      calendarEvent.title,
       auditLog.action,
     ].filter((marker): marker is string => typeof marker === 'string'),
     window: {

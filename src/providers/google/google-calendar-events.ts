@@ -198,7 +198,7 @@ function missingPart(): WriteFailure {
 }
 
 /** Google's error body: `{"error":{"code","message","errors":[{"reason"}]}}`. */
-function googleError(answer: GoogleAnswer) {
+export function googleError(answer: GoogleAnswer) {
   const error = (
     answer.body as
       { error?: { message?: unknown; errors?: Array<{ reason?: unknown }> } } | undefined
@@ -216,7 +216,7 @@ function googleError(answer: GoogleAnswer) {
  * gaxios 7 answers a `Headers` object, while googleapis' types still describe a plain record:
  * accept both, with lower-case names.
  */
-function headerRecord(headers: unknown): Record<string, string> {
+export function headerRecord(headers: unknown): Record<string, string> {
   const entries =
     typeof (headers as Headers | undefined)?.entries === 'function'
       ? [...(headers as Headers).entries()]

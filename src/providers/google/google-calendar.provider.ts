@@ -1,5 +1,6 @@
 import { Auth, google } from 'googleapis';
 import { OAuthProviderConfig } from '../../config/app-config';
+import { CalendarChangesClient } from '../calendar-changes';
 import { CalendarEventsClient } from '../calendar-events';
 import {
   AuthorizationRequest,
@@ -12,6 +13,7 @@ import {
   RefreshedTokens,
 } from '../calendar-provider';
 import { transportFailureCode } from '../transport-failure';
+import { GoogleCalendarChanges } from './google-calendar-changes';
 import { GoogleCalendarEvents } from './google-calendar-events';
 
 export const GOOGLE_CALENDAR_SCOPES = [
@@ -30,7 +32,7 @@ export const GOOGLE_CALENDAR_SCOPES = [
 export class GoogleCalendarProvider implements CalendarOAuthProvider {
   constructor(
     private readonly config: OAuthProviderConfig,
-    /** Per request to the token endpoint and the Calendar API (refresh, revoke, event writes). */
+    /** Per request to the token endpoint and the Calendar API (refresh, revoke, writes, pulls). */
     private readonly requestTimeoutMs = 30_000,
   ) {}
 
@@ -161,6 +163,13 @@ export class GoogleCalendarProvider implements CalendarOAuthProvider {
 
   events(): CalendarEventsClient {
     return new GoogleCalendarEvents({
+      apiBaseUrl: this.config.apiBaseUrl,
+      requestTimeoutMs: this.requestTimeoutMs,
+    });
+  }
+
+  changes(): CalendarChangesClient {
+    return new GoogleCalendarChanges({
       apiBaseUrl: this.config.apiBaseUrl,
       requestTimeoutMs: this.requestTimeoutMs,
     });

@@ -16,7 +16,7 @@ export interface GraphClientOptions {
 }
 
 /**
- * A Graph client for writes: the SDK's default chain minus its RetryHandler, which retries 429,
+ * A Graph client for writes and pulls: the SDK's default chain minus its RetryHandler, which retries 429,
  * 503 and 504 (POST included) for up to minutes inside one call. Every failure surfaces at once and
  * the reconciler backs off, honouring `Retry-After` itself. No RedirectHandler either: Graph does
  * not redirect these calls, and `fetch` follows redirects by itself.

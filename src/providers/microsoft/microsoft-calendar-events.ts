@@ -26,9 +26,10 @@ export interface MicrosoftCalendarEventsOptions {
 }
 
 /** What a request came to: a 2xx body, an HTTP error answer, or no answer. */
-type Outcome = { ok: true; body: unknown } | { http: HttpFailure } | { failure: WriteFailure };
+export type GraphOutcome =
+  { ok: true; body: unknown } | { http: HttpFailure } | { failure: WriteFailure };
 
-interface GraphBatchItem {
+export interface GraphBatchItem {
   id?: string;
   status?: number;
   headers?: Record<string, string>;
@@ -62,7 +63,7 @@ export class MicrosoftCalendarEvents implements CalendarEventsClient {
   }
 
   private async applyChunk(client: Client, writes: EventWrite[]): Promise<WriteResult[]> {
-    const outcomes = new Array<Outcome>(writes.length);
+    const outcomes = new Array<GraphOutcome>(writes.length);
     const pending: Array<{ call: GraphCall; index: number }> = [];
     writes.forEach((write, index) => {
       const call = graphCallFor(write);
@@ -83,7 +84,7 @@ export class MicrosoftCalendarEvents implements CalendarEventsClient {
   }
 }
 
-async function sendOne(client: Client, call: GraphCall): Promise<Outcome> {
+async function sendOne(client: Client, call: GraphCall): Promise<GraphOutcome> {
   try {
     const request = client.api(call.url);
     const body: unknown =
@@ -99,7 +100,7 @@ async function sendOne(client: Client, call: GraphCall): Promise<Outcome> {
 }
 
 /** One `$batch` POST; the items' ids are their positions. */
-async function sendBatch(client: Client, calls: GraphCall[]): Promise<Outcome[]> {
+async function sendBatch(client: Client, calls: GraphCall[]): Promise<GraphOutcome[]> {
   const requests = calls.map((call, index) => ({
     id: String(index),
     method: call.method,
@@ -119,7 +120,7 @@ async function sendBatch(client: Client, calls: GraphCall[]): Promise<Outcome[]>
   return calls.map((_, index) => itemOutcome(items.get(String(index))));
 }
 
-function itemOutcome(item: GraphBatchItem | undefined): Outcome {
+export function itemOutcome(item: GraphBatchItem | undefined): GraphOutcome {
   if (!item || typeof item.status !== 'number') {
     // We cannot tell whether it was applied; the writes are idempotent, so trying again is safe.
     return {
@@ -144,7 +145,7 @@ function itemOutcome(item: GraphBatchItem | undefined): Outcome {
 }
 
 /** A GraphError with a status is an answer; status -1 (or any other throw) is no answer. */
-function errorOutcome(error: unknown): Outcome {
+export function errorOutcome(error: unknown): GraphOutcome {
   const { statusCode, code, message, headers } = error as {
     statusCode?: unknown;
     code?: unknown;
@@ -165,7 +166,7 @@ function errorOutcome(error: unknown): Outcome {
   return { failure: transportWriteFailure(PROVIDER, failure) };
 }
 
-function resultOf(write: EventWrite, outcome: Outcome): WriteResult {
+function resultOf(write: EventWrite, outcome: GraphOutcome): WriteResult {
   if ('failure' in outcome) return { ok: false, failure: outcome.failure };
   const knownId = write.kind === 'create' ? undefined : write.eventId;
   if ('ok' in outcome) {

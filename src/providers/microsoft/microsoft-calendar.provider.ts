@@ -1,5 +1,6 @@
 import { Client } from '@microsoft/microsoft-graph-client';
 import { OAuthProviderConfig } from '../../config/app-config';
+import { CalendarChangesClient } from '../calendar-changes';
 import { CalendarEventsClient } from '../calendar-events';
 import {
   AuthorizationRequest,
@@ -13,6 +14,7 @@ import {
 } from '../calendar-provider';
 import { ProviderHttp } from '../provider-http';
 import { transportFailureCode } from '../transport-failure';
+import { MicrosoftCalendarChanges } from './microsoft-calendar-changes';
 import { MicrosoftCalendarEvents } from './microsoft-calendar-events';
 
 export const MICROSOFT_CALENDAR_SCOPES = [
@@ -48,7 +50,7 @@ export class MicrosoftCalendarProvider implements CalendarOAuthProvider {
   constructor(
     private readonly config: OAuthProviderConfig,
     private readonly http: ProviderHttp,
-    /** Per request to the token endpoint and Graph (refresh, event writes). */
+    /** Per request to the token endpoint and Graph (refresh, event writes, pulls). */
     private readonly requestTimeoutMs = 30_000,
   ) {}
 
@@ -135,6 +137,14 @@ export class MicrosoftCalendarProvider implements CalendarOAuthProvider {
 
   events(): CalendarEventsClient {
     return new MicrosoftCalendarEvents({
+      apiBaseUrl: this.config.apiBaseUrl,
+      requestTimeoutMs: this.requestTimeoutMs,
+      http: this.http,
+    });
+  }
+
+  changes(): CalendarChangesClient {
+    return new MicrosoftCalendarChanges({
       apiBaseUrl: this.config.apiBaseUrl,
       requestTimeoutMs: this.requestTimeoutMs,
       http: this.http,

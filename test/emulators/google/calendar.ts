@@ -1,11 +1,13 @@
 /**
- * Calendar API v3 handlers: calendarList.list/get, calendars.get and events
- * get/insert/patch/update/delete/list (with paging, filters and incremental sync). A call
- * reaches a handler routed, authenticated and validated against the discovery document.
+ * Calendar API v3 handlers: calendarList.list/get, calendars.get, events
+ * get/insert/patch/update/delete/list (with paging, filters and incremental sync), events.watch
+ * and channels.stop (push.ts). A call reaches a handler routed, authenticated and validated
+ * against the discovery document.
  */
 import { createHash } from 'node:crypto';
 import { DiscoveryMethod } from './discovery';
 import { ApiResponse, googleError, json } from './errors';
+import { PushChannels } from './push';
 import { Account, AccessToken, Calendar, EventResource, StoredEvent, Store } from './state';
 import { isValidTimeZone, parseDateTime } from './time';
 
@@ -73,7 +75,10 @@ function withEtag(resource: EventResource): ApiResponse {
 }
 
 export class CalendarApi {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly push: PushChannels,
+  ) {}
 
   handle(
     method: DiscoveryMethod,
@@ -99,6 +104,8 @@ export class CalendarApi {
           ? json(200, this.calendarResource(calendar))
           : json(200, this.calendarListEntry(calendar));
       }
+      case 'calendar.channels.stop':
+        return this.push.stop(body, token);
     }
     if (!method.id.startsWith('calendar.events.')) return this.notImplemented(method);
     const calendar = this.store.findCalendar(account.email, params.calendarId);
@@ -113,6 +120,8 @@ export class CalendarApi {
         if ('error' in result) return result.error;
         return withEtag(this.store.renderFull(calendar, result.event, timeZone));
       }
+      case 'calendar.events.watch':
+        return this.push.watch(calendar, params.calendarId, body);
     }
     const event = calendar.events.get(params.eventId);
     switch (method.id) {

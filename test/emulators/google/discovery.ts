@@ -201,7 +201,10 @@ function checkSchema(raw: DiscoverySchema, value: unknown, at: string): string |
       return undefined;
     }
     case 'string':
-      return typeof value === 'string'
+      // int64/uint64 are strings in Google's JSON, but a JSON number is accepted on input (the
+      // documented watch example sends `"expiration": 1426325213000`).
+      return typeof value === 'string' ||
+        (Number.isInteger(value) && (schema.format === 'int64' || schema.format === 'uint64'))
         ? undefined
         : `Invalid value at '${where}' (TYPE_STRING), ${JSON.stringify(value)}`;
     case 'integer':

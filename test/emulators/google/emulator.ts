@@ -7,11 +7,20 @@
  *   await google.stop();
  *
  * Every request passes the fault schedule first (`google.faults`), then authentication, scopes
- * and validation against the discovery document, then the handler. See README.md.
+ * and validation against the discovery document, then the handler. Push channels
+ * (`events.watch`) deliver to their addresses asynchronously (`google.notifications`). See
+ * README.md.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Fault, FaultSchedule, RequestFacts } from '../shared/faults';
 import { listen, readBody, resetConnection, RunningServer } from '../shared/http';
+import {
+  NotificationDispatcher,
+  NotificationDropHandle,
+  NotificationDropRule,
+  NotificationRecord,
+  WebhookOptions,
+} from '../shared/notifications';
 import { BatchAnswer, BatchSyntaxError, boundaryOf, parseBatch, serializeBatch } from './batch';
 import { ApiCall, CalendarApi } from './calendar';
 import { matchRoute, validateBody, validateParameters } from './discovery';
@@ -26,6 +35,7 @@ import {
 } from './errors';
 import { ChaosOptions, chaosFaults, createGoogleFaultSchedule } from './faults';
 import { Consent, OAuthServer } from './oauth';
+import { PushChannel, PushChannels } from './push';
 import { Account, Calendar, EventResource, OAuthClient, Store } from './state';
 
 export const CALENDAR_SCOPES = {
@@ -50,7 +60,7 @@ export interface AccountInput {
   calendars?: Array<{ id?: string; summary?: string; timeZone?: string }>;
 }
 
-export interface GoogleEmulatorOptions {
+export interface GoogleEmulatorOptions extends WebhookOptions {
   host?: string;
   port?: number;
   accounts?: AccountInput[];
@@ -131,6 +141,8 @@ export class GoogleEmulator {
   /** Every request in arrival order (batch sub-requests included, after their batch). */
   readonly requests: LoggedRequest[] = [];
   private readonly api: CalendarApi;
+  private readonly dispatcher: NotificationDispatcher;
+  private readonly push: PushChannels;
   private server?: RunningServer;
   private seq = 0;
 
@@ -143,7 +155,9 @@ export class GoogleEmulator {
       requirePkce: options.requirePkce ?? true,
     });
     this.faults = createGoogleFaultSchedule(now);
-    this.api = new CalendarApi(this.store);
+    this.dispatcher = new NotificationDispatcher(options, now);
+    this.push = new PushChannels(this.store, this.dispatcher, () => this.url);
+    this.api = new CalendarApi(this.store, this.push);
     for (const client of options.clients ?? [DEFAULT_CLIENT]) this.addClient(client);
     for (const account of options.accounts ?? []) this.addAccount(account);
   }
@@ -159,6 +173,7 @@ export class GoogleEmulator {
   }
 
   async stop(): Promise<void> {
+    this.dispatcher.close();
     await this.server?.stop();
   }
 
@@ -350,6 +365,44 @@ export class GoogleEmulator {
 
   clearRequests(): void {
     this.requests.length = 0;
+  }
+
+  // ---- push notifications --------------------------------------------------------------
+
+  /**
+   * Every push message, in the order the changes happened: channel id, `kind` (the resource
+   * state), address and URL, the `X-Goog-*` headers, outcome, the receiver's status or error.
+   */
+  get notifications(): NotificationRecord[] {
+    return this.dispatcher.log;
+  }
+
+  /**
+   * Lost push messages (a chaos fault): `dropNotifications(2)`, `dropNotifications('all')`,
+   * `dropNotifications({ match: { channel, kind: 'exists' }, after: 1, times: 1 })` or
+   * `dropNotifications({ probability: 0.1, seed: 7 })`. A dropped message still uses its message
+   * number and is recorded with outcome `dropped`. `handle.remove()` ends the rule.
+   */
+  dropNotifications(rule: number | 'all' | NotificationDropRule = 'all'): NotificationDropHandle {
+    return this.dispatcher.drop(rule);
+  }
+
+  /** Removes every `dropNotifications` rule. */
+  clearNotificationDrops(): void {
+    this.dispatcher.clearDrops();
+  }
+
+  /** Resolves once every queued push message was answered, failed or timed out. */
+  notificationsSettled(): Promise<void> {
+    return this.dispatcher.settled();
+  }
+
+  /** The push channels opened so far (stopped and expired ones too), with `live`. */
+  channels(): Array<PushChannel & { live: boolean }> {
+    return [...this.push.channels.values()].map((c) => ({
+      ...structuredClone(c),
+      live: this.push.live(c),
+    }));
   }
 
   // ---- the HTTP pipeline ----------------------------------------------------------------

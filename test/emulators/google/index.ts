@@ -11,5 +11,13 @@ export {
 } from './emulator';
 export { googleFaults, type ChaosOptions, type GoogleFaultName } from './faults';
 export type { Consent } from './oauth';
+export { MAX_CHANNEL_TTL_MS, type PushChannel } from './push';
+export type {
+  NotificationDropHandle,
+  NotificationDropRule,
+  NotificationMatch,
+  NotificationRecord,
+  WebhookOptions,
+} from '../shared/notifications';
 export type { EventResource, OAuthClient } from './state';
 export type { Fault, FaultMatch, FaultRule, RequestFacts } from '../shared/faults';

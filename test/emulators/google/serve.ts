@@ -6,7 +6,8 @@
  *
  * Options: --port N, --account EMAIL (repeatable), --client-id, --client-secret,
  * --redirect-uri (repeatable), --token-ttl SECONDS, --chaos SEED:kind=p,kind=p
- * (e.g. `--chaos 7:tooManyRequests=0.05,lostResponse=0.01`).
+ * (e.g. `--chaos 7:tooManyRequests=0.05,lostResponse=0.01`), --allow-http-addresses (push
+ * channels to http:// addresses, for a local dev server).
  */
 import { parseArgs } from 'node:util';
 import { ChaosOptions } from './faults';
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<void> {
       'redirect-uri': { type: 'string', multiple: true, default: DEFAULT_CLIENT.redirectUris },
       'token-ttl': { type: 'string' },
       chaos: { type: 'string' },
+      'allow-http-addresses': { type: 'boolean', default: false },
     },
   });
   const google = await startGoogleEmulator({
@@ -36,6 +38,7 @@ export async function main(argv: string[]): Promise<void> {
       },
     ],
     accessTokenTtlSeconds: values['token-ttl'] ? Number(values['token-ttl']) : undefined,
+    allowHttpAddresses: values['allow-http-addresses'],
   });
   if (values.chaos) {
     const [seed, spec] = values.chaos.split(':');

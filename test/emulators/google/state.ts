@@ -189,8 +189,18 @@ export class Store {
   readonly offlineConsents = new Set<string>();
   private lastMicros = 0;
   private subCounter = 0;
+  private readonly changeListeners: Array<(calendar: Calendar) => void> = [];
 
   constructor(readonly now: () => number) {}
+
+  /** Called after every change of an event in a calendar (API or user edit; push channels). */
+  onChange(listener: (calendar: Calendar) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(calendar: Calendar): void {
+    for (const listener of this.changeListeners) listener(calendar);
+  }
 
   // ---- accounts and calendars ----------------------------------------------------------
 
@@ -399,6 +409,7 @@ export class Store {
       modSeq: ++calendar.modCounter,
     };
     calendar.events.set(id, event);
+    this.changed(calendar);
     return { event };
   }
 
@@ -441,6 +452,7 @@ export class Store {
       allDay: normal.allDay,
       modSeq: ++calendar.modCounter,
     });
+    this.changed(calendar);
     return { event };
   }
 
@@ -448,6 +460,7 @@ export class Store {
   cancelEvent(calendar: Calendar, event: StoredEvent): void {
     const { etag, updated } = this.stamp();
     Object.assign(event, { status: 'cancelled', etag, updated, modSeq: ++calendar.modCounter });
+    this.changed(calendar);
   }
 
   /** Moves an event to another calendar of the same owner; the source keeps a tombstone. */
@@ -462,6 +475,7 @@ export class Store {
       modSeq: ++to.modCounter,
     };
     to.events.set(moved.id, moved);
+    this.changed(to);
     this.cancelEvent(from, event);
     return moved;
   }

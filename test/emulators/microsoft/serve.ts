@@ -6,7 +6,8 @@ import { startMicrosoftEmulator } from './server';
 /**
  * Standalone Microsoft emulator for poking at by hand or from another process:
  *   node test/emulators/shared/run-ts.cjs test/emulators/microsoft/serve.ts [--port 8443] [--account alice@contoso.test]…
- *        [--client-id ID --client-secret SECRET]
+ *        [--client-id ID --client-secret SECRET] [--allow-http-addresses]
+ * (`--allow-http-addresses`: subscriptions may use http:// notification URLs, for a local dev server.)
  * Prints the URL, the CA file to trust (e.g. NODE_EXTRA_CA_CERTS for a separate process,
  * `curl --cacert`), the app registration and the accounts; stops on Ctrl-C.
  */
@@ -18,6 +19,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const ms = await startMicrosoftEmulator({
     port: Number(values('--port')[0] ?? 0),
     apps: clientId && clientSecret ? [{ clientId, clientSecret, redirectUris: [] }] : undefined,
+    allowHttpAddresses: argv.includes('--allow-http-addresses'),
   });
   const accounts = values('--account');
   for (const email of accounts.length > 0 ? accounts : ['alice@contoso.test']) {

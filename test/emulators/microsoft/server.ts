@@ -3,6 +3,13 @@ import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Fault, FaultKind, FaultPlan, RequestFacts, RetryAfter, seededRandom } from './faults';
+import {
+  NotificationDispatcher,
+  NotificationDropHandle,
+  NotificationDropRule,
+  NotificationRecord,
+  WebhookOptions,
+} from '../shared/notifications';
 import { GraphResult, handleGraph } from './graph';
 import {
   authorize,
@@ -19,6 +26,13 @@ import {
   GraphHttpError,
   MicrosoftState,
 } from './state';
+import {
+  LifecycleEvent,
+  Subscription,
+  SubscriptionContext,
+  Subscriptions,
+  ValidationRecord,
+} from './subscriptions';
 import { generateSelfSignedCertificate, trustingDispatcher } from './tls';
 
 export interface ThrottleSettings {
@@ -33,7 +47,7 @@ export interface ThrottleSettings {
   latencyMs: number;
 }
 
-export interface MicrosoftEmulatorOptions {
+export interface MicrosoftEmulatorOptions extends WebhookOptions {
   port?: number;
   host?: string;
   /** App registrations; default one: `ms.app`. */
@@ -42,6 +56,8 @@ export interface MicrosoftEmulatorOptions {
   /** Seed of the deterministic `$batch` response shuffle. */
   batchSeed?: number;
   accessTokenTtlSeconds?: number;
+  /** How long the notification URL may take to answer Graph's validation request (default 10 s, as Graph). */
+  validationTimeoutMs?: number;
 }
 
 export interface LoggedRequest {
@@ -100,6 +116,34 @@ export interface MicrosoftEmulator {
   consent(authorizeUrl: string, as: string): Promise<ConsentResult>;
   /** An undici dispatcher trusting `ca`, for `fetch(…, { dispatcher })` and SDK `fetchOptions`. */
   dispatcher(): Promise<object>;
+  /**
+   * Every change (and lifecycle) notification, in the order the changes happened: subscription
+   * id (`channel`), `kind` (changeType or lifecycle event), address and URL, JSON `body`, outcome,
+   * the receiver's status or error. Validation handshakes are in `validationRequests`.
+   */
+  readonly notifications: NotificationRecord[];
+  /** Every validation handshake (create, and PATCH with a new notificationUrl), in order. */
+  readonly validationRequests: ValidationRecord[];
+  /**
+   * Lost notifications (a chaos fault): `dropNotifications(2)`, `dropNotifications('all')`,
+   * `dropNotifications({ match: { channel: subscriptionId, kind: 'updated' }, after: 1 })` or
+   * `dropNotifications({ probability: 0.1, seed: 7 })`; recorded with outcome `dropped`.
+   */
+  dropNotifications(rule?: number | 'all' | NotificationDropRule): NotificationDropHandle;
+  clearNotificationDrops(): void;
+  /** Resolves once every queued notification was answered, failed or timed out. */
+  notificationsSettled(): Promise<void>;
+  /** The subscriptions created so far (deleted and expired ones too), with `live`. */
+  subscriptions(): Array<Subscription & { live: boolean }>;
+  /**
+   * Graph sends a lifecycle notification (`reauthorizationRequired`, `subscriptionRemoved` —
+   * which also removes the subscription —, `missed`) to the subscription's
+   * lifecycleNotificationUrl; undefined when it has none.
+   */
+  lifecycleNotification(
+    subscriptionId: string,
+    event: LifecycleEvent,
+  ): NotificationRecord | undefined;
   stop(): Promise<void>;
 }
 
@@ -234,6 +278,10 @@ export async function startMicrosoftEmulator(
     { clientId: randomUUID(), clientSecret: `emulator~${randomUUID()}`, redirectUris: [] },
   ];
   for (const app of apps) state.registerApp(app);
+  const notifier = new NotificationDispatcher(options, () => state.now());
+  const subscriptions = new Subscriptions(state, notifier, {
+    validationTimeoutMs: options.validationTimeoutMs ?? 10_000,
+  });
   const faults = new FaultPlan();
   const throttle: ThrottleSettings = {
     maxConcurrentPerMailbox: 4,
@@ -389,6 +437,19 @@ export async function startMicrosoftEmulator(
   const run = (fn: () => GraphResult, requestId: string, clientRequestId: string): GraphResult => {
     try {
       return fn();
+    } catch (error) {
+      if (error instanceof GraphHttpError) return errorResult(error, requestId, clientRequestId);
+      throw error;
+    }
+  };
+
+  const runAsync = async (
+    fn: () => Promise<GraphResult>,
+    requestId: string,
+    clientRequestId: string,
+  ): Promise<GraphResult> => {
+    try {
+      return await fn();
     } catch (error) {
       if (error instanceof GraphHttpError) return errorResult(error, requestId, clientRequestId);
       throw error;
@@ -706,6 +767,18 @@ export async function startMicrosoftEmulator(
           headers: {},
           body: runBatch(batchItems, itemFaults, auth, entry, requestId),
         };
+      } else if (/^\/subscriptions(\/|$)/i.test(path)) {
+        const context: SubscriptionContext = {
+          account,
+          clientId: auth.grant.clientId,
+          scopes: auth.grant.scopes,
+          baseUrl,
+        };
+        result = await runAsync(
+          () => subscriptions.handle(context, { method, path, body }),
+          requestId,
+          clientRequestId,
+        );
       } else {
         result = run(
           () =>
@@ -913,7 +986,20 @@ export async function startMicrosoftEmulator(
       dispatcherPromise ??= trustingDispatcher(tls.cert, `${baseUrl}/`);
       return dispatcherPromise;
     },
+    get notifications() {
+      return notifier.log;
+    },
+    get validationRequests() {
+      return subscriptions.validations;
+    },
+    dropNotifications: (rule) => notifier.drop(rule),
+    clearNotificationDrops: () => notifier.clearDrops(),
+    notificationsSettled: () => notifier.settled(),
+    subscriptions: () =>
+      [...subscriptions.all.values()].map((s) => ({ ...s, live: subscriptions.live(s) })),
+    lifecycleNotification: (id, event) => subscriptions.lifecycle(id, event),
     async stop() {
+      notifier.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;

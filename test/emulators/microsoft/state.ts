@@ -217,6 +217,16 @@ const READ_ONLY = new Set([
 ]);
 const SHOW_AS = ['free', 'tentative', 'busy', 'oof', 'workingElsewhere', 'unknown'];
 
+/** A change of an event, as change notifications see it. */
+export interface EventChange {
+  account: Account;
+  calendarId: string;
+  eventId: string;
+  changeType: 'created' | 'updated' | 'deleted';
+  /** The event's changeKey after the change (not for a deletion). */
+  changeKey?: string;
+}
+
 export interface EventInput {
   [key: string]: unknown;
 }
@@ -239,8 +249,18 @@ export class MicrosoftState {
   private readonly refreshTokens = new Map<string, RefreshTokenGrant>();
   private readonly deltaTokens = new Map<string, DeltaToken>();
   private readonly skipTokens = new Map<string, SkipToken>();
+  private readonly changeListeners: Array<(change: EventChange) => void> = [];
   /** Access token lifetime in seconds (`expires_in`). */
   accessTokenTtlSeconds = 3599;
+
+  /** Called after every create, update and delete of an event (API or user; subscriptions). */
+  onEventChange(listener: (change: EventChange) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(change: EventChange): void {
+    for (const listener of this.changeListeners) listener(change);
+  }
 
   now(): number {
     return Date.now() + this.clockOffsetMs;
@@ -389,6 +409,13 @@ export class MicrosoftState {
     this.touch(account, event);
     calendar.events.set(event.id, event);
     if (event.transactionId) calendar.transactions.set(event.transactionId, event.id);
+    this.changed({
+      account,
+      calendarId: calendar.id,
+      eventId: event.id,
+      changeType: 'created',
+      changeKey: event.changeKey,
+    });
     return { event, duplicate: false };
   }
 
@@ -410,6 +437,13 @@ export class MicrosoftState {
     this.applyInput(draft, input);
     Object.assign(event, draft);
     this.touch(account, event);
+    this.changed({
+      account,
+      calendarId: event.calendarId,
+      eventId: event.id,
+      changeType: 'updated',
+      changeKey: event.changeKey,
+    });
     return event;
   }
 
@@ -424,6 +458,7 @@ export class MicrosoftState {
       startMs: event.startMs,
       endMs: event.endMs,
     });
+    this.changed({ account, calendarId: calendar.id, eventId: event.id, changeType: 'deleted' });
   }
 
   private touch(account: Account, event: StoredEvent): void {

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Membership } from '../auth/authenticated-user';
+import { can } from '../auth/permissions';
+import { CursorPage, KeysetOrder, paginate } from '../common/pagination/cursor';
+import { TimeInputError, toInstant } from '../time-blocks/block-time';
+import { FieldErrors } from '../time-blocks/block-writer';
+import { MAX_RANGE_DAYS } from '../time-blocks/dto/list-time-blocks.dto';
+import { CalendarEvent } from './calendar-event.entity';
+import { ListCalendarEventsQueryDto } from './dto/list-calendar-events.dto';
+
+/** Lists run in start order, ties by id: the keyset the cursor continues from. */
+export const CALENDAR_EVENT_ORDER: KeysetOrder<CalendarEvent>[] = [
+  { column: 'event.startTime', value: (event) => event.startTime, date: true },
+  { column: 'event.id', value: (event) => event.id },
+];
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The busy time pulled from members' calendars (`calendar_events`, filled by src/sync), shown
+ * beside the blocks. Every member sees when everyone is busy — that is what planning a team needs
+ * — but not what everyone is doing: see `titleVisibility`.
+ */
+@Injectable()
+export class CalendarEventsService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Events overlapping `[from, to)`, in start order, of calendars that are enabled and read from
+   * (`read`/`both`): a calendar danwel no longer reads would show stale busy time. Filters naming
+   * another organization's member or calendar simply match nothing.
+   */
+  list(
+    membership: Membership,
+    query: ListCalendarEventsQueryDto,
+  ): Promise<CursorPage<CalendarEvent>> {
+    const { from, to } = listRange(query);
+    const events = membership.scope
+      .query(this.dataSource.manager, CalendarEvent, 'event')
+      .innerJoin(
+        'event.calendar',
+        'calendar',
+        'calendar.organizationId = event.organizationId AND calendar.isEnabled = :enabled ' +
+          'AND calendar.syncDirection IN (:...readable)',
+        { enabled: true, readable: ['read', 'both'] },
+      );
+    if (query.user_id !== 'all') {
+      const userId = query.user_id === undefined ? membership.userId : Number(query.user_id);
+      events.andWhere('event.userId = :userId', { userId });
+    }
+    if (query.calendar_id !== undefined)
+      events.andWhere('event.calendarId = :calendarId', { calendarId: query.calendar_id });
+    // Half-open: an event ending exactly at `from` (or starting at `to`) only touches the range.
+    // Events have no maximum length (a week's holiday), so the start has no lower bound here.
+    events
+      .andWhere('event.startTime < :rangeTo', { rangeTo: to })
+      .andWhere('event.endTime > :rangeFrom', { rangeFrom: from });
+    return paginate(events, CALENDAR_EVENT_ORDER, query);
+  }
+
+  /**
+   * Whose titles the caller may read. Privacy, as Reclaim and Cal.com do it: a colleague's
+   * meeting shows as "Busy" (with its `show_as`), its title stays private — except to the member
+   * whose calendar it is and to admins and owners (`integrations:view:all`, who may see every
+   * calendar account anyway).
+   */
+  titleVisibility(membership: Membership): (event: CalendarEvent) => boolean {
+    if (can(membership.role, 'integrations:view:all')) return () => true;
+    return (event) => event.userId === membership.userId;
+  }
+}
+
+/** `from` and `to` as instants: `to` after `from`, at most MAX_RANGE_DAYS later (as for blocks). */
+function listRange(query: ListCalendarEventsQueryDto): { from: Date; to: Date } {
+  const errors = new FieldErrors();
+  const read = (field: 'from' | 'to') => {
+    try {
+      return toInstant(field, query[field], 'UTC');
+    } catch (error) {
+      if (!(error instanceof TimeInputError)) throw error;
+      errors.add(field, error.message);
+      return null;
+    }
+  };
+  const from = read('from');
+  const to = read('to');
+  if (from && to) {
+    if (to.getTime() <= from.getTime()) errors.add('to', 'to must be after from');
+    else if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS)
+      errors.add('to', `to must be at most ${MAX_RANGE_DAYS} days after from`);
+  }
+  errors.throwIfAny();
+  return { from: from!, to: to! };
+}

@@ -1,0 +1,203 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { Calendar } from '../calendars/calendar.entity';
+import { sha256Hex } from '../common/crypto/tokens';
+import { APP_CONFIG, AppConfig } from '../config';
+import { inTransaction } from '../database/transaction';
+import { AccessTokens } from '../integrations/access-tokens';
+import { Integration } from '../integrations/integration.entity';
+import { CalendarProviderName, IntegrationProviders } from '../integrations/integration-providers';
+import { backoffSeconds } from '../jobs/backoff';
+import {
+  CalendarChangesClient,
+  ChangePage,
+  CursorExpiredError,
+  PullFailedError,
+} from '../providers/calendar-changes';
+import { CalendarPull } from './calendar-pull';
+import { IntegrationPause } from './integration-pause';
+
+/** A push channel is replaced when it has less than this left. */
+const CHANNEL_RENEW_MARGIN_MS = 24 * 3600_000;
+/** What danwel asks for; Google caps channels at 7 days, Graph event subscriptions near 3 days. */
+const CHANNEL_LIFETIME_MS = 7 * 24 * 3600_000;
+
+export const WEBHOOK_PATHS: Record<CalendarProviderName, string> = {
+  google_calendar: '/api/v1/webhooks/google-calendar',
+  office365: '/api/v1/webhooks/office365',
+};
+
+/** Calendars that are pulled: enabled, and read from (`read` or `both`). */
+export function isPulled(calendar: Calendar): boolean {
+  return (
+    calendar.isEnabled !== false &&
+    (calendar.syncDirection === 'read' || calendar.syncDirection === 'both')
+  );
+}
+
+/**
+ * Pulls the due calendars of an integration whose lease the caller holds: the changes since the
+ * stored cursor (a full read when there is none or it expired), applied and the cursor stored in
+ * one transaction. When `APP_URL` is public https, each pulled calendar also keeps a push channel
+ * (Google watch channel / Graph subscription) so that a change is pulled at once rather than at
+ * the next scheduled pull; the schedule stays, so lost notifications only delay a pull.
+ */
+@Injectable()
+export class CalendarPuller {
+  private readonly logger = new Logger(CalendarPuller.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly providers: IntegrationProviders,
+    private readonly accessTokens: AccessTokens,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Pulls every due calendar; a throttled provider pauses the integration. */
+  async pullDue(
+    integration: Integration,
+    provider: CalendarProviderName,
+    calendars: Map<number, Calendar>,
+    stillLeased: () => Promise<boolean>,
+  ): Promise<{ done: number; pause: IntegrationPause | null }> {
+    const now = Date.now();
+    const due = [...calendars.values()].filter(
+      (calendar) => isPulled(calendar) && (calendar.nextPullAt?.getTime() ?? 0) <= now,
+    );
+    const client = this.providers.get(provider).changes();
+    let done = 0;
+    for (const calendar of due) {
+      if (!(await stillLeased())) break;
+      try {
+        const readStartedAt = new Date();
+        const page = await this.read(integration.id, client, calendar);
+        const nextPullAt = new Date(Date.now() + this.config.sync.pullIntervalSeconds * 1000);
+        await inTransaction(this.dataSource, (manager) =>
+          new CalendarPull(manager, this.audit, integration, calendar, {
+            readStartedAt,
+            nextPullAt,
+          }).apply(page),
+        );
+        Object.assign(calendar, { syncCursor: page.nextCursor, nextPullAt });
+        done += 1;
+      } catch (error) {
+        if (!(error instanceof PullFailedError)) throw error;
+        const { failure } = error;
+        if (failure.kind === 'throttled') {
+          return {
+            done,
+            pause: new IntegrationPause(
+              `throttled by the provider: ${failure.code}`,
+              failure.retryAfterSeconds ?? null,
+              true,
+            ),
+          };
+        }
+        await this.retryLater(calendar, failure.kind === 'permanent');
+        this.logger.warn({
+          msg: 'pulling a calendar failed',
+          calendar: calendar.id,
+          err: error.message,
+        });
+        continue;
+      }
+      await this.keepPushChannel(integration, provider, client, calendar);
+    }
+    return { done, pause: null };
+  }
+
+  /** The changes since the cursor; a stale cursor means a full read, a 401 one refresh. */
+  private async read(
+    integrationId: number,
+    client: CalendarChangesClient,
+    calendar: Calendar,
+  ): Promise<ChangePage> {
+    const now = Date.now();
+    const window = {
+      from: new Date(now - this.config.sync.pullWindowPastDays * 86_400_000),
+      to: new Date(now + this.config.sync.pullWindowFutureDays * 86_400_000),
+    };
+    let token = await this.accessTokens.current(integrationId);
+    const attempt = async (cursor: string | null): Promise<ChangePage> => {
+      try {
+        return await client.changes(token, calendar.externalId, cursor, window);
+      } catch (error) {
+        if (!(error instanceof PullFailedError) || error.failure.kind !== 'unauthorized')
+          throw error;
+        token = await this.accessTokens.afterUnauthorized(integrationId, token);
+        return client.changes(token, calendar.externalId, cursor, window);
+      }
+    };
+    try {
+      return await attempt(calendar.syncCursor);
+    } catch (error) {
+      if (!(error instanceof CursorExpiredError) || calendar.syncCursor === null) throw error;
+      return attempt(null);
+    }
+  }
+
+  private async retryLater(calendar: Calendar, permanent: boolean): Promise<void> {
+    const delay = permanent
+      ? this.config.sync.pullIntervalSeconds
+      : backoffSeconds(1, {
+          baseSeconds: this.config.sync.backoffBaseSeconds,
+          capSeconds: this.config.sync.backoffMaxSeconds,
+        });
+    calendar.nextPullAt = new Date(Date.now() + delay * 1000);
+    await inTransaction(this.dataSource, (manager) =>
+      manager.update(Calendar, calendar.id, { nextPullAt: calendar.nextPullAt }),
+    );
+  }
+
+  /** Creates or renews the calendar's push channel when the app can receive notifications. */
+  private async keepPushChannel(
+    integration: Integration,
+    provider: CalendarProviderName,
+    client: CalendarChangesClient,
+    calendar: Calendar,
+  ): Promise<void> {
+    if (!this.config.appUrl.startsWith('https://')) return;
+    const expires = calendar.pushExpiresAt?.getTime() ?? 0;
+    if (calendar.pushChannelId && expires - Date.now() > CHANNEL_RENEW_MARGIN_MS) return;
+    const secret = randomBytes(32).toString('base64url');
+    const address = `${this.config.appUrl.replace(/\/+$/, '')}${WEBHOOK_PATHS[provider]}`;
+    try {
+      const token = await this.accessTokens.current(integration.id);
+      const channel = await client.watch(
+        token,
+        calendar.externalId,
+        address,
+        secret,
+        new Date(Date.now() + CHANNEL_LIFETIME_MS),
+      );
+      const previous = calendar.pushChannelId
+        ? {
+            id: calendar.pushChannelId,
+            resourceId: calendar.pushResourceId,
+            expiresAt: calendar.pushExpiresAt ?? new Date(),
+          }
+        : null;
+      const values = {
+        pushChannelId: channel.id,
+        pushResourceId: channel.resourceId,
+        pushSecretHash: sha256Hex(secret),
+        pushExpiresAt: channel.expiresAt,
+      };
+      await inTransaction(this.dataSource, (manager) =>
+        manager.update(Calendar, calendar.id, values),
+      );
+      Object.assign(calendar, values);
+      if (previous) await client.stopWatch(token, previous).catch(() => undefined);
+    } catch (error) {
+      // Pulls keep their schedule; the channel is tried again after the next pull.
+      this.logger.warn({
+        msg: 'creating a push channel failed',
+        calendar: calendar.id,
+        err: (error as Error).message,
+      });
+    }
+  }
+}
