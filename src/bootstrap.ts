@@ -6,6 +6,8 @@ import { AppModule } from './app.module';
 import { configureApp } from './common/http/configure-app';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { AppConfig, ConfigError, Env, loadConfig, loadDotEnv } from './config';
+import { JobWorker } from './jobs/job-worker.service';
+import { CalendarSyncWorker } from './sync/calendar-sync-worker';
 
 /** Reads `.env` and the environment once; a bad value stops the process naming the variable. */
 export function loadConfigOrExit(env: Env, { dotEnv = true } = {}): AppConfig {
@@ -40,10 +42,16 @@ export async function createAppContext(
   options: { runWorker: boolean },
   logger: Logger = createLogger(config.logLevel),
 ): Promise<INestApplicationContext> {
-  const context = await NestFactory.createApplicationContext(AppModule.forRoot(config, options), {
-    logger: new PinoNestLogger(logger),
-    abortOnError: false,
-  });
+  // The workers start only once the shutdown hooks are in place: a SIGTERM that arrives while
+  // the context boots must still stop them cleanly (release leases) instead of killing the process.
+  const context = await NestFactory.createApplicationContext(
+    AppModule.forRoot(config, { runWorker: false }),
+    { logger: new PinoNestLogger(logger), abortOnError: false },
+  );
   context.enableShutdownHooks();
+  if (options.runWorker) {
+    context.get(JobWorker).start();
+    context.get(CalendarSyncWorker).start();
+  }
   return context;
 }

@@ -33,7 +33,11 @@ export class CalendarSyncWorker implements OnApplicationBootstrap, BeforeApplica
   }
 
   onApplicationBootstrap(): void {
-    if (this.autostart) this.loop.start();
+    if (this.autostart) this.start();
+  }
+
+  start(): void {
+    this.loop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
