@@ -22,6 +22,8 @@ type GoogleEmulator = Awaited<ReturnType<typeof startGoogleEmulator>>;
 type MicrosoftEmulator = Awaited<ReturnType<typeof startMicrosoftEmulator>>;
 
 const APP_URL = 'http://localhost:3000';
+/** An APP_URL that providers accept for push notifications (public https). */
+export const PUBLIC_APP_URL = 'https://danwel.test';
 const GOOGLE_CLIENT = {
   clientId: '42-danwel-sync.apps.googleusercontent.com',
   clientSecret: 'GOCSPX-danwel-sync',
@@ -66,9 +68,17 @@ export class CalendarEmulators {
     private readonly dispatcher: object,
   ) {}
 
-  static async start(): Promise<CalendarEmulators> {
-    const google = await startGoogleEmulator({ clients: [GOOGLE_CLIENT] });
-    const ms = await startMicrosoftEmulator();
+  /**
+   * `webhookTarget`: where push notifications for `https://danwel.test` really go (a test's app
+   * listens on plain http on loopback); read at delivery time, so it may be set after start.
+   */
+  static async start(options: { webhookTarget?: () => string } = {}): Promise<CalendarEmulators> {
+    const target = options.webhookTarget;
+    const webhooks = target
+      ? { notificationRewrite: (address: string) => address.replace(PUBLIC_APP_URL, target()) }
+      : {};
+    const google = await startGoogleEmulator({ clients: [GOOGLE_CLIENT], ...webhooks });
+    const ms = await startMicrosoftEmulator(webhooks);
     return new CalendarEmulators(google, ms, await ms.dispatcher());
   }
 
@@ -76,6 +86,8 @@ export class CalendarEmulators {
   env(): Env {
     return {
       APP_URL,
+      GOOGLE_REDIRECT_URI: GOOGLE_CLIENT.redirectUris[0],
+      MICROSOFT_REDIRECT_URI: `${APP_URL}/api/v1/integrations/oauth/office365/callback`,
       GOOGLE_CLIENT_ID: GOOGLE_CLIENT.clientId,
       GOOGLE_CLIENT_SECRET: GOOGLE_CLIENT.clientSecret,
       GOOGLE_AUTHORIZE_URL: this.google.endpoints.oauth2AuthBaseUrl,
