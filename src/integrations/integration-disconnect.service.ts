@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
 import { Calendar } from '../calendars/calendar.entity';
@@ -77,6 +77,7 @@ export class IntegrationDisconnectService {
       const eventsRemoved = options.removeEvents
         ? await this.removeEvents(membership, integration, provider.events(), lease)
         : 0;
+      await this.stopPushChannels(integration.id, provider);
       const revoked = await this.revoke(integration.id, provider);
       await inTransaction(this.dataSource, (manager) =>
         this.forget(manager, membership, integration, lease, {
@@ -270,6 +271,34 @@ export class IntegrationDisconnectService {
         .andWhere('external_calendar_event_id = :eventId', { eventId: event.eventId })
         .updateEntity(false)
         .execute();
+    }
+  }
+
+  /**
+   * Stops the account's push channels (Google watch channels, Graph subscriptions), so that the
+   * provider stops calling our webhook. Best effort: a channel left open expires on its own, and
+   * its notifications find no calendar.
+   */
+  private async stopPushChannels(
+    integrationId: number,
+    provider: CalendarOAuthProvider,
+  ): Promise<void> {
+    const calendars = await this.dataSource.manager.findBy(Calendar, {
+      integrationId,
+      pushChannelId: Not(IsNull()),
+    });
+    if (calendars.length === 0) return;
+    try {
+      const token = await this.accessTokens.current(integrationId);
+      for (const calendar of calendars) {
+        await provider.changes().stopWatch(token, {
+          id: calendar.pushChannelId!,
+          resourceId: calendar.pushResourceId,
+          expiresAt: calendar.pushExpiresAt ?? new Date(),
+        });
+      }
+    } catch (error) {
+      this.logger.warn({ msg: 'stopping push channels failed', integrationId, err: error });
     }
   }
 

@@ -165,5 +165,15 @@ describe.each(CALENDAR_PROVIDER_NAMES)(
               .map((s) => s.id);
       expect(live).toEqual([after.pushChannelId]);
     });
+
+    it('disconnecting the account stops its channels', async () => {
+      const response = await team.member.delete(team.url(`/integrations/${account.integrationId}`));
+      expect(response.status).toBe(204);
+      const live =
+        provider === 'google_calendar'
+          ? emulators.google.channels().filter((c) => c.live)
+          : emulators.ms.subscriptions().filter((s) => s.live);
+      expect(live).toEqual([]);
+    });
   },
 );
