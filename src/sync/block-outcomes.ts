@@ -56,22 +56,23 @@ export async function recordOutcomes(
       else if (block.calendarId === null) await settle(manager, block, 'disabled', now);
       continue;
     }
+    // A create that found an unconfirmed Graph event (by its transactionId) got that event as it
+    // was first written, which may predate the block's last change: an update follows, and until
+    // then what the event says is unknown (no digest, so a pull does not mistake it for an edit).
+    const resolvedUnconfirmed =
+      block.externalCalendarEventId !== null && isUnconfirmed(block.externalCalendarEventId);
     const recorded = await rememberEvent(
       manager,
       block.id,
       result.eventId,
       calendarId,
-      eventHash(write.event),
+      resolvedUnconfirmed ? null : eventHash(write.event),
     );
     if (!recorded) {
       orphans.push({ calendarExternalId: write.calendarExternalId, eventId: result.eventId });
       continue;
     }
-    // A create that found an unconfirmed Graph event (by its transactionId) got that event as it
-    // was first written, which may predate the block's last change: an update follows. In another
-    // calendar than the block's, the create only resolved the event to delete.
-    const resolvedUnconfirmed =
-      block.externalCalendarEventId !== null && isUnconfirmed(block.externalCalendarEventId);
+    // In another calendar than the block's, the create only resolved the event to delete.
     if (!resolvedUnconfirmed && block.deletedAt === null && block.calendarId === calendarId) {
       await settle(manager, block, 'synced', now);
     }
@@ -160,7 +161,7 @@ async function rememberEvent(
   blockId: number,
   eventId: string,
   calendarId: number,
-  syncedHash: string,
+  syncedHash: string | null,
 ): Promise<boolean> {
   const result = await manager
     .createQueryBuilder()
@@ -189,11 +190,14 @@ export async function rememberUnconfirmed(
   blockId: number,
   eventId: string,
   calendarId: number,
+  syncedHash: string,
 ): Promise<void> {
   await manager
     .createQueryBuilder()
     .update(TimeBlock)
-    .set({ externalCalendarEventId: eventId, syncedCalendarId: calendarId })
+    // The digest of what is being sent, too: a pull that finds the event before the answer
+    // does must see danwel's own write, not an edit.
+    .set({ externalCalendarEventId: eventId, syncedCalendarId: calendarId, syncedHash })
     .where('id = :blockId AND external_calendar_event_id IS NULL', { blockId })
     .updateEntity(false)
     .execute();

@@ -7,6 +7,7 @@ import { Integration } from '../integrations/integration.entity';
 import { ChangePage, ExternalEvent } from '../providers/calendar-changes';
 import { TimeBlock } from '../time-blocks/time-block.entity';
 import { eventHash } from './event-hash';
+import { removalPending } from './event-plan';
 
 /** What one pull did, for logs and tests. */
 export interface PullSummary {
@@ -115,8 +116,15 @@ export class CalendarPull {
     if (!block || block.externalCalendarEventId !== event.id) return;
     if (block.syncedCalendarId !== this.calendar.id || block.deletedAt !== null) return;
     const hash = eventHash(event);
-    if (hash === block.syncedHash) return; // danwel's own write, or nothing changed
+    // Unknown (never confirmed) or equal to what danwel last wrote: not an edit made by a person.
+    if (block.syncedHash === null || hash === block.syncedHash) return;
     if (this.calendar.syncDirection !== 'both') return; // danwel owns write calendars
+    if (hash === eventHash({ title: block.title, start: block.startTime, end: block.endTime })) {
+      // The event already says what the block says: a write of danwel's whose answer was never
+      // recorded (a worker died, a response was lost). Record it; nobody edited anything.
+      await this.manager.update(TimeBlock, block.id, { syncedHash: hash });
+      return;
+    }
 
     const blockChanged = block.calendarSyncStatus === 'pending';
     const blockIsLater =
@@ -188,8 +196,18 @@ export class CalendarPull {
       block.calendarSyncStatus === 'pending' &&
       (this.calendar.lastPulledAt === null ||
         (block.updatedAt !== null && block.updatedAt > this.calendar.lastPulledAt));
-    if (this.calendar.syncDirection !== 'both') {
-      // A read calendar holds no live blocks (they were disabled with it): only forget the event.
+    if (this.calendar.syncDirection !== 'both' || removalPending(block)) {
+      if (block.calendarId === null) {
+        // Nothing else to do for this block: settle it here, or it would stay pending.
+        await this.manager.update(TimeBlock, block.id, {
+          ...forget,
+          calendarSyncStatus: 'disabled',
+        });
+        return;
+      }
+      // A read calendar holds no live blocks (they were disabled with it); and a block that
+      // left this calendar wanted the event gone anyway — most likely this is danwel's own
+      // delete, seen before its answer was recorded (a worker died in between). Only forget it.
       await this.manager.update(TimeBlock, block.id, forget);
       return;
     }

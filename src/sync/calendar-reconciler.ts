@@ -36,6 +36,7 @@ import {
 import { planEvent, UNCONFIRMED_PREFIX } from './event-plan';
 import { duePendingBlocks, nextBlocksOf } from './pending-blocks';
 import { CalendarPuller } from './calendar-puller';
+import { eventHash } from './event-hash';
 import { Ending, IntegrationPause } from './integration-pause';
 import { RequestBudget } from './request-budget';
 
@@ -239,7 +240,13 @@ export class CalendarReconciler {
       for (const { block, write } of writes) {
         if (write.kind !== 'create' || block.externalCalendarEventId !== null) continue;
         const marker = policy.unconfirmedEventId(block.id, write.calendarId);
-        await rememberUnconfirmed(manager, block.id, marker, write.calendarId);
+        await rememberUnconfirmed(
+          manager,
+          block.id,
+          marker,
+          write.calendarId,
+          eventHash(write.event),
+        );
       }
     });
     const results = await this.send(

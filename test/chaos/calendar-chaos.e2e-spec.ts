@@ -1,8 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { In } from 'typeorm';
+import { AuditLog } from '../../src/audit/audit-log.entity';
 import { Calendar } from '../../src/calendars/calendar.entity';
 import { Integration } from '../../src/integrations/integration.entity';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
@@ -15,6 +17,7 @@ import {
   CalendarEmulators,
   CalendarProviderName,
   ConnectedAccount,
+  PUBLIC_APP_URL,
 } from '../support/calendar-accounts';
 
 /*
@@ -38,11 +41,14 @@ const DIST_WORKER = join(__dirname, '../../dist/src/worker.js');
 
 interface Counters {
   operations: Record<string, number>;
+  /** What the "provider users" did in Google Calendar / Outlook. */
+  providerOperations: Record<string, number>;
   kills: number;
   reconnects: number;
+  staleCursors: number;
 }
 
-describe('calendar push under chaos (mysql, worker processes)', () => {
+describe('two-way calendar sync under chaos (mysql, worker processes)', () => {
   let t: TestApp;
   let emulators: CalendarEmulators;
   let team: Team;
@@ -51,14 +57,20 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
   let calendars: Calendar[];
   const workers = new Set<ChildProcess>();
   let caFile: string;
+  let listening = '';
+  /** Blocks whose event a "provider user" edited or deleted: their changes come by sync. */
+  const externallyChanged = new Set<number>();
 
   beforeAll(async () => {
     if (!existsSync(DIST_WORKER)) {
       throw new Error('dist/ is missing: run `npm run build` first (npm test does this).');
     }
-    emulators = await CalendarEmulators.start();
-    t = await bootApp({ env: emulators.env() });
+    emulators = await CalendarEmulators.start({ webhookTarget: () => listening });
+    t = await bootApp({ env: { ...emulators.env(), APP_URL: PUBLIC_APP_URL } });
     emulators.trustIn(t);
+    // The API receives the providers' push notifications; the workers pull.
+    await t.app.listen(0, '127.0.0.1');
+    listening = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     const factory = new Factory(t.dataSource);
     team = await makeTeam(t, factory);
     const second = await factory.user();
@@ -90,6 +102,8 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
         NODE_ENV: 'test',
         APP_KEY: TEST_APP_KEY,
         LOG_LEVEL: 'error',
+        APP_URL: PUBLIC_APP_URL,
+        SYNC_PULL_INTERVAL_SECONDS: '5',
         NODE_EXTRA_CA_CERTS: caFile,
         DB_CONNECTION: 'mysql',
         DB_HOST: db.host,
@@ -149,6 +163,9 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
       },
     });
     Object.assign(emulators.ms.throttle, { maxRequestsPerWindow: 60, windowMs: 1_000 });
+    // Lost push notifications: the scheduled pull has to catch those changes.
+    emulators.google.dropNotifications({ probability: 0.2, seed: SEED });
+    emulators.ms.dropNotifications({ probability: 0.2, seed: SEED });
     // Access tokens die early (401), twice per provider; the first refresh after that is refused
     // for good (`invalid_grant`): that account's user must connect again.
     emulators.fault('google_calendar', { kind: 'tokenExpired' }, 2, 15);
@@ -167,18 +184,27 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
     emulators.google.faults.stopRandom();
     emulators.google.faults.clear();
     emulators.ms.faults.clear();
+    emulators.google.clearNotificationDrops();
+    emulators.ms.clearNotificationDrops();
     Object.assign(emulators.ms.throttle, { maxRequestsPerWindow: 10_000, windowMs: 600_000 });
   }
 
   it('settles to exactly one correct event per block, whatever happened on the way', async () => {
     const random = seededRandom(SEED);
     const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
-    const counters: Counters = { operations: {}, kills: 0, reconnects: 0 };
-    const count = (name: string) =>
-      (counters.operations[name] = (counters.operations[name] ?? 0) + 1);
+    const counters: Counters = {
+      operations: {},
+      providerOperations: {},
+      kills: 0,
+      reconnects: 0,
+      staleCursors: 0,
+    };
+    const count = (name: string, tally = counters.operations) =>
+      (tally[name] = (tally[name] ?? 0) + 1);
 
     for (let i = 0; i < WORKERS; i++) startWorker();
     injectFaults();
+    await sleep(3_000); // the workers boot
 
     // Killing workers at random while the operations run.
     let operating = true;
@@ -191,12 +217,98 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
         victim.kill('SIGKILL');
         counters.kills += 1;
         startWorker();
+        // Now and then a provider forgets a sync cursor (410): the next pull reads in full.
+        if (random() < 0.5) {
+          const account = pick(accounts);
+          if (account.provider === 'google_calendar') {
+            emulators.google.invalidateSyncTokens(
+              account.email,
+              pick(account.calendars).externalId,
+            );
+          } else {
+            emulators.ms.state.expireDeltaTokens(account.email);
+          }
+          counters.staleCursors += 1;
+        }
       }
     })();
 
     const blocks = new Map<number, Actor>(); // live block id → its owner
     let slot = 0;
+
+    /** A block API call answered 404: only a block deleted by sync (its event deleted in the calendar) may. */
+    const goneBySync = async (id: number, status: number): Promise<boolean> => {
+      if (status !== 404) return false;
+      const row = await t.dataSource.manager.findOne(TimeBlock, {
+        where: { id },
+        withDeleted: true,
+      });
+      expect(row?.deletedAt).not.toBeNull();
+      blocks.delete(id);
+      count('found deleted in the calendar');
+      return true;
+    };
+
+    // What the people do in Google Calendar and Outlook meanwhile.
+    const externalEvents: Array<{ account: ConnectedAccount; calendar: Calendar; id: string }> = [];
+    let externalSeq = 0;
+    const providerOperation = async (): Promise<void> => {
+      const roll = random();
+      if (roll < 0.3 || externalEvents.length === 0) {
+        const account = pick(accounts);
+        const calendar = pick(account.calendars);
+        externalSeq += 1;
+        const start = new Date(Date.UTC(2027, 0, 1) + Math.floor(random() * 28 * 24) * 3_600_000);
+        const title = `External ${externalSeq}`;
+        const id = emulators.userCreate(account, calendar, {
+          title,
+          start,
+          end: new Date(start.getTime() + 3_600_000),
+        });
+        externalEvents.push({ account, calendar, id });
+        count('add own event', counters.providerOperations);
+        return;
+      }
+      if (roll < 0.4) {
+        const [gone] = externalEvents.splice(Math.floor(random() * externalEvents.length), 1);
+        emulators.userDelete(gone.account, gone.calendar, gone.id);
+        count('delete own event', counters.providerOperations);
+        return;
+      }
+      // Edit, move or delete one of danwel's events, as the block's event is right now.
+      const withEvents = await t.dataSource.manager.find(TimeBlock, {
+        select: { id: true },
+        where: { organizationId: team.organization.id, calendarSyncStatus: 'synced' },
+      });
+      const candidates = withEvents.map((b) => b.id).filter((id) => blocks.has(id));
+      const id = pick(candidates);
+      if (id === undefined) return;
+      const row = await t.dataSource.manager.findOneBy(TimeBlock, { id });
+      const calendar = calendars.find((c) => c.id === row?.syncedCalendarId);
+      const eventId = row?.externalCalendarEventId;
+      if (!row || !calendar || !eventId || eventId.startsWith('unconfirmed:')) return;
+      const account = accounts.find((a) => a.calendars.some((c) => c.id === calendar.id))!;
+      try {
+        if (roll < 0.85) {
+          const start = new Date(row.startTime.getTime() + 30 * 60_000);
+          emulators.userEdit(account, calendar, eventId, {
+            title: `Edited in the calendar ${Math.floor(random() * 1e6)}`,
+            start,
+            end: new Date(start.getTime() + 3_600_000),
+          });
+          count('edit or move danwel event', counters.providerOperations);
+        } else {
+          emulators.userDelete(account, calendar, eventId);
+          count('delete danwel event', counters.providerOperations);
+        }
+        externallyChanged.add(id);
+      } catch {
+        // The event is not there (yet, or any more): nothing a user could edit.
+      }
+    };
+
     const operation = async (): Promise<void> => {
+      if (random() < 0.35) return providerOperation();
       const live = [...blocks.keys()];
       const roll = random();
       if (live.length < 10 || roll < 0.4) {
@@ -222,19 +334,23 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
         const response = await owner
           .patch(url)
           .send({ title: `Chaos edit ${Math.floor(random() * 1e6)}` });
+        if (await goneBySync(id, response.status)) return;
         expect(response.status).toBe(200);
         count('edit');
       } else if (roll < 0.8) {
         const response = await owner.patch(url).send({ calendar_id: pick(calendars).id });
+        if (await goneBySync(id, response.status)) return;
         expect(response.status).toBe(200);
         count('move');
       } else if (roll < 0.85) {
         const response = await owner.patch(url).send({ calendar_id: null });
+        if (await goneBySync(id, response.status)) return;
         expect(response.status).toBe(200);
         count('unplan');
       } else {
-        blocks.delete(id);
         const response = await owner.delete(url);
+        if (await goneBySync(id, response.status)) return;
+        blocks.delete(id);
         expect(response.status).toBe(204);
         count('delete');
       }
@@ -251,8 +367,16 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
         }
       }),
     );
-    // The workers catch up for a while with the faults (and the killing) still on.
-    await sleep(5_000);
+    // The workers catch up with the faults (and the killing) still on, for up to 20 s.
+    const chaosEnds = Date.now() + 20_000;
+    while (Date.now() < chaosEnds) {
+      const pending = await t.dataSource.manager.count(TimeBlock, {
+        where: { calendarSyncStatus: 'pending' },
+        withDeleted: true,
+      });
+      if (pending === 0) break;
+      await sleep(500);
+    }
     operating = false;
     await killer;
     const faults = {
@@ -262,7 +386,7 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
     stopFaults();
 
     // Quiescence: no pending block left; integrations that lost their grant are reconnected.
-    const deadline = Date.now() + 240_000;
+    const deadline = Date.now() + 120_000;
     for (;;) {
       for (const integration of await t.dataSource.manager.findBy(Integration, {
         needsReconnect: true,
@@ -277,8 +401,34 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
         withDeleted: true,
       });
       if (pending === 0) break;
-      if (Date.now() > deadline) throw new Error(`${pending} blocks still pending after 4 minutes`);
+      if (Date.now() > deadline) throw new Error(`still pending after 2 minutes: ${await stuck()}`);
       await sleep(500);
+    }
+    // Two more full rounds of pulls with nothing pending: every change in the calendars is in.
+    for (let round = 0; round < 2; round++) {
+      const since = new Date(Date.now() + 1_000);
+      await t.dataSource.manager.update(
+        Calendar,
+        { organizationId: team.organization.id },
+        {
+          nextPullAt: null,
+        },
+      );
+      for (;;) {
+        const behind = await t.dataSource.manager
+          .getRepository(Calendar)
+          .createQueryBuilder('calendar')
+          .where('calendar.organizationId = :org', { org: team.organization.id })
+          .andWhere('(calendar.lastPulledAt IS NULL OR calendar.lastPulledAt < :since)', { since })
+          .getCount();
+        const pending = await t.dataSource.manager.count(TimeBlock, {
+          where: { calendarSyncStatus: 'pending' },
+          withDeleted: true,
+        });
+        if (behind === 0 && pending === 0) break;
+        if (Date.now() > deadline) throw new Error('the calendars did not settle after 2 minutes');
+        await sleep(500);
+      }
     }
 
     const report = await verify();
@@ -289,6 +439,8 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
           workers: WORKERS,
           kills: counters.kills,
           reconnects: counters.reconnects,
+          providerOperations: counters.providerOperations,
+          staleCursors: counters.staleCursors,
           faults,
           ...report,
         },
@@ -306,6 +458,9 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
       mismatches: 0,
       missing: 0,
       notSynced: 0,
+      echoes: 0,
+      busyTimeMissing: 0,
+      busyTimeExtra: 0,
     });
   }, 900_000);
 
@@ -327,7 +482,8 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
       });
       for (const calendar of own) {
         for (const event of emulators.events(account, calendar)) {
-          const row = event.blockId ? byId.get(event.blockId) : undefined;
+          if (event.blockId === null) continue; // the people's own events: busy time, below
+          const row = byId.get(event.blockId);
           if (!row || row.deletedAt !== null || row.calendarId !== calendar.id) {
             orphans += 1;
             continue;
@@ -355,19 +511,110 @@ describe('calendar push under chaos (mysql, worker processes)', () => {
           first.event.title !== row.title ||
           first.event.start.getTime() !== row.startTime.getTime() ||
           first.event.end.getTime() !== row.endTime.getTime() ||
-          first.event.timeZone !== row.timezone)
+          // A calendar edit may set its own zone; the instants are what must agree.
+          (first.event.timeZone !== row.timezone && !externallyChanged.has(row.id)))
       ) {
         mismatches += 1;
       }
     }
+    // Sync acted on a block only where a provider user changed its event (no echo).
+    const bySync = await t.dataSource.manager
+      .getRepository(AuditLog)
+      .createQueryBuilder('log')
+      .where('log.organizationId = :org', { org: team.organization.id })
+      .andWhere('log.actor LIKE :sync', { sync: 'sync:%' })
+      .getMany();
+    const applied = bySync.filter((log) => log.action !== 'time_block.sync_conflict');
+    const echoed = applied.filter((log) => !externallyChanged.has(Number(log.auditableId)));
+    const echoes = echoed.length;
+    if (echoes > 0) {
+      process.stdout.write(
+        `echoes: ${JSON.stringify(echoed.map((l) => [l.action, l.auditableId, l.oldValues, l.newValues]))}\n`,
+      );
+    }
+    const busyTime = await compareBusyTime();
     return {
       blocks: rows.length,
       liveOnCalendars: rows.filter((r) => r.deletedAt === null && r.calendarId !== null).length,
+      externalEditsApplied: applied.length,
+      conflictsResolved: bySync.length - applied.length,
+      externalEventsInCalendars: busyTime.expected,
       duplicates,
       orphans,
       mismatches,
       missing,
       notSynced,
+      echoes,
+      busyTimeMissing: busyTime.missing,
+      busyTimeExtra: busyTime.extra,
+    };
+  }
+
+  /** The pending blocks and the state of their accounts, for a failure message. */
+  async function stuck(): Promise<string> {
+    const rows = await t.dataSource.manager.find(TimeBlock, {
+      where: { calendarSyncStatus: 'pending' },
+      withDeleted: true,
+    });
+    const integrations = await t.dataSource.manager.find(Integration);
+    return JSON.stringify({
+      blocks: rows.map((r) => ({
+        id: r.id,
+        calendarId: r.calendarId,
+        syncedCalendarId: r.syncedCalendarId,
+        event: r.externalCalendarEventId,
+        deleted: r.deletedAt !== null,
+        version: r.syncVersion,
+        attempts: r.syncAttempts,
+        retryAt: r.syncRetryAt,
+        error: r.syncError,
+      })),
+      integrations: integrations.map((i) => ({
+        id: i.id,
+        provider: i.provider,
+        needsReconnect: i.needsReconnect,
+        lease: i.syncLeaseOwner,
+        retryAt: i.syncRetryAt,
+        error: i.lastError,
+      })),
+    });
+  }
+
+  /** Every external event of the (read/both) calendars is listed by GET …/calendar-events. */
+  async function compareBusyTime(): Promise<{ expected: number; missing: number; extra: number }> {
+    const inCalendars: string[] = [];
+    for (const account of accounts) {
+      for (const calendar of account.calendars) {
+        for (const event of emulators.events(account, calendar)) {
+          if (event.blockId === null)
+            inCalendars.push(`${calendar.id} ${event.title} ${event.start.toISOString()}`);
+        }
+      }
+    }
+    const listed: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await team.owner.get(team.url('/calendar-events')).query({
+        from: '2027-01-01T00:00:00Z',
+        to: '2027-02-01T00:00:00Z',
+        user_id: 'all',
+        limit: 100,
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(response.status).toBe(200);
+      const body = response.body as {
+        data: Array<{ calendar_id: number; title: string; start_time: string }>;
+        next_cursor: string | null;
+      };
+      listed.push(...body.data.map((e) => `${e.calendar_id} ${e.title} ${e.start_time}`));
+      cursor = body.next_cursor;
+    } while (cursor);
+    const listedSet = new Set(listed);
+    const expectedSet = new Set(inCalendars);
+    return {
+      expected: inCalendars.length,
+      missing: inCalendars.filter((key) => !listedSet.has(key)).length,
+      extra: listed.filter((key) => !expectedSet.has(key)).length,
     };
   }
 });
