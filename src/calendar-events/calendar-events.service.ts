@@ -3,9 +3,7 @@ import { DataSource } from 'typeorm';
 import { Membership } from '../auth/authenticated-user';
 import { can } from '../auth/permissions';
 import { CursorPage, KeysetOrder, paginate } from '../common/pagination/cursor';
-import { TimeInputError, toInstant } from '../time-blocks/block-time';
-import { FieldErrors } from '../time-blocks/block-writer';
-import { MAX_RANGE_DAYS } from '../time-blocks/dto/list-time-blocks.dto';
+import { listRange } from '../time-blocks/list-range';
 import { CalendarEvent } from './calendar-event.entity';
 import { ListCalendarEventsQueryDto } from './dto/list-calendar-events.dto';
 
@@ -14,8 +12,6 @@ export const CALENDAR_EVENT_ORDER: KeysetOrder<CalendarEvent>[] = [
   { column: 'event.startTime', value: (event) => event.startTime, date: true },
   { column: 'event.id', value: (event) => event.id },
 ];
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The busy time pulled from members' calendars (`calendar_events`, filled by src/sync), shown
@@ -69,27 +65,4 @@ export class CalendarEventsService {
     if (can(membership.role, 'integrations:view:all')) return () => true;
     return (event) => event.userId === membership.userId;
   }
-}
-
-/** `from` and `to` as instants: `to` after `from`, at most MAX_RANGE_DAYS later (as for blocks). */
-function listRange(query: ListCalendarEventsQueryDto): { from: Date; to: Date } {
-  const errors = new FieldErrors();
-  const read = (field: 'from' | 'to') => {
-    try {
-      return toInstant(field, query[field], 'UTC');
-    } catch (error) {
-      if (!(error instanceof TimeInputError)) throw error;
-      errors.add(field, error.message);
-      return null;
-    }
-  };
-  const from = read('from');
-  const to = read('to');
-  if (from && to) {
-    if (to.getTime() <= from.getTime()) errors.add('to', 'to must be after from');
-    else if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS)
-      errors.add('to', `to must be at most ${MAX_RANGE_DAYS} days after from`);
-  }
-  errors.throwIfAny();
-  return { from: from!, to: to! };
 }

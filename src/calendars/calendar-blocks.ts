@@ -27,21 +27,24 @@ export function applyProviderCalendar(calendar: Calendar, found: ProviderCalenda
  */
 
 /**
- * The calendar is no longer writable: its blocks are `disabled`. Their events stay in the
- * provider calendar as they are — danwel stops updating them, it does not delete them (the user
- * may keep using that calendar; disconnecting with `remove_events=true` is the way to clean up).
+ * The calendar is no longer writable (`disabled`), or writable again (`pending`: pushed again from
+ * a clean slate). Stopping leaves the blocks' events in the provider calendar as they are — danwel
+ * stops updating them, it does not delete them (the user may keep using that calendar;
+ * disconnecting with `remove_events=true` is the way to clean up). Either way `sync_version` moves
+ * on, so that a push in flight cannot write back a stale verdict.
  */
-export async function disableCalendarBlocks(
+export async function markCalendarBlocks(
   manager: EntityManager,
   organizationId: number,
   calendarIds: number[],
+  status: 'disabled' | 'pending',
 ): Promise<number> {
   if (calendarIds.length === 0) return 0;
-  const result = await manager
+  const query = manager
     .createQueryBuilder()
     .update(TimeBlock)
     .set({
-      calendarSyncStatus: 'disabled',
+      calendarSyncStatus: status,
       syncVersion: () => 'sync_version + 1',
       syncAttempts: 0,
       syncRetryAt: null,
@@ -49,34 +52,22 @@ export async function disableCalendarBlocks(
     })
     .where('organization_id = :organizationId', { organizationId })
     .andWhere('calendar_id IN (:...calendarIds)', { calendarIds })
-    .andWhere('deleted_at IS NULL')
-    .andWhere("(calendar_sync_status IS NULL OR calendar_sync_status <> 'disabled')")
-    .updateEntity(false)
-    .execute();
+    .andWhere('deleted_at IS NULL');
+  if (status === 'disabled') {
+    query.andWhere("(calendar_sync_status IS NULL OR calendar_sync_status <> 'disabled')");
+  }
+  const result = await query.updateEntity(false).execute();
   return result.affected ?? 0;
 }
 
-/** The calendar is writable again: its blocks are pushed again from a clean slate. */
-export async function resumeCalendarBlocks(
+export const disableCalendarBlocks = (
   manager: EntityManager,
   organizationId: number,
   calendarIds: number[],
-): Promise<number> {
-  if (calendarIds.length === 0) return 0;
-  const result = await manager
-    .createQueryBuilder()
-    .update(TimeBlock)
-    .set({
-      calendarSyncStatus: 'pending',
-      syncVersion: () => 'sync_version + 1',
-      syncAttempts: 0,
-      syncRetryAt: null,
-      syncError: null,
-    })
-    .where('organization_id = :organizationId', { organizationId })
-    .andWhere('calendar_id IN (:...calendarIds)', { calendarIds })
-    .andWhere('deleted_at IS NULL')
-    .updateEntity(false)
-    .execute();
-  return result.affected ?? 0;
-}
+) => markCalendarBlocks(manager, organizationId, calendarIds, 'disabled');
+
+export const resumeCalendarBlocks = (
+  manager: EntityManager,
+  organizationId: number,
+  calendarIds: number[],
+) => markCalendarBlocks(manager, organizationId, calendarIds, 'pending');

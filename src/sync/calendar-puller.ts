@@ -32,7 +32,7 @@ export const WEBHOOK_PATHS: Record<CalendarProviderName, string> = {
 /** Calendars that are pulled: enabled, and read from (`read` or `both`). */
 export function isPulled(calendar: Calendar): boolean {
   return (
-    calendar.isEnabled !== false &&
+    calendar.isEnabled === true &&
     (calendar.syncDirection === 'read' || calendar.syncDirection === 'both')
   );
 }
@@ -56,16 +56,22 @@ export class CalendarPuller {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Pulls every due calendar; a throttled provider pauses the integration. */
+  /**
+   * Pulls every due calendar, and those in `now` whatever their schedule; a throttled provider
+   * pauses the integration. `pulled` collects the calendars read.
+   */
   async pullDue(
     integration: Integration,
     provider: CalendarProviderName,
     calendars: Map<number, Calendar>,
     stillLeased: () => Promise<boolean>,
+    pulled: Set<number>,
+    now: ReadonlySet<number> = new Set(),
   ): Promise<{ done: number; pause: IntegrationPause | null }> {
-    const now = Date.now();
     const due = [...calendars.values()].filter(
-      (calendar) => isPulled(calendar) && (calendar.nextPullAt?.getTime() ?? 0) <= now,
+      (calendar) =>
+        isPulled(calendar) &&
+        (now.has(calendar.id) || (calendar.nextPullAt?.getTime() ?? 0) <= Date.now()),
     );
     const client = this.providers.get(provider).changes();
     let done = 0;
@@ -82,6 +88,7 @@ export class CalendarPuller {
           }).apply(page),
         );
         Object.assign(calendar, { syncCursor: page.nextCursor, nextPullAt });
+        pulled.add(calendar.id);
         done += 1;
       } catch (error) {
         if (!(error instanceof PullFailedError)) throw error;

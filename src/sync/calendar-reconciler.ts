@@ -125,7 +125,7 @@ export class CalendarReconciler {
         .createQueryBuilder('pulled')
         .select('1')
         .where('pulled.integrationId = integration.id')
-        .andWhere('(pulled.isEnabled IS NULL OR pulled.isEnabled = :yes)')
+        .andWhere('pulled.isEnabled = :yes')
         .andWhere('pulled.syncDirection IN (:...readable)', { readable: ['read', 'both'] })
         .andWhere('(pulled.nextPullAt IS NULL OR pulled.nextPullAt <= :now)');
       due
@@ -162,8 +162,14 @@ export class CalendarReconciler {
         (await this.dataSource.manager.findBy(Calendar, { integrationId })).map((c) => [c.id, c]),
       );
       // Pull first: an edit made in the provider must be seen before a push could overwrite it.
-      const pulled = await this.puller.pullDue(integration, provider, calendars, () =>
-        this.renewLease(integrationId),
+      const stillLeased = () => this.renewLease(integrationId);
+      const pulledNow = new Set<number>();
+      const pulled = await this.puller.pullDue(
+        integration,
+        provider,
+        calendars,
+        stillLeased,
+        pulledNow,
       );
       done += pulled.done;
       pause = pulled.pause;
@@ -183,6 +189,28 @@ export class CalendarReconciler {
           batchSize,
         );
         if (blocks.length === 0) break;
+        // Before overwriting or deleting an event in a two-way calendar, read that calendar: an
+        // edit made there since the last pull must be weighed (later change wins), not lost.
+        const unread = new Set(
+          blocks
+            .filter((block) => block.externalCalendarEventId !== null)
+            .map((block) => block.syncedCalendarId!)
+            .filter((id) => !pulledNow.has(id) && calendars.get(id)?.syncDirection === 'both'),
+        );
+        if (unread.size > 0) {
+          const read = await this.puller.pullDue(
+            integration,
+            provider,
+            calendars,
+            stillLeased,
+            pulledNow,
+            unread,
+          );
+          done += read.done;
+          pause = read.pause;
+          for (const id of unread) pulledNow.add(id); // failed reads are not retried in this claim
+          continue; // the pull may have changed these blocks: read them again
+        }
         const result = await this.syncBatch(integration, provider, client, calendars, blocks);
         done += result.done;
         if (result.pause) {

@@ -1,3 +1,4 @@
+import { isWritable } from '../calendars/calendar-blocks';
 import { Calendar } from '../calendars/calendar.entity';
 import { EventWrite } from '../providers/calendar-events';
 import { TimeBlock } from '../time-blocks/time-block.entity';
@@ -81,11 +82,4 @@ function contentOf(block: TimeBlock) {
     end: block.endTime,
     timeZone: block.timezone,
   };
-}
-
-export function isWritable(calendar: Calendar): boolean {
-  return (
-    calendar.isEnabled !== false &&
-    (calendar.syncDirection === 'write' || calendar.syncDirection === 'both')
-  );
 }

@@ -10,11 +10,11 @@ import {
 } from '../common/errors/domain.error';
 import { CursorPage, KeysetOrder, paginate } from '../common/pagination/cursor';
 import { inTransaction, isSqlite } from '../database/transaction';
-import { TimeInputError, toInstant } from './block-time';
-import { BlockWriter, FieldErrors, Outcome, whereOverlaps } from './block-writer';
+import { listRange } from './list-range';
+import { BlockWriter, Outcome, whereOverlaps } from './block-writer';
 import { BulkOperation, BulkTimeBlocksDto, validateOperation } from './dto/bulk-time-blocks.dto';
 import { CreateTimeBlockDto } from './dto/create-time-block.dto';
-import { ListTimeBlocksQueryDto, MAX_RANGE_DAYS } from './dto/list-time-blocks.dto';
+import { ListTimeBlocksQueryDto } from './dto/list-time-blocks.dto';
 import { UpdateTimeBlockDto } from './dto/update-time-block.dto';
 import { BulkFailedError, BulkFailureReason, BulkItemResult } from './time-block.errors';
 import { TimeBlock } from './time-block.entity';
@@ -25,7 +25,6 @@ export const TIME_BLOCK_ORDER: KeysetOrder<TimeBlock>[] = [
   { column: 'block.id', value: (block) => block.id },
 ];
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const DEADLOCK_ATTEMPTS = 5;
 
 function isDeadlock(error: unknown): boolean {
@@ -244,29 +243,6 @@ export class TimeBlocksService {
       }
     }
   }
-}
-
-/** `from` and `to` as instants: `to` after `from`, at most MAX_RANGE_DAYS later. */
-function listRange(query: ListTimeBlocksQueryDto): { from: Date; to: Date } {
-  const errors = new FieldErrors();
-  const read = (field: 'from' | 'to') => {
-    try {
-      return toInstant(field, query[field], 'UTC');
-    } catch (error) {
-      if (!(error instanceof TimeInputError)) throw error;
-      errors.add(field, error.message);
-      return null;
-    }
-  };
-  const from = read('from');
-  const to = read('to');
-  if (from && to) {
-    if (to.getTime() <= from.getTime()) errors.add('to', 'to must be after from');
-    else if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS)
-      errors.add('to', `to must be at most ${MAX_RANGE_DAYS} days after from`);
-  }
-  errors.throwIfAny();
-  return { from: from!, to: to! };
 }
 
 function failure(

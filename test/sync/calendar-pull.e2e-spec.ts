@@ -246,6 +246,33 @@ describe.each(CALENDAR_PROVIDER_NAMES)(
       });
     });
 
+    it('a calendar edit made after the block’s edit is not overwritten by the push, even before the scheduled pull', async () => {
+      const block = await pushedBlock();
+      const [event] = eventsOf(block.id, primary);
+      await team.member
+        .patch(team.url(`/time-blocks/${block.id}`))
+        .send({ title: 'Edited in danwel' });
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      emulators.userEdit(account, primary, event.id, { title: 'Edited in the calendar, later' });
+      // No pull is due: the push itself reads the calendar before it writes.
+      await reconciler.drain();
+
+      expect(await blockRow(block.id)).toMatchObject({
+        title: 'Edited in the calendar, later',
+        calendarSyncStatus: 'synced',
+      });
+      expect(eventsOf(block.id, primary)).toEqual([
+        expect.objectContaining({ title: 'Edited in the calendar, later' }),
+      ]);
+      const [conflict] = (await syncAudit(block.id)).filter(
+        (l) => l.action === 'time_block.sync_conflict',
+      );
+      expect(conflict.newValues).toMatchObject({
+        winner: 'provider',
+        lost: { title: 'Edited in danwel' },
+      });
+    });
+
     it('a write-only calendar is not read: danwel owns its events and restores them on the next change', async () => {
       const block = await pushedBlock(writeOnly);
       const [event] = eventsOf(block.id, writeOnly);
