@@ -4,7 +4,7 @@ import { CalendarEvent } from '../calendar-events/calendar-event.entity';
 import { Calendar } from '../calendars/calendar.entity';
 import { currentTimestamp } from '../database/timestamped.entity';
 import { Integration } from '../integrations/integration.entity';
-import { ChangePage, ExternalEvent } from '../providers/calendar-changes';
+import { ChangePage, ExternalEvent, PullWindow } from '../providers/calendar-changes';
 import { TimeBlock } from '../time-blocks/time-block.entity';
 import { eventHash } from './event-hash';
 import { removalPending } from './event-plan';
@@ -46,7 +46,7 @@ export class CalendarPull {
     private readonly audit: AuditService,
     private readonly integration: Integration,
     private readonly calendar: Calendar,
-    private readonly schedule: { readStartedAt: Date; nextPullAt: Date },
+    private readonly schedule: { readStartedAt: Date; nextPullAt: Date; window: PullWindow },
   ) {
     this.actor = `sync:${integration.provider}`;
   }
@@ -62,7 +62,10 @@ export class CalendarPull {
       if (change.event.blockId !== null) await this.ownEvent(change.event);
       else await this.externalEvent(change.event);
     }
-    if (page.full) await this.forgetUnseen(seen);
+    if (page.full) {
+      await this.forgetUnseen(seen);
+      await this.missingOwnEvents(seen);
+    }
     await this.manager.update(Calendar, this.calendar.id, {
       syncCursor: page.nextCursor,
       lastPulledAt: currentTimestamp(),
@@ -252,6 +255,26 @@ export class CalendarPull {
       await this.manager.delete(CalendarEvent, { id: In(gone.slice(i, i + 500)) });
     }
     this.summary.removedEvents += gone.length;
+  }
+
+  /**
+   * A full read lists every event of the window, but not the ones deleted while the cursor was
+   * stale (Graph reports no deletions then): a settled block in the window whose event it did not
+   * see lost its event in the provider. Pending blocks are left to the push, which finds out.
+   */
+  private async missingOwnEvents(seen: Set<string>): Promise<void> {
+    const blocks = await this.manager
+      .getRepository(TimeBlock)
+      .createQueryBuilder('block')
+      .where('block.syncedCalendarId = :calendarId', { calendarId: this.calendar.id })
+      .andWhere('block.externalCalendarEventId IS NOT NULL')
+      .andWhere('block.calendarSyncStatus = :synced', { synced: 'synced' })
+      .andWhere('block.endTime > :from AND block.startTime < :to', this.schedule.window)
+      .getMany();
+    for (const block of blocks) {
+      if (!seen.has(block.externalCalendarEventId!))
+        await this.removed(block.externalCalendarEventId!);
+    }
   }
 
   /** Both sides changed since the last sync; `winner` says whose change stands. */

@@ -15,6 +15,7 @@ import {
   ChangePage,
   CursorExpiredError,
   PullFailedError,
+  PullWindow,
 } from '../providers/calendar-changes';
 import { CalendarPull } from './calendar-pull';
 import { IntegrationPause } from './integration-pause';
@@ -79,12 +80,14 @@ export class CalendarPuller {
       if (!(await stillLeased())) break;
       try {
         const readStartedAt = new Date();
-        const page = await this.read(integration.id, client, calendar);
+        const window = this.window();
+        const page = await this.read(integration.id, client, calendar, window);
         const nextPullAt = new Date(Date.now() + this.config.sync.pullIntervalSeconds * 1000);
         await inTransaction(this.dataSource, (manager) =>
           new CalendarPull(manager, this.audit, integration, calendar, {
             readStartedAt,
             nextPullAt,
+            window,
           }).apply(page),
         );
         Object.assign(calendar, { syncCursor: page.nextCursor, nextPullAt });
@@ -121,12 +124,8 @@ export class CalendarPuller {
     integrationId: number,
     client: CalendarChangesClient,
     calendar: Calendar,
+    window: PullWindow,
   ): Promise<ChangePage> {
-    const now = Date.now();
-    const window = {
-      from: new Date(now - this.config.sync.pullWindowPastDays * 86_400_000),
-      to: new Date(now + this.config.sync.pullWindowFutureDays * 86_400_000),
-    };
     let token = await this.accessTokens.current(integrationId);
     const attempt = async (cursor: string | null): Promise<ChangePage> => {
       try {
@@ -144,6 +143,15 @@ export class CalendarPuller {
       if (!(error instanceof CursorExpiredError) || calendar.syncCursor === null) throw error;
       return attempt(null);
     }
+  }
+
+  /** What a full read covers: from `pullWindowPastDays` ago to `pullWindowFutureDays` ahead. */
+  private window(): PullWindow {
+    const now = Date.now();
+    return {
+      from: new Date(now - this.config.sync.pullWindowPastDays * 86_400_000),
+      to: new Date(now + this.config.sync.pullWindowFutureDays * 86_400_000),
+    };
   }
 
   private async retryLater(calendar: Calendar, permanent: boolean): Promise<void> {
