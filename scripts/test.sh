@@ -15,4 +15,5 @@ fi
 bash scripts/install.sh
 npm run --silent lint
 npm run --silent build
-npx jest -c test/jest.config.js "$@"
+# Two Jest workers: much of the suite waits on MariaDB, the emulators and worker processes.
+npx jest -c test/jest.config.js --maxWorkers=2 "$@"
