@@ -216,4 +216,29 @@ async function forgetEvent(
     .where('id = :blockId AND external_calendar_event_id = :eventId', { blockId, eventId })
     .updateEntity(false)
     .execute();
+  await settleIfNothingLeft(manager, blockId);
+}
+
+/**
+ * A pending block without an event and with nowhere to put one (deleted, or taken off its
+ * calendar) has nothing left to sync, whatever its version: settle it, or no worker would ever
+ * act on it (no calendar's account is responsible for it).
+ */
+export async function settleIfNothingLeft(manager: EntityManager, blockId: number): Promise<void> {
+  await manager
+    .createQueryBuilder()
+    .update(TimeBlock)
+    .set({
+      calendarSyncStatus: () =>
+        "CASE WHEN deleted_at IS NOT NULL THEN 'synced' ELSE 'disabled' END",
+      syncError: null,
+      syncAttempts: 0,
+      syncRetryAt: null,
+    })
+    .where('id = :blockId', { blockId })
+    .andWhere("calendar_sync_status = 'pending'")
+    .andWhere('external_calendar_event_id IS NULL')
+    .andWhere('(deleted_at IS NOT NULL OR calendar_id IS NULL)')
+    .updateEntity(false)
+    .execute();
 }

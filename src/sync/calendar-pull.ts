@@ -6,6 +6,7 @@ import { currentTimestamp } from '../database/timestamped.entity';
 import { Integration } from '../integrations/integration.entity';
 import { ChangePage, ExternalEvent, PullWindow } from '../providers/calendar-changes';
 import { TimeBlock } from '../time-blocks/time-block.entity';
+import { settleIfNothingLeft } from './block-outcomes';
 import { eventHash } from './event-hash';
 import { removalPending } from './event-plan';
 
@@ -200,18 +201,12 @@ export class CalendarPull {
       (this.calendar.lastPulledAt === null ||
         (block.updatedAt !== null && block.updatedAt > this.calendar.lastPulledAt));
     if (this.calendar.syncDirection !== 'both' || removalPending(block)) {
-      if (block.calendarId === null) {
-        // Nothing else to do for this block: settle it here, or it would stay pending.
-        await this.manager.update(TimeBlock, block.id, {
-          ...forget,
-          calendarSyncStatus: 'disabled',
-        });
-        return;
-      }
       // A read calendar holds no live blocks (they were disabled with it); and a block that
       // left this calendar wanted the event gone anyway — most likely this is danwel's own
-      // delete, seen before its answer was recorded (a worker died in between). Only forget it.
+      // delete, seen before its answer was recorded (a worker died in between). Only forget it
+      // (and settle the block if that left it nothing to do).
       await this.manager.update(TimeBlock, block.id, forget);
+      await settleIfNothingLeft(this.manager, block.id);
       return;
     }
     if (changedSinceLastPull) {
