@@ -11,7 +11,7 @@ import {
 
 /**
  * users. The `current_organization_id → organizations.id` foreign key is added by the next
- * migration, once organizations exists (the seed's "add foreign key after" note).
+ * migration, once organizations exists (the base schema adds it "after").
  */
 export class CreateUsersTable1704067200000 implements MigrationInterface {
   name = 'CreateUsersTable1704067200000';
@@ -38,7 +38,7 @@ export class CreateUsersTable1704067200000 implements MigrationInterface {
         indices: [
           uniqueIndex('users', 'email'),
           new TableIndex({ name: 'idx_email', columnNames: ['email'] }),
-          // Not in the seed: indexes the current_organization_id foreign key (DESIGN.md).
+          // Not in the base schema: every foreign key is indexed.
           foreignKeyIndex('users', 'current_organization_id'),
         ],
       }),

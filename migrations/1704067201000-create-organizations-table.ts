@@ -12,7 +12,7 @@ import {
 
 /**
  * organizations, then the two foreign keys between users and organizations, which can only exist
- * once both tables do (the seed adds them "by alter"). `down` drops them in reverse.
+ * once both tables do (the base schema adds them "by alter"). `down` drops them in reverse.
  */
 export class CreateOrganizationsTable1704067201000 implements MigrationInterface {
   name = 'CreateOrganizationsTable1704067201000';

@@ -36,7 +36,7 @@ export class CreateInvitationsTable1704067203000 implements MigrationInterface {
           uniqueIndex('invitations', 'token'),
           new TableIndex({ name: 'idx_token', columnNames: ['token'] }),
           new TableIndex({ name: 'idx_org_email', columnNames: ['organization_id', 'email'] }),
-          // Not in the seed: indexes the invited_by foreign key (DESIGN.md).
+          // Not in the base schema: every foreign key is indexed.
           foreignKeyIndex('invitations', 'invited_by'),
         ],
         foreignKeys: [

@@ -50,7 +50,7 @@ export class CreateIntegrationsTable1704067204000 implements MigrationInterface 
             columnNames: ['organization_id', 'provider_type'],
           }),
           new TableIndex({ name: 'idx_expires', columnNames: ['expires_at'] }),
-          // Not in the seed: indexes the connected_by foreign key (DESIGN.md).
+          // Not in the base schema: every foreign key is indexed.
           foreignKeyIndex('integrations', 'connected_by'),
         ],
         foreignKeys: [

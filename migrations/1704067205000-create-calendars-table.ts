@@ -22,7 +22,7 @@ export class CreateCalendarsTable1704067205000 implements MigrationInterface {
           ...timestamps(queryRunner),
         ],
         // idx_integration_external leads with integration_id, idx_org_enabled with
-        // organization_id: both foreign keys are indexed by the seed's own indexes.
+        // organization_id: both foreign keys are indexed by the base schema's own indexes.
         indices: [
           new TableIndex({
             name: 'idx_integration_external',

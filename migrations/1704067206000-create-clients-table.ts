@@ -29,14 +29,14 @@ export class CreateClientsTable1704067206000 implements MigrationInterface {
           ...timestamps(queryRunner),
         ],
         indices: [
-          // The seed's idx_org_external, qualified with the table: projects has one of the same
+          // The base schema's idx_org_external, qualified with the table: projects has one of the same
           // name, and SQLite index names are global (see support/schema.ts).
           new TableIndex({
             name: 'idx_clients_org_external',
             columnNames: ['organization_id', 'external_id'],
           }),
           new TableIndex({ name: 'idx_org_active', columnNames: ['organization_id', 'is_active'] }),
-          // Not in the seed: indexes the integration_id foreign key (DESIGN.md).
+          // Not in the base schema: every foreign key is indexed.
           foreignKeyIndex('clients', 'integration_id'),
         ],
         foreignKeys: [

@@ -31,15 +31,15 @@ export class CreateProjectsTable1704067207000 implements MigrationInterface {
           ...timestamps(queryRunner),
         ],
         indices: [
-          // The seed's idx_org_external, qualified with the table: clients has one of the same
+          // The base schema's idx_org_external, qualified with the table: clients has one of the same
           // name, and SQLite index names are global (see support/schema.ts).
           new TableIndex({
             name: 'idx_projects_org_external',
             columnNames: ['organization_id', 'external_id'],
           }),
           new TableIndex({ name: 'idx_org_client', columnNames: ['organization_id', 'client_id'] }),
-          // Not in the seed: idx_org_client has client_id second, so neither it nor integration_id
-          // leads any index; these index the two foreign keys (DESIGN.md).
+          // Not in the base schema: idx_org_client has client_id second, so neither it nor integration_id
+          // leads any index; these index the two foreign keys.
           foreignKeyIndex('projects', 'client_id'),
           foreignKeyIndex('projects', 'integration_id'),
         ],

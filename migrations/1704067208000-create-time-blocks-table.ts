@@ -63,8 +63,8 @@ export class CreateTimeBlocksTable1704067208000 implements MigrationInterface {
             name: 'idx_sync_status',
             columnNames: ['calendar_sync_status', 'invoicing_sync_status'],
           }),
-          // Not in the seed: only organization_id leads a seed index; these index the other
-          // foreign keys (DESIGN.md), so deleting a user, calendar, client or project is no scan.
+          // Not in the base schema: only organization_id leads one of its indexes; these index the other
+          // foreign keys, so deleting a user, calendar, client or project is no scan.
           foreignKeyIndex('time_blocks', 'user_id'),
           foreignKeyIndex('time_blocks', 'calendar_id'),
           foreignKeyIndex('time_blocks', 'client_id'),

@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 import { foreignId, id, json, timestamp } from './support/schema';
 
 /**
- * audit_logs. As in the seed there are no foreign keys: an audit trail must outlive the
+ * audit_logs. As in the base schema there are no foreign keys: an audit trail must outlive the
  * organizations, users and rows it describes (organization_id is NULL for system events).
  * Only `created_at`: audit rows are never updated.
  */

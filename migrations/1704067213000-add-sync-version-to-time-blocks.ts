@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
 
 /**
- * `sync_version` counts the changes of a block that need pushing (DESIGN.md, "Sync" 1 and 4).
+ * `sync_version` counts the changes of a block that need pushing (docs/architecture.md, "Version-conditional write-back").
  * A change bumps it in the same transaction that marks the block pending; the sync worker pushes
  * the version it read and writes "synced" back only where the row still has that version, so an
  * edit made during a push is pushed again instead of being overwritten by a stale "synced".

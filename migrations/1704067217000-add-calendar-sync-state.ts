@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
 import { boolean, foreignId, foreignKey, foreignKeyIndex, timestamp } from './support/schema';
 
 /**
- * The state the calendar reconciler keeps (DESIGN.md, "Sync").
+ * The state the calendar reconciler keeps (docs/architecture.md, "Sync").
  *
  * time_blocks
  * - `synced_calendar_id`: the calendar that holds `external_calendar_event_id`. It differs from

@@ -6,14 +6,14 @@ import { QueryRunner, TableColumnOptions, TableForeignKey, TableIndex } from 'ty
  * changing application code must never change what an old migration creates.
  *
  * Naming rules (the schema e2e spec expects exactly these, on both databases):
- * - Indexes keep the seed's names (`idx_slug`, `idx_org_user`, …). SQLite index names are global
- *   to the database while MySQL's are per table, so the one name the seed reuses across tables,
+ * - Indexes keep the base schema's names (`idx_slug`, `idx_org_user`, …). SQLite index names are global
+ *   to the database while MySQL's are per table, so the one name the base schema reuses across tables,
  *   `idx_org_external` (clients and projects), is qualified with its table on every database:
  *   `idx_clients_org_external`, `idx_projects_org_external`. One rule, one schema on both.
- * - The seed's column-level UNIQUE constraints become unique indexes named `uq_<table>_<column>`.
+ * - The base schema's column-level UNIQUE constraints become unique indexes named `uq_<table>_<column>`.
  * - Every foreign key is named `fk_<table>_<column>` (see `foreignKey`).
- * - Where no seed index leads with a foreign-key column, the migration adds `idx_<table>_<column>`
- *   (see `foreignKeyIndex`): DESIGN.md wants every foreign key indexed, and on MySQL InnoDB would
+ * - Where no base-schema index leads with a foreign-key column, the migration adds `idx_<table>_<column>`
+ *   (see `foreignKeyIndex`): every foreign key is indexed, and on MySQL InnoDB would
  *   otherwise invent one with a name of its own.
  */
 
@@ -53,7 +53,7 @@ export function foreignId(
 }
 
 /**
- * The seed's TIMESTAMP columns; SQLite has no TIMESTAMP type, so DATETIME there (UTC text).
+ * The base schema's TIMESTAMP columns; SQLite has no TIMESTAMP type, so DATETIME there (UTC text).
  * Nullable ones are written with an explicit `NULL`, which is what keeps MySQL's legacy
  * TIMESTAMP auto-initialisation (DEFAULT CURRENT_TIMESTAMP ON UPDATE …) away from them even where
  * `explicit_defaults_for_timestamp` is off; MariaDB ≥ 10.10 and MySQL 8 have it on by default.
@@ -70,7 +70,7 @@ export function timestamp(
   };
 }
 
-/** `created_at` and `updated_at`, both nullable as in the seed (the application fills them). */
+/** `created_at` and `updated_at`, both nullable as in the base schema (the application fills them). */
 export function timestamps(queryRunner: QueryRunner): TableColumnOptions[] {
   return [timestamp(queryRunner, 'created_at'), timestamp(queryRunner, 'updated_at')];
 }
@@ -107,7 +107,7 @@ export function enumeration(
 }
 
 /**
- * The seed's `BOOLEAN DEFAULT TRUE|FALSE` (nullable, as the seed leaves it): TINYINT(1) on MySQL,
+ * The base schema's `BOOLEAN DEFAULT TRUE|FALSE` (nullable, as the base schema leaves it): TINYINT(1) on MySQL,
  * BOOLEAN affinity (stored 0/1) on SQLite, which understands TRUE/FALSE since 3.23.
  */
 export function boolean(name: string, options: { default: boolean }): TableColumnOptions {
@@ -130,12 +130,12 @@ export function foreignKey(
   });
 }
 
-/** The index DESIGN.md asks for on a foreign key the seed leaves unindexed: `idx_<table>_<column>`. */
+/** The index on a foreign key the base schema leaves unindexed: `idx_<table>_<column>`. */
 export function foreignKeyIndex(table: string, column: string): TableIndex {
   return new TableIndex({ name: `idx_${table}_${column}`, columnNames: [column] });
 }
 
-/** The seed's column-level UNIQUE, as a unique index named `uq_<table>_<column>`. */
+/** The base schema's column-level UNIQUE, as a unique index named `uq_<table>_<column>`. */
 export function uniqueIndex(table: string, column: string): TableIndex {
   return new TableIndex({ name: `uq_${table}_${column}`, columnNames: [column], isUnique: true });
 }

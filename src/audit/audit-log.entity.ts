@@ -5,7 +5,7 @@ import { Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
 
 /**
- * Table `audit_logs`: append-only, so only `created_at`. The seed gives organization_id and
+ * Table `audit_logs`: append-only, so only `created_at`. The base schema gives organization_id and
  * user_id no foreign keys (a trail must outlive what it describes), so the relations below are
  * for joins only and declare no constraint.
  */

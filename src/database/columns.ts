@@ -1,7 +1,7 @@
 import { Column, ColumnOptions, PrimaryGeneratedColumn, ValueTransformer } from 'typeorm';
 
 /*
- * Entity column decorators that hide the driver differences DESIGN.md lists:
+ * Entity column decorators that hide the driver differences (docs/architecture.md, "Conventions"):
  * mysql2 returns BIGINT and DECIMAL as strings and SQLite as numbers; ids are numbers in the API.
  */
 

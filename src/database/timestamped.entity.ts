@@ -10,7 +10,7 @@ export function currentTimestamp(): Date {
 }
 
 /**
- * `created_at` / `updated_at` for the tables that have both. The seed gives them no default
+ * `created_at` / `updated_at` for the tables that have both. The base schema gives them no default
  * (TIMESTAMP NULL), so the application fills them, Laravel-style, on insert and on update.
  * Only `save()` runs entity listeners: a bulk `update()` through the query builder must set
  * `updatedAt` itself.

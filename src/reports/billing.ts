@@ -1,6 +1,6 @@
 /*
  * Billing arithmetic, exact: durations in whole seconds, billed time in quarter-hours, money in
- * cents as BigInt. Nothing here touches a binary float (PROVIDERS.md, "Billing rules").
+ * cents as BigInt. Nothing here touches a binary float.
  */
 
 /** Billed time is counted in quarter-hours: 900 seconds. */

@@ -140,7 +140,7 @@ const TABLES = [
   'time_blocks',
 ];
 
-/** Row counts and highest ids of every table the seed writes: equal snapshots mean no change. */
+/** Row counts and highest ids of every table db:seed writes: equal snapshots mean no change. */
 async function snapshot(dataSource: DataSource): Promise<Record<string, unknown>> {
   const entries = await Promise.all(
     TABLES.map(async (table) => {
@@ -352,7 +352,7 @@ describe('cli: the command line itself', () => {
   it('reports a failure in one line, with the stack only under --verbose', async () => {
     const database = await createTestDatabase();
     try {
-      // An unmigrated database: the seed's first query fails.
+      // An unmigrated database: db:seed's first query fails.
       const plain = await cli(database, 'db:seed', '--blocks', '1');
       expect(plain.code).toBe(1);
       expect(plain.stderr.split('\n').filter(Boolean)).toEqual([

@@ -12,7 +12,7 @@ import { describeTable } from './catalogue';
 
 /*
  * The entities against the migrated tables: column for column, and values that read back the
- * same on both drivers (DESIGN.md: mysql2 returns BIGINT/DECIMAL as strings, SQLite numbers;
+ * same on both drivers (docs/architecture.md, "Conventions": mysql2 returns BIGINT/DECIMAL as strings, SQLite numbers;
  * DATETIME as Date vs text; JSON parsed vs text).
  */
 

@@ -19,7 +19,7 @@ import { Factory } from '../factories';
 import { createMigratedDataSource, databaseKind } from '../support/database';
 
 /*
- * The foreign-key actions of the seed, exercised by real DELETEs (not soft deletes) on both
+ * The foreign-key actions of the base schema, exercised by real DELETEs (not soft deletes) on both
  * databases, plus the ENUM and UNIQUE constraints rejecting bad rows.
  */
 
@@ -155,7 +155,7 @@ describe(`foreign keys and constraints (${databaseKind()})`, () => {
   });
 
   it('deleting a user removes the invitations they sent and the integrations they connected', async () => {
-    // The seed's invited_by and connected_by are ON DELETE CASCADE, and an integration's
+    // The base schema's invited_by and connected_by are ON DELETE CASCADE, and an integration's
     // calendars go with it; blocks on those calendars stay, unlinked.
     const alice = await factory.user();
     const bob = await factory.user();

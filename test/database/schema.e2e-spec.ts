@@ -3,270 +3,271 @@ import { createMigratedDataSource, databaseKind } from '../support/database';
 import { CatalogueTable, describeTable, listIndexes, listTables } from './catalogue';
 
 /*
- * The migrated schema, read back from the database's catalogue, against the seed
- * (seeds/003_3f324909c436e22a.txt). SEED below is transcribed from the seed's CREATE TABLE
+ * The migrated schema, read back from the database's catalogue, against the base schema danwel
+ * started from (docs/architecture.md, "The base schema"). BASE_SCHEMA below is its CREATE TABLE
  * statements line by line, independently of the migrations; the naming rules of
  * migrations/support/schema.ts are applied on top of it by `expectedIndexes`/`expectedForeignKeys`:
  *
  * - column-level UNIQUE → a unique index `uq_<table>_<column>`;
- * - a seed index name used by more than one table (idx_org_external) → `idx_<table>_<rest>`,
+ * - a base-schema index name used by more than one table (idx_org_external) → `idx_<table>_<rest>`,
  *   because SQLite index names are global; the same name on MySQL so both schemas are one;
- * - a foreign-key column that leads no seed index → an extra index `idx_<table>_<column>`;
+ * - a foreign-key column that leads no base-schema index → an extra index `idx_<table>_<column>`;
  * - every foreign key is named `fk_<table>_<column>`.
  */
 
-const SEED: Record<string, { columns: string[]; indexes: string[]; foreignKeys: string[] }> = {
-  users: {
-    columns: [
-      'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
-      'name VARCHAR(255) NOT NULL',
-      'email VARCHAR(255) NOT NULL UNIQUE',
-      'email_verified_at TIMESTAMP NULL',
-      'password VARCHAR(255) NOT NULL',
-      "timezone VARCHAR(64) DEFAULT 'UTC'",
-      `work_days JSON DEFAULT '["mon","tue","wed","thu","fri"]'`,
-      "work_hours_start TIME DEFAULT '08:00:00'",
-      "work_hours_end TIME DEFAULT '18:00:00'",
-      'preferences JSON NULL',
-      'current_organization_id BIGINT UNSIGNED NULL',
-      'remember_token VARCHAR(100) NULL',
-      'created_at TIMESTAMP NULL',
-      'updated_at TIMESTAMP NULL',
-    ],
-    indexes: ['INDEX idx_email (email)'],
-    foreignKeys: [
-      'FOREIGN KEY (current_organization_id) REFERENCES organizations(id) ON DELETE SET NULL',
-    ],
-  },
-  organizations: {
-    columns: [
-      'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
-      'name VARCHAR(255) NOT NULL',
-      'slug VARCHAR(255) NOT NULL UNIQUE',
-      'owner_id BIGINT UNSIGNED NULL',
-      'settings JSON NULL',
-      "timezone VARCHAR(64) DEFAULT 'UTC'",
-      'billing_email VARCHAR(255) NULL',
-      "subscription_status ENUM('trial', 'active', 'canceled', 'past_due') DEFAULT 'trial'",
-      'trial_ends_at TIMESTAMP NULL',
-      'created_at TIMESTAMP NULL',
-      'updated_at TIMESTAMP NULL',
-      'deleted_at TIMESTAMP NULL',
-    ],
-    indexes: ['INDEX idx_slug (slug)', 'INDEX idx_owner (owner_id)'],
-    // The seed's "ALTER TABLE organizations ADD FOREIGN KEY …" after users.
-    foreignKeys: ['FOREIGN KEY (owner_id) REFERENCES users(id) ON DELETE SET NULL'],
-  },
-  organization_user: {
-    columns: [
-      'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
-      'organization_id BIGINT UNSIGNED NOT NULL',
-      'user_id BIGINT UNSIGNED NOT NULL',
-      "role ENUM('owner', 'admin', 'member', 'viewer') NOT NULL DEFAULT 'member'",
-      'invited_at TIMESTAMP NULL',
-      'joined_at TIMESTAMP NULL',
-      'created_at TIMESTAMP NULL',
-      'updated_at TIMESTAMP NULL',
-    ],
-    indexes: [
-      'UNIQUE INDEX idx_org_user (organization_id, user_id)',
-      'INDEX idx_user_orgs (user_id)',
-    ],
-    foreignKeys: [
-      'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
-      'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE',
-    ],
-  },
-  invitations: {
-    columns: [
-      'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
-      'organization_id BIGINT UNSIGNED NOT NULL',
-      'email VARCHAR(255) NOT NULL',
-      "role ENUM('admin', 'member', 'viewer') NOT NULL DEFAULT 'member'",
-      'token VARCHAR(64) NOT NULL UNIQUE',
-      'invited_by BIGINT UNSIGNED NOT NULL',
-      'expires_at TIMESTAMP NOT NULL',
-      'accepted_at TIMESTAMP NULL',
-      'created_at TIMESTAMP NULL',
-      'updated_at TIMESTAMP NULL',
-    ],
-    indexes: ['INDEX idx_token (token)', 'INDEX idx_org_email (organization_id, email)'],
-    foreignKeys: [
-      'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
-      'FOREIGN KEY (invited_by) REFERENCES users(id) ON DELETE CASCADE',
-    ],
-  },
-  integrations: {
-    columns: [
-      'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
-      'organization_id BIGINT UNSIGNED NOT NULL',
-      'connected_by BIGINT UNSIGNED NOT NULL',
-      'provider VARCHAR(50) NOT NULL',
-      "provider_type ENUM('calendar', 'invoicing') NOT NULL",
-      'name VARCHAR(255) NULL',
-      'access_token TEXT NOT NULL',
-      'refresh_token TEXT NULL',
-      'token_metadata TEXT NULL',
-      'expires_at TIMESTAMP NULL',
-      'provider_account_id VARCHAR(255) NULL',
-      'provider_account_email VARCHAR(255) NULL',
-      'is_active BOOLEAN DEFAULT TRUE',
-      'last_sync_at TIMESTAMP NULL',
-      'last_error TEXT NULL',
-      'error_count INT DEFAULT 0',
-      'created_at TIMESTAMP NULL',
-      'updated_at TIMESTAMP NULL',
-    ],
-    indexes: [
-      'INDEX idx_org_provider (organization_id, provider)',
-      'INDEX idx_provider_type (organization_id, provider_type)',
-      'INDEX idx_expires (expires_at)',
-    ],
-    foreignKeys: [
-      'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
-      'FOREIGN KEY (connected_by) REFERENCES users(id) ON DELETE CASCADE',
-    ],
-  },
-  calendars: {
-    columns: [
-      'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
-      'organization_id BIGINT UNSIGNED NOT NULL',
-      'integration_id BIGINT UNSIGNED NOT NULL',
-      'external_id VARCHAR(255) NOT NULL',
-      'name VARCHAR(255) NOT NULL',
-      'color VARCHAR(20) NULL',
-      'is_primary BOOLEAN DEFAULT FALSE',
-      'is_enabled BOOLEAN DEFAULT TRUE',
-      "sync_direction ENUM('read', 'write', 'both') DEFAULT 'both'",
-      'created_at TIMESTAMP NULL',
-      'updated_at TIMESTAMP NULL',
-    ],
-    indexes: [
-      'UNIQUE INDEX idx_integration_external (integration_id, external_id)',
-      'INDEX idx_org_enabled (organization_id, is_enabled)',
-    ],
-    foreignKeys: [
-      'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
-      'FOREIGN KEY (integration_id) REFERENCES integrations(id) ON DELETE CASCADE',
-    ],
-  },
-  clients: {
-    columns: [
-      'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
-      'organization_id BIGINT UNSIGNED NOT NULL',
-      'integration_id BIGINT UNSIGNED NULL',
-      'external_id VARCHAR(255) NULL',
-      'name VARCHAR(255) NOT NULL',
-      'email VARCHAR(255) NULL',
-      'metadata JSON NULL',
-      'is_active BOOLEAN DEFAULT TRUE',
-      'created_at TIMESTAMP NULL',
-      'updated_at TIMESTAMP NULL',
-    ],
-    indexes: [
-      'INDEX idx_org_external (organization_id, external_id)',
-      'INDEX idx_org_active (organization_id, is_active)',
-    ],
-    foreignKeys: [
-      'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
-      'FOREIGN KEY (integration_id) REFERENCES integrations(id) ON DELETE SET NULL',
-    ],
-  },
-  projects: {
-    columns: [
-      'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
-      'organization_id BIGINT UNSIGNED NOT NULL',
-      'client_id BIGINT UNSIGNED NULL',
-      'integration_id BIGINT UNSIGNED NULL',
-      'external_id VARCHAR(255) NULL',
-      'name VARCHAR(255) NOT NULL',
-      'color VARCHAR(20) NULL',
-      'hourly_rate DECIMAL(10,2) NULL',
-      'metadata JSON NULL',
-      'is_active BOOLEAN DEFAULT TRUE',
-      'created_at TIMESTAMP NULL',
-      'updated_at TIMESTAMP NULL',
-    ],
-    indexes: [
-      'INDEX idx_org_external (organization_id, external_id)',
-      'INDEX idx_org_client (organization_id, client_id)',
-    ],
-    foreignKeys: [
-      'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
-      'FOREIGN KEY (client_id) REFERENCES clients(id) ON DELETE SET NULL',
-      'FOREIGN KEY (integration_id) REFERENCES integrations(id) ON DELETE SET NULL',
-    ],
-  },
-  time_blocks: {
-    columns: [
-      'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
-      'organization_id BIGINT UNSIGNED NOT NULL',
-      'user_id BIGINT UNSIGNED NOT NULL',
-      'calendar_id BIGINT UNSIGNED NULL',
-      'external_calendar_event_id VARCHAR(255) NULL',
-      'external_invoicing_entry_id VARCHAR(255) NULL',
-      'title VARCHAR(255) NOT NULL',
-      'description TEXT NULL',
-      'start_time DATETIME NOT NULL',
-      'end_time DATETIME NOT NULL',
-      'timezone VARCHAR(64) NOT NULL',
-      'color VARCHAR(20) NULL',
-      'client_id BIGINT UNSIGNED NULL',
-      'project_id BIGINT UNSIGNED NULL',
-      'is_billable BOOLEAN DEFAULT TRUE',
-      "calendar_sync_status ENUM('pending', 'synced', 'error', 'disabled') DEFAULT 'pending'",
-      "invoicing_sync_status ENUM('pending', 'synced', 'error', 'disabled') DEFAULT 'disabled'",
-      'last_synced_at TIMESTAMP NULL',
-      'sync_error TEXT NULL',
-      'created_at TIMESTAMP NULL',
-      'updated_at TIMESTAMP NULL',
-      'deleted_at TIMESTAMP NULL',
-    ],
-    indexes: [
-      'INDEX idx_org_user_time (organization_id, user_id, start_time, end_time)',
-      'INDEX idx_external_calendar (external_calendar_event_id)',
-      'INDEX idx_external_invoicing (external_invoicing_entry_id)',
-      'INDEX idx_sync_status (calendar_sync_status, invoicing_sync_status)',
-    ],
-    foreignKeys: [
-      'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
-      'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE',
-      'FOREIGN KEY (calendar_id) REFERENCES calendars(id) ON DELETE SET NULL',
-      'FOREIGN KEY (client_id) REFERENCES clients(id) ON DELETE SET NULL',
-      'FOREIGN KEY (project_id) REFERENCES projects(id) ON DELETE SET NULL',
-    ],
-  },
-  audit_logs: {
-    columns: [
-      'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
-      'organization_id BIGINT UNSIGNED NULL',
-      'user_id BIGINT UNSIGNED NULL',
-      'action VARCHAR(100) NOT NULL',
-      'auditable_type VARCHAR(255) NULL',
-      'auditable_id BIGINT UNSIGNED NULL',
-      'old_values JSON NULL',
-      'new_values JSON NULL',
-      'ip_address VARCHAR(45) NULL',
-      'user_agent VARCHAR(500) NULL',
-      'created_at TIMESTAMP NULL',
-    ],
-    indexes: [
-      'INDEX idx_org_action (organization_id, action)',
-      'INDEX idx_auditable (auditable_type, auditable_id)',
-      'INDEX idx_created (created_at)',
-    ],
-    // None: the seed gives audit_logs no foreign keys (the trail outlives what it describes).
-    foreignKeys: [],
-  },
-};
+const BASE_SCHEMA: Record<string, { columns: string[]; indexes: string[]; foreignKeys: string[] }> =
+  {
+    users: {
+      columns: [
+        'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
+        'name VARCHAR(255) NOT NULL',
+        'email VARCHAR(255) NOT NULL UNIQUE',
+        'email_verified_at TIMESTAMP NULL',
+        'password VARCHAR(255) NOT NULL',
+        "timezone VARCHAR(64) DEFAULT 'UTC'",
+        `work_days JSON DEFAULT '["mon","tue","wed","thu","fri"]'`,
+        "work_hours_start TIME DEFAULT '08:00:00'",
+        "work_hours_end TIME DEFAULT '18:00:00'",
+        'preferences JSON NULL',
+        'current_organization_id BIGINT UNSIGNED NULL',
+        'remember_token VARCHAR(100) NULL',
+        'created_at TIMESTAMP NULL',
+        'updated_at TIMESTAMP NULL',
+      ],
+      indexes: ['INDEX idx_email (email)'],
+      foreignKeys: [
+        'FOREIGN KEY (current_organization_id) REFERENCES organizations(id) ON DELETE SET NULL',
+      ],
+    },
+    organizations: {
+      columns: [
+        'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
+        'name VARCHAR(255) NOT NULL',
+        'slug VARCHAR(255) NOT NULL UNIQUE',
+        'owner_id BIGINT UNSIGNED NULL',
+        'settings JSON NULL',
+        "timezone VARCHAR(64) DEFAULT 'UTC'",
+        'billing_email VARCHAR(255) NULL',
+        "subscription_status ENUM('trial', 'active', 'canceled', 'past_due') DEFAULT 'trial'",
+        'trial_ends_at TIMESTAMP NULL',
+        'created_at TIMESTAMP NULL',
+        'updated_at TIMESTAMP NULL',
+        'deleted_at TIMESTAMP NULL',
+      ],
+      indexes: ['INDEX idx_slug (slug)', 'INDEX idx_owner (owner_id)'],
+      // The base schema's "ALTER TABLE organizations ADD FOREIGN KEY …" after users.
+      foreignKeys: ['FOREIGN KEY (owner_id) REFERENCES users(id) ON DELETE SET NULL'],
+    },
+    organization_user: {
+      columns: [
+        'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
+        'organization_id BIGINT UNSIGNED NOT NULL',
+        'user_id BIGINT UNSIGNED NOT NULL',
+        "role ENUM('owner', 'admin', 'member', 'viewer') NOT NULL DEFAULT 'member'",
+        'invited_at TIMESTAMP NULL',
+        'joined_at TIMESTAMP NULL',
+        'created_at TIMESTAMP NULL',
+        'updated_at TIMESTAMP NULL',
+      ],
+      indexes: [
+        'UNIQUE INDEX idx_org_user (organization_id, user_id)',
+        'INDEX idx_user_orgs (user_id)',
+      ],
+      foreignKeys: [
+        'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
+        'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE',
+      ],
+    },
+    invitations: {
+      columns: [
+        'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
+        'organization_id BIGINT UNSIGNED NOT NULL',
+        'email VARCHAR(255) NOT NULL',
+        "role ENUM('admin', 'member', 'viewer') NOT NULL DEFAULT 'member'",
+        'token VARCHAR(64) NOT NULL UNIQUE',
+        'invited_by BIGINT UNSIGNED NOT NULL',
+        'expires_at TIMESTAMP NOT NULL',
+        'accepted_at TIMESTAMP NULL',
+        'created_at TIMESTAMP NULL',
+        'updated_at TIMESTAMP NULL',
+      ],
+      indexes: ['INDEX idx_token (token)', 'INDEX idx_org_email (organization_id, email)'],
+      foreignKeys: [
+        'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
+        'FOREIGN KEY (invited_by) REFERENCES users(id) ON DELETE CASCADE',
+      ],
+    },
+    integrations: {
+      columns: [
+        'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
+        'organization_id BIGINT UNSIGNED NOT NULL',
+        'connected_by BIGINT UNSIGNED NOT NULL',
+        'provider VARCHAR(50) NOT NULL',
+        "provider_type ENUM('calendar', 'invoicing') NOT NULL",
+        'name VARCHAR(255) NULL',
+        'access_token TEXT NOT NULL',
+        'refresh_token TEXT NULL',
+        'token_metadata TEXT NULL',
+        'expires_at TIMESTAMP NULL',
+        'provider_account_id VARCHAR(255) NULL',
+        'provider_account_email VARCHAR(255) NULL',
+        'is_active BOOLEAN DEFAULT TRUE',
+        'last_sync_at TIMESTAMP NULL',
+        'last_error TEXT NULL',
+        'error_count INT DEFAULT 0',
+        'created_at TIMESTAMP NULL',
+        'updated_at TIMESTAMP NULL',
+      ],
+      indexes: [
+        'INDEX idx_org_provider (organization_id, provider)',
+        'INDEX idx_provider_type (organization_id, provider_type)',
+        'INDEX idx_expires (expires_at)',
+      ],
+      foreignKeys: [
+        'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
+        'FOREIGN KEY (connected_by) REFERENCES users(id) ON DELETE CASCADE',
+      ],
+    },
+    calendars: {
+      columns: [
+        'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
+        'organization_id BIGINT UNSIGNED NOT NULL',
+        'integration_id BIGINT UNSIGNED NOT NULL',
+        'external_id VARCHAR(255) NOT NULL',
+        'name VARCHAR(255) NOT NULL',
+        'color VARCHAR(20) NULL',
+        'is_primary BOOLEAN DEFAULT FALSE',
+        'is_enabled BOOLEAN DEFAULT TRUE',
+        "sync_direction ENUM('read', 'write', 'both') DEFAULT 'both'",
+        'created_at TIMESTAMP NULL',
+        'updated_at TIMESTAMP NULL',
+      ],
+      indexes: [
+        'UNIQUE INDEX idx_integration_external (integration_id, external_id)',
+        'INDEX idx_org_enabled (organization_id, is_enabled)',
+      ],
+      foreignKeys: [
+        'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
+        'FOREIGN KEY (integration_id) REFERENCES integrations(id) ON DELETE CASCADE',
+      ],
+    },
+    clients: {
+      columns: [
+        'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
+        'organization_id BIGINT UNSIGNED NOT NULL',
+        'integration_id BIGINT UNSIGNED NULL',
+        'external_id VARCHAR(255) NULL',
+        'name VARCHAR(255) NOT NULL',
+        'email VARCHAR(255) NULL',
+        'metadata JSON NULL',
+        'is_active BOOLEAN DEFAULT TRUE',
+        'created_at TIMESTAMP NULL',
+        'updated_at TIMESTAMP NULL',
+      ],
+      indexes: [
+        'INDEX idx_org_external (organization_id, external_id)',
+        'INDEX idx_org_active (organization_id, is_active)',
+      ],
+      foreignKeys: [
+        'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
+        'FOREIGN KEY (integration_id) REFERENCES integrations(id) ON DELETE SET NULL',
+      ],
+    },
+    projects: {
+      columns: [
+        'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
+        'organization_id BIGINT UNSIGNED NOT NULL',
+        'client_id BIGINT UNSIGNED NULL',
+        'integration_id BIGINT UNSIGNED NULL',
+        'external_id VARCHAR(255) NULL',
+        'name VARCHAR(255) NOT NULL',
+        'color VARCHAR(20) NULL',
+        'hourly_rate DECIMAL(10,2) NULL',
+        'metadata JSON NULL',
+        'is_active BOOLEAN DEFAULT TRUE',
+        'created_at TIMESTAMP NULL',
+        'updated_at TIMESTAMP NULL',
+      ],
+      indexes: [
+        'INDEX idx_org_external (organization_id, external_id)',
+        'INDEX idx_org_client (organization_id, client_id)',
+      ],
+      foreignKeys: [
+        'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
+        'FOREIGN KEY (client_id) REFERENCES clients(id) ON DELETE SET NULL',
+        'FOREIGN KEY (integration_id) REFERENCES integrations(id) ON DELETE SET NULL',
+      ],
+    },
+    time_blocks: {
+      columns: [
+        'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
+        'organization_id BIGINT UNSIGNED NOT NULL',
+        'user_id BIGINT UNSIGNED NOT NULL',
+        'calendar_id BIGINT UNSIGNED NULL',
+        'external_calendar_event_id VARCHAR(255) NULL',
+        'external_invoicing_entry_id VARCHAR(255) NULL',
+        'title VARCHAR(255) NOT NULL',
+        'description TEXT NULL',
+        'start_time DATETIME NOT NULL',
+        'end_time DATETIME NOT NULL',
+        'timezone VARCHAR(64) NOT NULL',
+        'color VARCHAR(20) NULL',
+        'client_id BIGINT UNSIGNED NULL',
+        'project_id BIGINT UNSIGNED NULL',
+        'is_billable BOOLEAN DEFAULT TRUE',
+        "calendar_sync_status ENUM('pending', 'synced', 'error', 'disabled') DEFAULT 'pending'",
+        "invoicing_sync_status ENUM('pending', 'synced', 'error', 'disabled') DEFAULT 'disabled'",
+        'last_synced_at TIMESTAMP NULL',
+        'sync_error TEXT NULL',
+        'created_at TIMESTAMP NULL',
+        'updated_at TIMESTAMP NULL',
+        'deleted_at TIMESTAMP NULL',
+      ],
+      indexes: [
+        'INDEX idx_org_user_time (organization_id, user_id, start_time, end_time)',
+        'INDEX idx_external_calendar (external_calendar_event_id)',
+        'INDEX idx_external_invoicing (external_invoicing_entry_id)',
+        'INDEX idx_sync_status (calendar_sync_status, invoicing_sync_status)',
+      ],
+      foreignKeys: [
+        'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE',
+        'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE',
+        'FOREIGN KEY (calendar_id) REFERENCES calendars(id) ON DELETE SET NULL',
+        'FOREIGN KEY (client_id) REFERENCES clients(id) ON DELETE SET NULL',
+        'FOREIGN KEY (project_id) REFERENCES projects(id) ON DELETE SET NULL',
+      ],
+    },
+    audit_logs: {
+      columns: [
+        'id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT',
+        'organization_id BIGINT UNSIGNED NULL',
+        'user_id BIGINT UNSIGNED NULL',
+        'action VARCHAR(100) NOT NULL',
+        'auditable_type VARCHAR(255) NULL',
+        'auditable_id BIGINT UNSIGNED NULL',
+        'old_values JSON NULL',
+        'new_values JSON NULL',
+        'ip_address VARCHAR(45) NULL',
+        'user_agent VARCHAR(500) NULL',
+        'created_at TIMESTAMP NULL',
+      ],
+      indexes: [
+        'INDEX idx_org_action (organization_id, action)',
+        'INDEX idx_auditable (auditable_type, auditable_id)',
+        'INDEX idx_created (created_at)',
+      ],
+      // None: the base schema gives audit_logs no foreign keys (the trail outlives what it describes).
+      foreignKeys: [],
+    },
+  };
 
 // ---------------------------------------------------------------------------------------------
-// Reading the seed's notation
+// Reading the base schema's notation
 // ---------------------------------------------------------------------------------------------
 
-type SeedDefault = { string: string } | { boolean: boolean } | { number: number };
+type BaseDefault = { string: string } | { boolean: boolean } | { number: number };
 
-interface SeedColumn {
+interface BaseColumn {
   name: string;
   /** BIGINT, VARCHAR, ENUM, … */
   type: string;
@@ -278,7 +279,7 @@ interface SeedColumn {
   autoIncrement: boolean;
   unique: boolean;
   /** undefined: no DEFAULT clause. */
-  default: SeedDefault | undefined;
+  default: BaseDefault | undefined;
 }
 
 interface ExpectedIndex {
@@ -295,9 +296,9 @@ interface ExpectedForeignKey {
   onDelete: string;
 }
 
-function parseColumn(line: string): SeedColumn {
+function parseColumn(line: string): BaseColumn {
   const match = /^(\w+) ([A-Z]+)(?:\(([^)]*)\))?( UNSIGNED)?(.*)$/.exec(line);
-  if (!match) throw new Error(`Cannot read seed column: ${line}`);
+  if (!match) throw new Error(`Cannot read base-schema column: ${line}`);
   const [, name, type, args, unsigned, rest] = match;
   const primaryKey = / PRIMARY KEY/.test(rest);
   const defaultClause = / DEFAULT (.+)$/.exec(rest)?.[1];
@@ -315,14 +316,14 @@ function parseColumn(line: string): SeedColumn {
   };
 }
 
-function parseLiteral(literal: string): SeedDefault {
+function parseLiteral(literal: string): BaseDefault {
   if (/^'.*'$/.test(literal)) return { string: literal.slice(1, -1).replace(/''/g, "'") };
   if (/^(TRUE|FALSE)$/.test(literal)) return { boolean: literal === 'TRUE' };
   if (/^-?\d+(\.\d+)?$/.test(literal)) return { number: Number(literal) };
-  throw new Error(`Cannot read seed default: ${literal}`);
+  throw new Error(`Cannot read base-schema default: ${literal}`);
 }
 
-function enumValues(column: SeedColumn): string[] {
+function enumValues(column: BaseColumn): string[] {
   return [...(column.args ?? '').matchAll(/'((?:[^']|'')*)'/g)].map((m) =>
     m[1].replace(/''/g, "'"),
   );
@@ -334,23 +335,23 @@ function quote(value: string): string {
 
 function parseIndex(line: string): ExpectedIndex {
   const match = /^(UNIQUE )?INDEX (\w+) \(([^)]+)\)$/.exec(line);
-  if (!match) throw new Error(`Cannot read seed index: ${line}`);
+  if (!match) throw new Error(`Cannot read base-schema index: ${line}`);
   return { name: match[2], columns: match[3].split(/,\s*/), unique: Boolean(match[1]) };
 }
 
 function parseForeignKey(table: string, line: string): ExpectedForeignKey {
   const match =
     /^FOREIGN KEY \((\w+)\) REFERENCES (\w+)\((\w+)\) ON DELETE (CASCADE|SET NULL)$/.exec(line);
-  if (!match) throw new Error(`Cannot read seed foreign key: ${line}`);
+  if (!match) throw new Error(`Cannot read base-schema foreign key: ${line}`);
   const [, column, referencedTable, referencedColumn, onDelete] = match;
   return { name: `fk_${table}_${column}`, column, referencedTable, referencedColumn, onDelete };
 }
 
 /**
- * Columns that migrations after the seed's add to its tables, in the seed's notation. Later needs
- * are new migrations (DESIGN.md), so they are listed here rather than edited into SEED.
+ * Columns that migrations after the base schema's add to its tables, in the base schema's notation. Later needs
+ * are new migrations, never edits of landed ones, so they are listed here rather than edited into BASE_SCHEMA.
  */
-const ADDED_AFTER_SEED: Record<string, string[]> = {
+const ADDED_AFTER_BASE: Record<string, string[]> = {
   // AddRevokedAtToInvitations1704067212000
   invitations: ['revoked_at TIMESTAMP NULL'],
   // AddSyncVersionToTimeBlocks1704067213000
@@ -383,43 +384,43 @@ const ADDED_AFTER_SEED: Record<string, string[]> = {
   audit_logs: ['actor VARCHAR(100) NULL'],
 };
 
-/** Indexes later migrations added to seed tables, as `INDEX name (columns)`. */
-const INDEXES_ADDED_AFTER_SEED: Record<string, string[]> = {
+/** Indexes later migrations added to base tables, as `INDEX name (columns)`. */
+const INDEXES_ADDED_AFTER_BASE: Record<string, string[]> = {
   // AddTwoWayCalendarSync1704067218000: webhooks find their calendar by channel id
   calendars: ['INDEX idx_calendars_push_channel_id (push_channel_id)'],
 };
 
-const FOREIGN_KEYS_ADDED_AFTER_SEED: Record<string, string[]> = {
+const FOREIGN_KEYS_ADDED_AFTER_BASE: Record<string, string[]> = {
   // AddCalendarSyncState1704067217000
   time_blocks: ['FOREIGN KEY (synced_calendar_id) REFERENCES calendars(id) ON DELETE SET NULL'],
 };
 
-const seedColumns = (table: string): SeedColumn[] =>
-  [...SEED[table].columns, ...(ADDED_AFTER_SEED[table] ?? [])].map(parseColumn);
+const baseColumns = (table: string): BaseColumn[] =>
+  [...BASE_SCHEMA[table].columns, ...(ADDED_AFTER_BASE[table] ?? [])].map(parseColumn);
 
 function expectedForeignKeys(table: string): ExpectedForeignKey[] {
-  return [...SEED[table].foreignKeys, ...(FOREIGN_KEYS_ADDED_AFTER_SEED[table] ?? [])].map((line) =>
-    parseForeignKey(table, line),
+  return [...BASE_SCHEMA[table].foreignKeys, ...(FOREIGN_KEYS_ADDED_AFTER_BASE[table] ?? [])].map(
+    (line) => parseForeignKey(table, line),
   );
 }
 
-/** The seed's indexes under the naming rules at the top of this file. */
+/** The base schema's indexes under the naming rules at the top of this file. */
 function expectedIndexes(table: string): ExpectedIndex[] {
   const nameCounts = new Map<string, number>();
-  for (const spec of Object.values(SEED)) {
+  for (const spec of Object.values(BASE_SCHEMA)) {
     for (const line of spec.indexes) {
       const { name } = parseIndex(line);
       nameCounts.set(name, (nameCounts.get(name) ?? 0) + 1);
     }
   }
-  const indexes = [...SEED[table].indexes, ...(INDEXES_ADDED_AFTER_SEED[table] ?? [])]
+  const indexes = [...BASE_SCHEMA[table].indexes, ...(INDEXES_ADDED_AFTER_BASE[table] ?? [])]
     .map(parseIndex)
     .map((index) =>
       (nameCounts.get(index.name) ?? 0) > 1
         ? { ...index, name: index.name.replace(/^idx_/, `idx_${table}_`) }
         : index,
     );
-  for (const column of seedColumns(table).filter((c) => c.unique)) {
+  for (const column of baseColumns(table).filter((c) => c.unique)) {
     indexes.push({ name: `uq_${table}_${column.name}`, columns: [column.name], unique: true });
   }
   for (const { column } of expectedForeignKeys(table)) {
@@ -431,7 +432,7 @@ function expectedIndexes(table: string): ExpectedIndex[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// How each database spells a seed column in its catalogue
+// How each database spells a base-schema column in its catalogue
 // ---------------------------------------------------------------------------------------------
 
 interface ExpectedColumn {
@@ -445,7 +446,7 @@ interface ExpectedColumn {
 }
 
 /** MariaDB 10.11's information_schema.COLUMNS. */
-function mariaDbColumn(column: SeedColumn): ExpectedColumn {
+function mariaDbColumn(column: BaseColumn): ExpectedColumn {
   const types: Record<string, () => string> = {
     BIGINT: () => `bigint(20)${column.unsigned ? ' unsigned' : ''}`,
     INT: () => 'int(11)',
@@ -461,12 +462,12 @@ function mariaDbColumn(column: SeedColumn): ExpectedColumn {
   };
   // MariaDB ≥ 10.2.7 spells defaults as SQL: quoted strings, 'NULL' for DEFAULT NULL, and SQL
   // NULL for "no default" (a NOT NULL column without DEFAULT).
-  const seedDefault = column.default;
+  const baseDefault = column.default;
   let defaultValue: string | null;
-  if (seedDefault === undefined) defaultValue = column.nullable ? 'NULL' : null;
-  else if ('string' in seedDefault) defaultValue = quote(seedDefault.string);
-  else if ('boolean' in seedDefault) defaultValue = seedDefault.boolean ? '1' : '0';
-  else defaultValue = String(seedDefault.number);
+  if (baseDefault === undefined) defaultValue = column.nullable ? 'NULL' : null;
+  else if ('string' in baseDefault) defaultValue = quote(baseDefault.string);
+  else if ('boolean' in baseDefault) defaultValue = baseDefault.boolean ? '1' : '0';
+  else defaultValue = String(baseDefault.number);
 
   return {
     name: column.name,
@@ -481,7 +482,7 @@ function mariaDbColumn(column: SeedColumn): ExpectedColumn {
 }
 
 /** SQLite's PRAGMA table_info (declared types compared case-insensitively). */
-function sqliteColumn(column: SeedColumn): ExpectedColumn {
+function sqliteColumn(column: BaseColumn): ExpectedColumn {
   const types: Record<string, () => string> = {
     // INTEGER, not BIGINT: only `INTEGER PRIMARY KEY` is the rowid alias that AUTOINCREMENT needs;
     // references use the same type as what they reference.
@@ -497,12 +498,12 @@ function sqliteColumn(column: SeedColumn): ExpectedColumn {
     TIME: () => 'time',
     TEXT: () => 'text',
   };
-  const seedDefault = column.default;
+  const baseDefault = column.default;
   let defaultValue: string | null;
-  if (seedDefault === undefined) defaultValue = null;
-  else if ('string' in seedDefault) defaultValue = quote(seedDefault.string);
-  else if ('boolean' in seedDefault) defaultValue = seedDefault.boolean ? 'TRUE' : 'FALSE';
-  else defaultValue = String(seedDefault.number);
+  if (baseDefault === undefined) defaultValue = null;
+  else if ('string' in baseDefault) defaultValue = quote(baseDefault.string);
+  else if ('boolean' in baseDefault) defaultValue = baseDefault.boolean ? 'TRUE' : 'FALSE';
+  else defaultValue = String(baseDefault.number);
 
   return {
     name: column.name,
@@ -522,9 +523,9 @@ function unwrapParentheses(value: string | null): string | null {
   return result;
 }
 
-/** The CHECK constraints each database should hold for a seed table. */
+/** The CHECK constraints each database should hold for a base table. */
 function expectedChecks(table: string): string[] {
-  return seedColumns(table).flatMap((column) => {
+  return baseColumns(table).flatMap((column) => {
     if (databaseKind() === 'mysql')
       return column.type === 'JSON' ? [`json_valid(${column.name})`] : [];
     return column.type === 'ENUM'
@@ -550,7 +551,7 @@ describe(`schema after all migrations (${databaseKind()})`, () => {
       // The MySQL expectations are MariaDB's catalogue spelling; MySQL 8 spells several differently.
       expect(version).toMatch(/MariaDB/);
     }
-    for (const table of Object.keys(SEED))
+    for (const table of Object.keys(BASE_SCHEMA))
       catalogue.set(table, await describeTable(dataSource, table));
   });
 
@@ -558,20 +559,20 @@ describe(`schema after all migrations (${databaseKind()})`, () => {
     await close();
   });
 
-  it('has every table of the seed', async () => {
+  it('has every table of the base schema', async () => {
     const tables = await listTables(dataSource);
-    expect(tables).toEqual(expect.arrayContaining(Object.keys(SEED)));
+    expect(tables).toEqual(expect.arrayContaining(Object.keys(BASE_SCHEMA)));
   });
 
-  describe.each(Object.keys(SEED))('%s', (table) => {
+  describe.each(Object.keys(BASE_SCHEMA))('%s', (table) => {
     const actual = (): CatalogueTable => catalogue.get(table)!;
 
-    it('has exactly the seed columns, in order', () => {
-      expect(actual().columns.map((c) => c.name)).toEqual(seedColumns(table).map((c) => c.name));
+    it('has exactly the base schema columns, in order', () => {
+      expect(actual().columns.map((c) => c.name)).toEqual(baseColumns(table).map((c) => c.name));
     });
 
-    it.each(seedColumns(table).map((column) => [column.name, column] as const))(
-      'column %s has the seed type, nullability and default',
+    it.each(baseColumns(table).map((column) => [column.name, column] as const))(
+      'column %s has the base schema type, nullability and default',
       (_name, column) => {
         const found = actual().columns.find((c) => c.name === column.name);
         expect(found).toBeDefined();
@@ -587,13 +588,13 @@ describe(`schema after all migrations (${databaseKind()})`, () => {
       },
     );
 
-    it('has the seed indexes (under the naming rules) and no others', () => {
+    it('has the base schema indexes (under the naming rules) and no others', () => {
       const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
       expect([...actual().indexes].sort(byName)).toEqual([...expectedIndexes(table)].sort(byName));
     });
 
-    it('has the seed foreign keys, with their ON DELETE actions, and no others', () => {
-      // No ON UPDATE in the seed: each database's default (RESTRICT ≡ NO ACTION).
+    it('has the base schema foreign keys, with their ON DELETE actions, and no others', () => {
+      // No ON UPDATE in the base schema: each database's default (RESTRICT ≡ NO ACTION).
       const onUpdate = databaseKind() === 'mysql' ? 'RESTRICT' : 'NO ACTION';
       const byColumn = (a: { column: string }, b: { column: string }) =>
         a.column.localeCompare(b.column);
@@ -624,7 +625,10 @@ describe(`schema after all migrations (${databaseKind()})`, () => {
       })),
     );
     expect(foreignKeys).toHaveLength(
-      Object.keys(SEED).reduce((count, table) => count + expectedForeignKeys(table).length, 0),
+      Object.keys(BASE_SCHEMA).reduce(
+        (count, table) => count + expectedForeignKeys(table).length,
+        0,
+      ),
     );
     expect(foreignKeys.filter(({ indexed }) => !indexed)).toEqual([]);
   });
@@ -635,7 +639,7 @@ describe(`schema after all migrations (${databaseKind()})`, () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('applies the seed defaults to a row inserted with only its required columns', async () => {
+  it('applies the base schema defaults to a row inserted with only its required columns', async () => {
     await dataSource.query(`INSERT INTO users (name, email, password) VALUES (?, ?, ?)`, [
       'Ada',
       'ada@example.test',

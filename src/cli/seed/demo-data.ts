@@ -37,7 +37,7 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
 export const DEMO_EMAILS = DEMO_PEOPLE.map((person) => person.email);
 
 /**
- * Who plans time: everyone but the viewer. Viewers only read (DESIGN.md, "Tenancy and access"),
+ * Who plans time: everyone but the viewer. Viewers only read (docs/architecture.md, "Tenancy and access"),
  * so a viewer owning blocks would be data the API itself could never produce.
  */
 export const PLANNING_ROLES: readonly OrganizationRole[] = ['owner', 'admin', 'member'];

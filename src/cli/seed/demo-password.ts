@@ -1,6 +1,6 @@
 import * as argon2 from 'argon2';
 
-/** Every demo account signs in with this password (shown in the seed's summary). */
+/** Every demo account signs in with this password (shown in db:seed's summary). */
 export const DEMO_PASSWORD = 'password';
 
 /** Hashed once per seed run: argon2id is deliberately slow, and all demo users share it. */
