@@ -20,6 +20,26 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules: a promise nobody awaits loses its error, a switch over a union that misses
+    // a member silently does nothing for it. `!= null` stays allowed (null or undefined).
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        project: './test/tsconfig.json',
+        tsconfigRootDir: `${import.meta.dirname}/..`,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
+      ],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  {
     files: ['src/config/**', 'src/main.ts', 'src/worker.ts', 'src/cli.ts', 'test/**', 'scripts/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
