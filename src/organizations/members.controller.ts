@@ -6,17 +6,17 @@ import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { CursorQueryDto } from '../common/pagination/cursor';
 import { UpdateMemberDto } from './dto/member.dto';
 import { presentMember } from './organization.presenter';
-import { OrganizationsService } from './organizations.service';
+import { MembersService } from './members.service';
 
 @ApiTags('members')
 @Controller('organizations/:organizationId/members')
 export class MembersController {
-  constructor(private readonly organizations: OrganizationsService) {}
+  constructor(private readonly members: MembersService) {}
 
   @Get()
   @RequirePermission('members:view')
   async list(@CurrentMembership() membership: Membership, @Query() query: CursorQueryDto) {
-    const page = await this.organizations.listMembers(membership, query);
+    const page = await this.members.listMembers(membership, query);
     return { data: page.data.map(presentMember), next_cursor: page.next_cursor };
   }
 
@@ -27,7 +27,7 @@ export class MembersController {
     @Param('userId', new ParseIdPipe('Member')) userId: number,
     @Body() dto: UpdateMemberDto,
   ) {
-    const member = await this.organizations.updateMember(membership, userId, dto);
+    const member = await this.members.updateMember(membership, userId, dto);
     return { user_id: member.userId, role: member.role };
   }
 
@@ -40,6 +40,6 @@ export class MembersController {
     @CurrentMembership() membership: Membership,
     @Param('userId', new ParseIdPipe('Member')) userId: number,
   ) {
-    await this.organizations.removeMember(membership, userId);
+    await this.members.removeMember(membership, userId);
   }
 }

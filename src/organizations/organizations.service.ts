@@ -2,19 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, changes } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
-import { ROLE_RANK, can } from '../auth/permissions';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationFailedError,
-} from '../common/errors/domain.error';
+import { ValidationFailedError } from '../common/errors/domain.error';
 import { CursorPage, CursorQueryDto, paginate } from '../common/pagination/cursor';
 import { inTransaction, isUniqueViolation } from '../database/transaction';
-import { CalendarFeed } from '../ical-feeds/calendar-feed.entity';
 import { User } from '../users/user.entity';
 import { CreateOrganizationDto, UpdateOrganizationDto } from './dto/organization.dto';
-import { TransferOwnershipDto, UpdateMemberDto } from './dto/member.dto';
+import { TransferOwnershipDto } from './dto/member.dto';
 import { OrganizationMember } from './organization-member.entity';
 import { Organization } from './organization.entity';
 
@@ -142,88 +135,6 @@ export class OrganizationsService {
     });
   }
 
-  listMembers(
-    membership: Membership,
-    query: CursorQueryDto,
-  ): Promise<CursorPage<OrganizationMember>> {
-    const members = membership.scope
-      .query(this.dataSource.manager, OrganizationMember, 'membership')
-      .innerJoinAndSelect('membership.user', 'user');
-    return paginate(members, [{ column: 'membership.id', value: (m) => m.id }], query);
-  }
-
-  /**
-   * Role changes: admins and owners may change members ranked below them; only the owner may
-   * change an admin; nobody changes the owner's role (ownership is transferred instead).
-   */
-  async updateMember(
-    membership: Membership,
-    userId: number,
-    dto: UpdateMemberDto,
-  ): Promise<OrganizationMember> {
-    return inTransaction(this.dataSource, async (manager) => {
-      const target = await this.findMember(manager, membership, userId);
-      if (target.role === 'owner') {
-        throw new ForbiddenError("The owner's role cannot be changed; transfer ownership instead.");
-      }
-      if (
-        target.userId !== membership.userId &&
-        ROLE_RANK[target.role] >= ROLE_RANK[membership.role]
-      ) {
-        throw new ForbiddenError('Only the owner can change the role of an admin.');
-      }
-      if (target.role === dto.role) return target;
-      const oldRole = target.role;
-      target.role = dto.role;
-      await manager.save(target);
-      await this.audit.record(manager, {
-        action: 'member.role_changed',
-        organizationId: membership.organizationId,
-        auditable: { type: 'user', id: target.userId },
-        oldValues: { role: oldRole },
-        newValues: { role: dto.role },
-      });
-      return target;
-    });
-  }
-
-  /** Anyone may leave (except the owner, who must transfer first); admins remove members below them. */
-  async removeMember(membership: Membership, userId: number): Promise<void> {
-    await inTransaction(this.dataSource, async (manager) => {
-      const target = await this.findMember(manager, membership, userId);
-      const leaving = target.userId === membership.userId;
-      if (target.role === 'owner') {
-        throw leaving
-          ? new ConflictError('The owner cannot leave; transfer ownership first.')
-          : new ForbiddenError('The owner cannot be removed.');
-      }
-      if (!leaving) {
-        if (!can(membership.role, 'members:remove')) throw new ForbiddenError();
-        if (ROLE_RANK[target.role] >= ROLE_RANK[membership.role]) {
-          throw new ForbiddenError('Only the owner can remove an admin.');
-        }
-      }
-      await manager.delete(OrganizationMember, { id: target.id });
-      // Their secret calendar feed of this organization dies with the membership.
-      await manager.delete(CalendarFeed, {
-        organizationId: membership.organizationId,
-        userId: target.userId,
-      });
-      await manager.update(
-        User,
-        { id: target.userId, currentOrganizationId: membership.organizationId },
-        { currentOrganizationId: null },
-      );
-      await this.audit.record(manager, {
-        action: leaving ? 'member.left' : 'member.removed',
-        organizationId: membership.organizationId,
-        auditable: { type: 'user', id: target.userId },
-        oldValues: { role: target.role },
-      });
-    });
-  }
-
-  /** The owner hands over: the new owner must already be a member; the old owner stays as admin. */
   async transferOwnership(
     membership: Membership,
     dto: TransferOwnershipDto,
@@ -264,16 +175,6 @@ export class OrganizationsService {
     });
   }
 
-  private async findMember(manager: EntityManager, membership: Membership, userId: number) {
-    const target = await membership.scope
-      .query(manager, OrganizationMember, 'membership')
-      .andWhere('membership.userId = :userId', { userId })
-      .getOne();
-    if (!target) throw new NotFoundError('Member');
-    return target;
-  }
-
-  /** `acme-studio`, or `acme-studio-2`, … when taken (soft-deleted organizations keep theirs). */
   private async availableSlug(manager: EntityManager, name: string): Promise<string> {
     const base =
       name
