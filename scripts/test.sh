@@ -15,5 +15,11 @@ fi
 bash scripts/install.sh
 npm run --silent lint
 npm run --silent build
+# Each runner writes a JSON report; the last line of the run is one total over all of them.
+results=storage/test-results
+mkdir -p "$results" && rm -f "$results"/*.json
+status=0
 # Two Jest workers: much of the suite waits on MariaDB, the emulators and worker processes.
-npx jest -c test/jest.config.js --maxWorkers=2 "$@"
+npx jest -c test/jest.config.js --maxWorkers=2 --json --outputFile="$results/jest.json" "$@" || status=$?
+node scripts/test-summary.mjs "$results"
+exit "$status"
