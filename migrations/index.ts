@@ -15,6 +15,7 @@ import { AddSyncVersionToTimeBlocks1704067213000 } from './1704067213000-add-syn
 import { CreateCalendarFeedsTable1704067214000 } from './1704067214000-create-calendar-feeds-table';
 import { AddCalendarSyncState1704067217000 } from './1704067217000-add-calendar-sync-state';
 import { AddTwoWayCalendarSync1704067218000 } from './1704067218000-add-two-way-calendar-sync';
+import { AddSyncLeaseKind1704067219000 } from './1704067219000-add-sync-lease-kind';
 import { CreateOauthStatesTable1704067216000 } from './1704067216000-create-oauth-states-table';
 
 /**
@@ -40,4 +41,5 @@ export const migrations = [
   CreateOauthStatesTable1704067216000,
   AddCalendarSyncState1704067217000,
   AddTwoWayCalendarSync1704067218000,
+  AddSyncLeaseKind1704067219000,
 ];

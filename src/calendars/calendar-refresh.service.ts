@@ -5,8 +5,8 @@ import { Membership } from '../auth/authenticated-user';
 import { ConflictError, NotFoundError } from '../common/errors/domain.error';
 import { currentTimestamp } from '../database/timestamped.entity';
 import { inTransaction, isSqlite } from '../database/transaction';
-import { AccessTokens } from '../integrations/access-tokens';
 import { manageableIntegrations } from '../integrations/integration-access';
+import { isBeingDisconnected, IntegrationSessions } from '../integrations/integration-session';
 import { Integration } from '../integrations/integration.entity';
 import { providerProblem } from '../integrations/integration.errors';
 import { IntegrationProviders, isCalendarProvider } from '../integrations/integration-providers';
@@ -26,7 +26,7 @@ export class CalendarRefreshService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly providers: IntegrationProviders,
-    private readonly accessTokens: AccessTokens,
+    private readonly sessions: IntegrationSessions,
     private readonly calendars: CalendarsService,
   ) {}
 
@@ -72,14 +72,9 @@ export class CalendarRefreshService {
       throw new ConflictError('Only calendar integrations have calendars to refresh.');
     }
     const provider = this.providers.get(integration.provider);
-    const token = await this.accessTokens.current(integration.id);
-    try {
-      return await provider.listCalendars(token);
-    } catch (error) {
-      if (!mayBeUnauthorized(error)) throw error;
-      const fresh = await this.accessTokens.afterUnauthorized(integration.id, token);
-      return provider.listCalendars(fresh);
-    }
+    return this.sessions
+      .open(integration, integration.provider, 'refresh')
+      .call((token) => provider.listCalendars(token), mayBeUnauthorized);
   }
 
   /**
@@ -171,11 +166,7 @@ export class CalendarRefreshService {
 
 /** A disconnect holds the integration: refreshing its calendars now would be undone at once. */
 function assertNotDisconnecting(integration: Integration): void {
-  if (
-    integration.syncLeaseOwner?.startsWith('disconnect:') &&
-    integration.syncLeaseExpiresAt !== null &&
-    integration.syncLeaseExpiresAt.getTime() > Date.now()
-  ) {
+  if (isBeingDisconnected(integration)) {
     throw new ConflictError('This calendar account is being disconnected.');
   }
 }

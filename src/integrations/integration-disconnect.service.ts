@@ -1,6 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
@@ -8,19 +6,18 @@ import { Calendar } from '../calendars/calendar.entity';
 import { Encrypter } from '../common/crypto/encrypter';
 import { ConflictError, NotFoundError } from '../common/errors/domain.error';
 import { APP_CONFIG, AppConfig } from '../config';
-import { inTransaction, isSqlite } from '../database/transaction';
+import { inTransaction } from '../database/transaction';
 import { CalendarEventsClient, EventWrite } from '../providers/calendar-events';
 import { CalendarOAuthProvider } from '../providers/calendar-provider';
 import { TimeBlock } from '../time-blocks/time-block.entity';
-import { AccessTokens } from './access-tokens';
 import { manageableIntegrations } from './integration-access';
+import { IntegrationSession, IntegrationSessions } from './integration-session';
 import { Integration } from './integration.entity';
 import { EventsNotRemovedError, IntegrationBusyError, providerProblem } from './integration.errors';
 import { IntegrationProviders, isCalendarProvider } from './integration-providers';
 
 /** How long a disconnect waits for a sync worker to hand the integration back. */
 const LEASE_WAIT_MS = 5_000;
-const LEASE_POLL_MS = 200;
 
 /** An event danwel created, to delete before disconnecting. */
 interface DanwelEvent {
@@ -53,7 +50,7 @@ export class IntegrationDisconnectService {
     private readonly audit: AuditService,
     private readonly encrypter: Encrypter,
     private readonly providers: IntegrationProviders,
-    private readonly accessTokens: AccessTokens,
+    private readonly sessions: IntegrationSessions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -70,87 +67,46 @@ export class IntegrationDisconnectService {
       throw new ConflictError('Only calendar integrations can be disconnected here.');
     }
     const provider = this.providers.get(integration.provider);
-    const lease = `disconnect:${randomBytes(8).toString('hex')}`;
-    await this.takeLease(integration.id, lease);
+    const session = this.sessions.open(integration, integration.provider, 'disconnect');
+    await this.takeLease(session);
 
     try {
       const eventsRemoved = options.removeEvents
-        ? await this.removeEvents(membership, integration, provider.events(), lease)
+        ? await this.removeEvents(membership, integration, provider.events(), session)
         : 0;
-      await this.stopPushChannels(integration.id, provider);
+      await this.stopPushChannels(session, provider);
       const revoked = await this.revoke(integration.id, provider);
       await inTransaction(this.dataSource, (manager) =>
-        this.forget(manager, membership, integration, lease, {
+        this.forget(manager, membership, integration, session, {
           remove_events: options.removeEvents,
           events_removed: eventsRemoved,
           revoked_at_provider: revoked,
         }),
       );
     } catch (error) {
-      await this.releaseLease(integration.id, lease);
+      await session.release().catch((failure: unknown) =>
+        this.logger.error({
+          msg: 'releasing a disconnect lease failed',
+          integrationId: integration.id,
+          err: failure,
+        }),
+      );
       throw error;
     }
   }
 
   /**
-   * Sets `sync_lease_owner` unless someone holds an unexpired lease; waits up to LEASE_WAIT_MS for
-   * a worker to finish its batch and hand it back.
+   * Takes the integration's lease, waiting up to LEASE_WAIT_MS for a sync worker to finish its
+   * batch and hand it back; then 409 with the time the holder still has.
    */
-  private async takeLease(integrationId: number, owner: string): Promise<void> {
-    const deadline = Date.now() + LEASE_WAIT_MS;
-    for (;;) {
-      const now = new Date();
-      const result = await inTransaction(this.dataSource, (manager) =>
-        manager
-          .createQueryBuilder()
-          .update(Integration)
-          .set({ syncLeaseOwner: owner, syncLeaseExpiresAt: this.leaseEnd() })
-          .where('id = :integrationId', { integrationId })
-          .andWhere('(sync_lease_expires_at IS NULL OR sync_lease_expires_at < :now)', { now })
-          .updateEntity(false)
-          .execute(),
-      );
-      if ((result.affected ?? 0) > 0) return;
-      if (Date.now() >= deadline) {
-        const row = await this.dataSource.manager.findOneBy(Integration, { id: integrationId });
-        if (!row) throw new NotFoundError('Integration');
-        const expiresAt = row.syncLeaseExpiresAt?.getTime() ?? Date.now();
-        throw new IntegrationBusyError((expiresAt - Date.now()) / 1000);
-      }
-      await sleep(LEASE_POLL_MS);
-    }
-  }
-
-  /** Extends our lease; false when it is no longer ours (it expired and was taken over). */
-  private async renewLease(integrationId: number, owner: string): Promise<boolean> {
-    const result = await inTransaction(this.dataSource, (manager) =>
-      manager
-        .createQueryBuilder()
-        .update(Integration)
-        .set({ syncLeaseExpiresAt: this.leaseEnd() })
-        .where('id = :integrationId AND sync_lease_owner = :owner', { integrationId, owner })
-        .updateEntity(false)
-        .execute(),
-    );
-    return (result.affected ?? 0) > 0;
-  }
-
-  private async releaseLease(integrationId: number, owner: string): Promise<void> {
-    await inTransaction(this.dataSource, (manager) =>
-      manager
-        .createQueryBuilder()
-        .update(Integration)
-        .set({ syncLeaseOwner: null, syncLeaseExpiresAt: null })
-        .where('id = :integrationId AND sync_lease_owner = :owner', { integrationId, owner })
-        .updateEntity(false)
-        .execute(),
-    ).catch((error: unknown) =>
-      this.logger.error({ msg: 'releasing a disconnect lease failed', integrationId, err: error }),
-    );
-  }
-
-  private leaseEnd(): Date {
-    return new Date(Date.now() + this.config.sync.leaseSeconds * 1000);
+  private async takeLease(session: IntegrationSession): Promise<void> {
+    if (await session.acquire(LEASE_WAIT_MS)) return;
+    const row = await this.dataSource.manager.findOneBy(Integration, {
+      id: session.integrationId,
+    });
+    if (!row) throw new NotFoundError('Integration');
+    const expiresAt = row.syncLeaseExpiresAt?.getTime() ?? Date.now();
+    throw new IntegrationBusyError((expiresAt - Date.now()) / 1000);
   }
 
   /**
@@ -162,43 +118,26 @@ export class IntegrationDisconnectService {
     membership: Membership,
     integration: Integration,
     client: CalendarEventsClient,
-    lease: string,
+    session: IntegrationSession,
   ): Promise<number> {
     const events = await this.danwelEvents(membership, integration.id);
     if (events.length === 0) return 0;
-    let token: string;
-    try {
-      token = await this.accessTokens.current(integration.id);
-    } catch (error) {
-      throw providerProblem(integration.id, error);
-    }
 
     const removed: DanwelEvent[] = [];
     let failed = 0;
     let reason = '';
     for (let start = 0; start < events.length; start += client.maxBatchSize) {
-      if (start > 0 && !(await this.renewLease(integration.id, lease))) {
+      if (start > 0 && !(await session.renew())) {
         failed += events.length - start;
         reason ||= 'the disconnect took too long';
         break;
       }
       const chunk = events.slice(start, start + client.maxBatchSize);
-      const results = await client.apply(token, chunk.map(deleteWrite));
-      // 401: refresh the token once (unless another worker just did) and retry those deletes.
-      const refused = results.flatMap((result, i) =>
-        !result.ok && result.failure.kind === 'unauthorized' ? [i] : [],
-      );
-      if (refused.length > 0) {
-        try {
-          token = await this.accessTokens.afterUnauthorized(integration.id, token);
-        } catch (error) {
-          throw providerProblem(integration.id, error);
-        }
-        const retried = await client.apply(
-          token,
-          refused.map((i) => deleteWrite(chunk[i])),
-        );
-        refused.forEach((i, n) => (results[i] = retried[n]));
+      let results;
+      try {
+        results = await session.apply(client, chunk.map(deleteWrite));
+      } catch (error) {
+        throw providerProblem(integration.id, error);
       }
       chunk.forEach((event, i) => {
         const result = results[i];
@@ -280,16 +219,17 @@ export class IntegrationDisconnectService {
    * its notifications find no calendar.
    */
   private async stopPushChannels(
-    integrationId: number,
+    session: IntegrationSession,
     provider: CalendarOAuthProvider,
   ): Promise<void> {
+    const integrationId = session.integrationId;
     const calendars = await this.dataSource.manager.findBy(Calendar, {
       integrationId,
       pushChannelId: Not(IsNull()),
     });
     if (calendars.length === 0) return;
     try {
-      const token = await this.accessTokens.current(integrationId);
+      const token = await session.token();
       for (const calendar of calendars) {
         await provider.changes().stopWatch(token, {
           id: calendar.pushChannelId!,
@@ -335,20 +275,14 @@ export class IntegrationDisconnectService {
     manager: EntityManager,
     membership: Membership,
     integration: Integration,
-    lease: string,
+    session: IntegrationSession,
     outcome: { remove_events: boolean; events_removed: number; revoked_at_provider: boolean },
   ): Promise<void> {
     const organizationId = membership.organizationId;
     // Still ours (a very slow disconnect could have let it expire and a worker take it over).
-    const held = manager
-      .getRepository(Integration)
-      .createQueryBuilder('integration')
-      .where('integration.id = :id AND integration.syncLeaseOwner = :lease', {
-        id: integration.id,
-        lease,
-      });
-    if (!isSqlite(this.dataSource)) held.setLock('pessimistic_write');
-    if (!(await held.getOne())) throw new IntegrationBusyError(this.config.sync.leaseSeconds);
+    if (!(await session.stillHeld(manager))) {
+      throw new IntegrationBusyError(this.config.sync.leaseSeconds);
+    }
     const calendarIds = (
       await manager.find(Calendar, {
         select: { id: true },

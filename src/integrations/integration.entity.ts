@@ -8,6 +8,9 @@ import { User } from '../users/user.entity';
 export const INTEGRATION_PROVIDER_TYPES = ['calendar', 'invoicing'] as const;
 export type IntegrationProviderType = (typeof INTEGRATION_PROVIDER_TYPES)[number];
 
+/** What holds an integration's lease: a sync worker, or a disconnect in progress. */
+export type IntegrationLeaseKind = 'sync' | 'disconnect';
+
 /**
  * Table `integrations`: an organization's OAuth connection to one provider account.
  * `provider` is free text in the schema (VARCHAR(50): 'google_calendar', 'office365', …).
@@ -79,9 +82,15 @@ export class Integration extends TimestampedEntity {
   @BooleanColumn('needs_reconnect', { default: false, nullable: true })
   needsReconnect!: boolean | null;
 
-  /** The worker holding the sync lease, and until when (DESIGN.md, "Sync" 2). */
+  /**
+   * Who holds the integration's lease, what kind of owner that is, and until when
+   * (docs/architecture.md, "Integration session").
+   */
   @Column({ name: 'sync_lease_owner', type: 'varchar', length: 100, nullable: true })
   syncLeaseOwner!: string | null;
+
+  @Column({ name: 'sync_lease_kind', type: 'varchar', length: 20, nullable: true })
+  syncLeaseKind!: IntegrationLeaseKind | null;
 
   @DateTimeColumn('sync_lease_expires_at')
   syncLeaseExpiresAt!: Date | null;

@@ -3,6 +3,7 @@ import { ProviderHttpModule } from '../providers/provider-http';
 import { AccessTokens } from './access-tokens';
 import { IntegrationDisconnectService } from './integration-disconnect.service';
 import { IntegrationProviders } from './integration-providers';
+import { IntegrationSessions } from './integration-session';
 import { IntegrationsController } from './integrations.controller';
 import { IntegrationsService } from './integrations.service';
 import { OAuthCallbackController } from './oauth-callback.controller';
@@ -15,7 +16,8 @@ import { OAuthCallbackController } from './oauth-callback.controller';
     IntegrationDisconnectService,
     IntegrationProviders,
     AccessTokens,
+    IntegrationSessions,
   ],
-  exports: [IntegrationProviders, AccessTokens],
+  exports: [IntegrationProviders, AccessTokens, IntegrationSessions],
 })
 export class IntegrationsModule {}

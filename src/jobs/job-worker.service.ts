@@ -5,8 +5,6 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { DataSource, In } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config';
 import { inTransaction, isSqlite } from '../database/transaction';
@@ -14,6 +12,12 @@ import { backoffSeconds } from './backoff';
 import { PollingLoop } from './polling-loop';
 import { JobHandlerRegistry, PermanentJobError, RetryJobLaterError } from './job-handler';
 import { Job } from './job.entity';
+import { LeaseHolder, LeaseTable, workerIdentity } from './lease';
+
+const jobLease = new LeaseTable(Job, {
+  owner: { property: 'reservedBy', column: 'reserved_by' },
+  expiresAt: { property: 'reservedUntil', column: 'reserved_until' },
+});
 
 export const WORKER_AUTOSTART = Symbol('WORKER_AUTOSTART');
 
@@ -25,7 +29,8 @@ export const WORKER_AUTOSTART = Symbol('WORKER_AUTOSTART');
  */
 @Injectable()
 export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  readonly id = workerIdentity();
+  private readonly holder: LeaseHolder = { id: this.id };
   private readonly logger = new Logger(JobWorker.name);
   private readonly loop: PollingLoop;
 
@@ -92,24 +97,17 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         .select(['job.id'])
         .where('job.failedAt IS NULL')
         .andWhere('job.availableAt <= :now', { now })
-        .andWhere('(job.reservedUntil IS NULL OR job.reservedUntil < :now)', { now })
+        .andWhere(jobLease.free('job'), { now })
         .orderBy('job.availableAt', 'ASC')
         .addOrderBy('job.id', 'ASC')
         .limit(limit);
       if (!isSqlite(this.dataSource)) due.setLock('pessimistic_write').setOnLocked('skip_locked');
       const ids = (await due.getMany()).map((job) => job.id);
       if (ids.length === 0) return [];
-      await manager
-        .createQueryBuilder()
-        .update(Job)
-        .set({
-          reservedBy: this.id,
-          reservedUntil: leaseUntil,
-          attempts: () => 'attempts + 1',
-          updatedAt: now,
-        })
-        .whereInIds(ids)
-        .execute();
+      await jobLease.take(manager, ids, this.holder, leaseUntil, {
+        attempts: () => 'attempts + 1',
+        updatedAt: now,
+      });
       return manager.findBy(Job, { id: In(ids) });
     });
   }
@@ -121,7 +119,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         throw new PermanentJobError(`No handler is registered for job type "${job.type}".`);
       await handler.handle(job.payload);
       await inTransaction(this.dataSource, (manager) =>
-        manager.delete(Job, { id: job.id, reservedBy: this.id }),
+        manager.delete(Job, { id: job.id, ...jobLease.heldBy(this.holder) }),
       );
     } catch (error) {
       await this.recordFailure(job, error);
@@ -143,31 +141,22 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     // Conditional on still holding the lease: if it expired and another worker took the job,
     // that worker's outcome stands.
     await inTransaction(this.dataSource, (manager) =>
-      manager
-        .createQueryBuilder()
-        .update(Job)
-        .set({
-          reservedBy: null,
-          reservedUntil: null,
+      jobLease.release(manager, this.holder, {
+        id: job.id,
+        extra: {
           lastError: message.slice(0, 2000),
           updatedAt: now,
           ...(givesUp
             ? { failedAt: now }
             : { availableAt: new Date(now.getTime() + delay * 1000) }),
-        })
-        .where('id = :id AND reserved_by = :worker', { id: job.id, worker: this.id })
-        .execute(),
+        },
+      }),
     );
   }
 
   private async releaseLeases(): Promise<void> {
     await inTransaction(this.dataSource, (manager) =>
-      manager
-        .createQueryBuilder()
-        .update(Job)
-        .set({ reservedBy: null, reservedUntil: null, attempts: () => 'attempts - 1' })
-        .where('reserved_by = :worker', { worker: this.id })
-        .execute(),
+      jobLease.release(manager, this.holder, { extra: { attempts: () => 'attempts - 1' } }),
     );
   }
 }

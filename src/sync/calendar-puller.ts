@@ -6,7 +6,8 @@ import { Calendar } from '../calendars/calendar.entity';
 import { sha256Hex } from '../common/crypto/tokens';
 import { APP_CONFIG, AppConfig } from '../config';
 import { inTransaction } from '../database/transaction';
-import { AccessTokens } from '../integrations/access-tokens';
+import { IntegrationPause } from '../integrations/integration-pause';
+import { IntegrationSession } from '../integrations/integration-session';
 import { Integration } from '../integrations/integration.entity';
 import { CalendarProviderName, IntegrationProviders } from '../integrations/integration-providers';
 import { backoffSeconds } from '../jobs/backoff';
@@ -18,7 +19,6 @@ import {
   PullWindow,
 } from '../providers/calendar-changes';
 import { CalendarPull } from './calendar-pull';
-import { IntegrationPause } from './integration-pause';
 
 /** A push channel is replaced when it has less than this left. */
 const CHANNEL_RENEW_MARGIN_MS = 24 * 3600_000;
@@ -52,20 +52,19 @@ export class CalendarPuller {
   constructor(
     private readonly dataSource: DataSource,
     private readonly providers: IntegrationProviders,
-    private readonly accessTokens: AccessTokens,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
-   * Pulls every due calendar, and those in `now` whatever their schedule; a throttled provider
-   * pauses the integration. `pulled` collects the calendars read.
+   * Pulls every due calendar, and those in `now` whatever their schedule, renewing the session's
+   * lease before each; a throttled provider pauses the integration. `pulled` collects the
+   * calendars read.
    */
   async pullDue(
     integration: Integration,
-    provider: CalendarProviderName,
+    session: IntegrationSession,
     calendars: Map<number, Calendar>,
-    stillLeased: () => Promise<boolean>,
     pulled: Set<number>,
     now: ReadonlySet<number> = new Set(),
   ): Promise<{ done: number; pause: IntegrationPause | null }> {
@@ -74,14 +73,15 @@ export class CalendarPuller {
         isPulled(calendar) &&
         (now.has(calendar.id) || (calendar.nextPullAt?.getTime() ?? 0) <= Date.now()),
     );
+    const provider = session.provider;
     const client = this.providers.get(provider).changes();
     let done = 0;
     for (const calendar of due) {
-      if (!(await stillLeased())) break;
+      if (!(await session.renew())) break;
       try {
         const readStartedAt = new Date();
         const window = this.window();
-        const page = await this.read(integration.id, client, calendar, window);
+        const page = await this.read(session, client, calendar, window);
         const nextPullAt = new Date(Date.now() + this.config.sync.pullIntervalSeconds * 1000);
         await inTransaction(this.dataSource, (manager) =>
           new CalendarPull(manager, this.audit, integration, calendar, {
@@ -114,29 +114,23 @@ export class CalendarPuller {
         });
         continue;
       }
-      await this.keepPushChannel(integration, provider, client, calendar);
+      await this.keepPushChannel(session, client, calendar);
     }
     return { done, pause: null };
   }
 
   /** The changes since the cursor; a stale cursor means a full read, a 401 one refresh. */
   private async read(
-    integrationId: number,
+    session: IntegrationSession,
     client: CalendarChangesClient,
     calendar: Calendar,
     window: PullWindow,
   ): Promise<ChangePage> {
-    let token = await this.accessTokens.current(integrationId);
-    const attempt = async (cursor: string | null): Promise<ChangePage> => {
-      try {
-        return await client.changes(token, calendar.externalId, cursor, window);
-      } catch (error) {
-        if (!(error instanceof PullFailedError) || error.failure.kind !== 'unauthorized')
-          throw error;
-        token = await this.accessTokens.afterUnauthorized(integrationId, token);
-        return client.changes(token, calendar.externalId, cursor, window);
-      }
-    };
+    const attempt = (cursor: string | null): Promise<ChangePage> =>
+      session.call(
+        (token) => client.changes(token, calendar.externalId, cursor, window),
+        (error) => error instanceof PullFailedError && error.failure.kind === 'unauthorized',
+      );
     try {
       return await attempt(calendar.syncCursor);
     } catch (error) {
@@ -169,8 +163,7 @@ export class CalendarPuller {
 
   /** Creates or renews the calendar's push channel when the app can receive notifications. */
   private async keepPushChannel(
-    integration: Integration,
-    provider: CalendarProviderName,
+    session: IntegrationSession,
     client: CalendarChangesClient,
     calendar: Calendar,
   ): Promise<void> {
@@ -178,9 +171,9 @@ export class CalendarPuller {
     const expires = calendar.pushExpiresAt?.getTime() ?? 0;
     if (calendar.pushChannelId && expires - Date.now() > CHANNEL_RENEW_MARGIN_MS) return;
     const secret = randomBytes(32).toString('base64url');
-    const address = `${this.config.appUrl.replace(/\/+$/, '')}${WEBHOOK_PATHS[provider]}`;
+    const address = `${this.config.appUrl.replace(/\/+$/, '')}${WEBHOOK_PATHS[session.provider]}`;
     try {
-      const token = await this.accessTokens.current(integration.id);
+      const token = await session.token();
       const channel = await client.watch(
         token,
         calendar.externalId,

@@ -1,29 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { Calendar } from '../calendars/calendar.entity';
 import { APP_CONFIG, AppConfig } from '../config';
 import { inTransaction, isSqlite } from '../database/transaction';
-import {
-  AccessTokens,
-  ReconnectRequiredError,
-  TokenRefreshFailedError,
-} from '../integrations/access-tokens';
+import { ReconnectRequiredError, TokenRefreshFailedError } from '../integrations/access-tokens';
+import { Ending, IntegrationPause } from '../integrations/integration-pause';
+import { IntegrationSession, IntegrationSessions } from '../integrations/integration-session';
 import { Integration } from '../integrations/integration.entity';
 import {
   CalendarProviderName,
   IntegrationProviders,
   isCalendarProvider,
 } from '../integrations/integration-providers';
-import { backoffSeconds } from '../jobs/backoff';
 import {
   CalendarEventsClient,
   EventWrite,
   googleEventId,
   graphTransactionId,
-  WriteResult,
 } from '../providers/calendar-events';
 import {
   BackoffPolicy,
@@ -37,8 +31,6 @@ import { planEvent, UNCONFIRMED_PREFIX } from './event-plan';
 import { duePendingBlocks, nextBlocksOf } from './pending-blocks';
 import { CalendarPuller } from './calendar-puller';
 import { eventHash } from './event-hash';
-import { Ending, IntegrationPause } from './integration-pause';
-import { RequestBudget } from './request-budget';
 
 /** A wait for the request budget longer than this releases the integration until then. */
 const MAX_BUDGET_WAIT_MS = 2_000;
@@ -46,11 +38,11 @@ const MAX_BUDGET_WAIT_MS = 2_000;
 const MAX_BATCHES_PER_CLAIM = 50;
 
 /**
- * The calendar reconciler (DESIGN.md, "Sync"): brings each provider calendar in line with the
- * blocks, which are the source of truth.
+ * The calendar reconciler (docs/architecture.md, "Sync"): brings each provider calendar in line
+ * with the blocks, which are the source of truth.
  *
- * Work is claimed per integration — one account, one access token, one request budget — under a
- * lease (`sync_lease_owner` / `sync_lease_expires_at`), chosen with `FOR UPDATE SKIP LOCKED` on
+ * Work is claimed per integration — one account, one access token, one request budget — under its
+ * lease (an integration session of the sync kind), chosen with `FOR UPDATE SKIP LOCKED` on
  * MySQL/MariaDB so several worker processes share the accounts; SQLite runs a single worker. The
  * lease is renewed before every batch and a worker that lost it stops. A crash leaves the lease to
  * expire; everything else is in the rows: a block is pending until a write-back for its version
@@ -58,14 +50,12 @@ const MAX_BATCHES_PER_CLAIM = 50;
  */
 @Injectable()
 export class CalendarReconciler {
-  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly logger = new Logger(CalendarReconciler.name);
-  private readonly budget = new RequestBudget();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly providers: IntegrationProviders,
-    private readonly accessTokens: AccessTokens,
+    private readonly sessions: IntegrationSessions,
     private readonly puller: CalendarPuller,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -89,15 +79,8 @@ export class CalendarReconciler {
   }
 
   /** Hands back every lease this worker holds (shutdown). */
-  async releaseLeases(): Promise<void> {
-    await inTransaction(this.dataSource, (manager) =>
-      manager
-        .createQueryBuilder()
-        .update(Integration)
-        .set({ syncLeaseOwner: null, syncLeaseExpiresAt: null })
-        .where('sync_lease_owner = :worker', { worker: this.workerId })
-        .execute(),
-    );
+  releaseLeases(): Promise<void> {
+    return this.sessions.releaseSyncLeases();
   }
 
   private claim(limit: number): Promise<number[]> {
@@ -112,10 +95,7 @@ export class CalendarReconciler {
         .andWhere('(integration.needsReconnect IS NULL OR integration.needsReconnect = :no)', {
           no: false,
         })
-        .andWhere(
-          '(integration.syncLeaseExpiresAt IS NULL OR integration.syncLeaseExpiresAt < :now)',
-          { now },
-        )
+        .andWhere(this.sessions.leaseIsFree('integration'), { now })
         .andWhere('(integration.syncRetryAt IS NULL OR integration.syncRetryAt <= :now)');
       const work = duePendingBlocks(manager, now)
         .select('1')
@@ -137,46 +117,49 @@ export class CalendarReconciler {
       if (!isSqlite(this.dataSource)) due.setLock('pessimistic_write').setOnLocked('skip_locked');
       const ids = (await due.getMany()).map((integration) => integration.id);
       if (ids.length === 0) return [];
-      await manager
-        .createQueryBuilder()
-        .update(Integration)
-        .set({ syncLeaseOwner: this.workerId, syncLeaseExpiresAt: this.leaseEnd() })
-        .whereInIds(ids)
-        .execute();
+      await this.sessions.claimForSync(manager, ids);
       return ids;
     });
   }
 
   /** Syncs one claimed integration batch by batch; always gives the lease back. */
   private async syncIntegration(integrationId: number): Promise<number> {
+    const integration = await this.dataSource.manager
+      .findOneBy(Integration, { id: integrationId })
+      .catch((error: unknown) => {
+        this.logger.error({
+          msg: 'reading a claimed integration failed',
+          integrationId,
+          err: error,
+        });
+        return null;
+      });
+    if (!integration || !isCalendarProvider(integration.provider)) {
+      await this.sessions
+        .releaseSyncLease(integrationId)
+        .catch((error: unknown) =>
+          this.logger.error({ msg: 'releasing a sync lease failed', integrationId, err: error }),
+        );
+      return 0;
+    }
+    const provider = integration.provider;
+    const session = this.sessions.forSync(integration, provider);
     let done = 0;
     let pause: Ending = null;
     try {
-      const integration = await this.dataSource.manager.findOneByOrFail(Integration, {
-        id: integrationId,
-      });
-      if (!isCalendarProvider(integration.provider)) return 0;
-      const provider = integration.provider;
       const client = this.providers.get(provider).events();
       const calendars = new Map(
         (await this.dataSource.manager.findBy(Calendar, { integrationId })).map((c) => [c.id, c]),
       );
       // Pull first: an edit made in the provider must be seen before a push could overwrite it.
-      const stillLeased = () => this.renewLease(integrationId);
       const pulledNow = new Set<number>();
-      const pulled = await this.puller.pullDue(
-        integration,
-        provider,
-        calendars,
-        stillLeased,
-        pulledNow,
-      );
+      const pulled = await this.puller.pullDue(integration, session, calendars, pulledNow);
       done += pulled.done;
       pause = pulled.pause;
       const started = Date.now();
       for (let batch = 0; !pause && batch < MAX_BATCHES_PER_CLAIM; batch++) {
         if (Date.now() - started > (this.config.sync.leaseSeconds * 1000) / 2) break;
-        if (!(await this.renewLease(integrationId))) break;
+        if (!(await session.renew())) break;
         // A batch never costs more than the whole request budget allows.
         const batchSize = Math.min(
           client.maxBatchSize,
@@ -200,9 +183,8 @@ export class CalendarReconciler {
         if (unread.size > 0) {
           const read = await this.puller.pullDue(
             integration,
-            provider,
+            session,
             calendars,
-            stillLeased,
             pulledNow,
             unread,
           );
@@ -211,7 +193,7 @@ export class CalendarReconciler {
           for (const id of unread) pulledNow.add(id); // failed reads are not retried in this claim
           continue; // the pull may have changed these blocks: read them again
         }
-        const result = await this.syncBatch(integration, provider, client, calendars, blocks);
+        const result = await this.syncBatch(session, client, calendars, blocks);
         done += result.done;
         if (result.pause) {
           pause = result.pause;
@@ -221,16 +203,17 @@ export class CalendarReconciler {
     } catch (error) {
       pause = this.pauseFor(error, integrationId);
     } finally {
-      await this.release(integrationId, pause).catch((error: unknown) =>
-        this.logger.error({ msg: 'releasing a sync lease failed', integrationId, err: error }),
-      );
+      await session
+        .finish(pause)
+        .catch((error: unknown) =>
+          this.logger.error({ msg: 'releasing a sync lease failed', integrationId, err: error }),
+        );
     }
     return done;
   }
 
   private async syncBatch(
-    integration: Integration,
-    provider: CalendarProviderName,
+    session: IntegrationSession,
     client: CalendarEventsClient,
     calendars: Map<number, Calendar>,
     blocks: Awaited<ReturnType<typeof nextBlocksOf>>,
@@ -251,8 +234,7 @@ export class CalendarReconciler {
     }
     if (writes.length === 0) return { done: settled.length, pause: null };
 
-    const limit = this.config.sync.rateLimits[provider];
-    const wait = this.budget.waitMs(integration.id, writes.length, limit);
+    const wait = session.budgetWaitMs(writes.length);
     if (wait > MAX_BUDGET_WAIT_MS) {
       return {
         done: settled.length,
@@ -262,8 +244,8 @@ export class CalendarReconciler {
     if (wait > 0) await sleep(wait);
 
     // The lease must outlast what follows (see `SYNC_LEASE_SECONDS` in load-config.ts).
-    if (!(await this.renewLease(integration.id))) return { done: settled.length, pause: null };
-    const policy = this.outcomePolicy(provider);
+    if (!(await session.renew())) return { done: settled.length, pause: null };
+    const policy = this.outcomePolicy(session.provider);
     await inTransaction(this.dataSource, async (manager) => {
       for (const { block, write } of writes) {
         if (write.kind !== 'create' || block.externalCalendarEventId !== null) continue;
@@ -277,8 +259,7 @@ export class CalendarReconciler {
         );
       }
     });
-    const results = await this.send(
-      integration.id,
+    const results = await session.apply(
       client,
       writes.map((w) => w.write),
     );
@@ -286,7 +267,7 @@ export class CalendarReconciler {
     const orphans = await inTransaction(this.dataSource, (manager) =>
       recordOutcomes(manager, outcomes, policy, new Date()),
     );
-    if (orphans.length > 0) await this.removeOrphans(integration.id, client, orphans);
+    if (orphans.length > 0) await this.removeOrphans(session, client, orphans);
 
     const throttled = results
       .map((result) => (result.ok ? null : result.failure))
@@ -305,48 +286,14 @@ export class CalendarReconciler {
     return { done: settled.length + outcomes.length, pause: null };
   }
 
-  /**
-   * Sends the writes with a fresh token; writes refused with 401 are sent once more after a
-   * refresh (which another worker may already have done — `afterUnauthorized` checks).
-   */
-  private async send(
-    integrationId: number,
-    client: CalendarEventsClient,
-    writes: EventWrite[],
-  ): Promise<WriteResult[]> {
-    const token = await this.accessTokens.current(integrationId);
-    this.budget.spend(integrationId, writes.length);
-    const results = await client.apply(token, writes);
-    const refused = results
-      .map((result, index) => (!result.ok && result.failure.kind === 'unauthorized' ? index : -1))
-      .filter((index) => index >= 0);
-    if (refused.length === 0) return results;
-
-    const fresh = await this.accessTokens.afterUnauthorized(integrationId, token);
-    this.budget.spend(integrationId, refused.length);
-    const retried = await client.apply(
-      fresh,
-      refused.map((index) => writes[index]),
-    );
-    refused.forEach((index, i) => {
-      const result = retried[i];
-      // Refused twice: not a token problem we can fix now; try again later.
-      results[index] =
-        !result.ok && result.failure.kind === 'unauthorized'
-          ? { ok: false, failure: { ...result.failure, kind: 'retryable' } }
-          : result;
-    });
-    return results;
-  }
-
   /** Deletes events danwel created but could not record (see `recordOutcomes`). */
   private async removeOrphans(
-    integrationId: number,
+    session: IntegrationSession,
     client: CalendarEventsClient,
     orphans: Array<{ calendarExternalId: string; eventId: string }>,
   ): Promise<void> {
-    const results = await this.send(
-      integrationId,
+    const integrationId = session.integrationId;
+    const results = await session.apply(
       client,
       orphans.map((orphan) => ({ kind: 'delete' as const, ...orphan })),
     );
@@ -387,61 +334,5 @@ export class CalendarReconciler {
       baseSeconds: this.config.sync.backoffBaseSeconds,
       capSeconds: this.config.sync.backoffMaxSeconds,
     };
-  }
-
-  private leaseEnd(): Date {
-    return new Date(Date.now() + this.config.sync.leaseSeconds * 1000);
-  }
-
-  private async renewLease(integrationId: number): Promise<boolean> {
-    const result = await inTransaction(this.dataSource, (manager) =>
-      manager
-        .createQueryBuilder()
-        .update(Integration)
-        .set({ syncLeaseExpiresAt: this.leaseEnd() })
-        .where('id = :integrationId AND sync_lease_owner = :worker', {
-          integrationId,
-          worker: this.workerId,
-        })
-        .execute(),
-    );
-    return (result.affected ?? 0) > 0;
-  }
-
-  /**
-   * Gives the lease back with the integration's health: a clean pass clears the error, a pause
-   * schedules the next attempt — after `Retry-After` when the provider said, else with backoff.
-   */
-  private async release(integrationId: number, pause: Ending): Promise<void> {
-    await inTransaction(this.dataSource, async (manager) => {
-      const integration = await manager.findOneBy(Integration, {
-        id: integrationId,
-        syncLeaseOwner: this.workerId,
-      });
-      if (!integration) return; // deleted, or the lease was taken over
-      const now = new Date();
-      let values: Partial<
-        Pick<Integration, 'errorCount' | 'lastError' | 'syncRetryAt' | 'lastSyncAt'>
-      >;
-      if (pause === 'needs_reconnect') {
-        values = {};
-      } else if (!pause) {
-        values = { lastSyncAt: now, lastError: null, errorCount: 0, syncRetryAt: null };
-      } else {
-        const errorCount = (integration.errorCount ?? 0) + (pause.countsAsError ? 1 : 0);
-        const delay =
-          pause.retryAfterSeconds ?? backoffSeconds(Math.max(1, errorCount), this.backoff());
-        values = {
-          lastError: pause.countsAsError ? pause.message.slice(0, 1000) : integration.lastError,
-          errorCount,
-          syncRetryAt: new Date(now.getTime() + delay * 1000),
-        };
-      }
-      await manager.update(
-        Integration,
-        { id: integrationId },
-        { ...values, syncLeaseOwner: null, syncLeaseExpiresAt: null },
-      );
-    });
   }
 }

@@ -370,6 +370,8 @@ const ADDED_AFTER_BASE: Record<string, string[]> = {
     'sync_lease_owner VARCHAR(100) NULL',
     'sync_lease_expires_at TIMESTAMP NULL',
     'sync_retry_at TIMESTAMP NULL',
+    // AddSyncLeaseKind1704067219000
+    'sync_lease_kind VARCHAR(20) NULL',
   ],
   // AddTwoWayCalendarSync1704067218000
   calendars: [

@@ -2,8 +2,8 @@ import { RateLimit } from '../config/app-config';
 
 /**
  * A sliding-window request budget per integration: at most `maxRequests` in any `windowSeconds`,
- * counted before sending so the provider's own limit is not what stops us (DESIGN.md, "Sync";
- * PROVIDERS.md gives the defaults). A batch of n calls costs n, as the providers count it.
+ * counted before sending so the provider's own limit is not what stops us (docs/architecture.md,
+ * "Request budget"). A batch of n calls costs n, as the providers count it.
  *
  * The window lives in the memory of the worker that holds the integration's sync lease — the one
  * worker sending for that account. A lease handed to another worker starts a fresh window there;
