@@ -14,6 +14,7 @@ node -e '
 
 bash scripts/install.sh
 npm run --silent build
+npm run --silent build:web
 node dist/src/cli.js key:generate --if-missing
 node dist/src/cli.js migrate
 exec node dist/src/main.js

@@ -18,9 +18,9 @@ for (const file of readdirSync(dir)
     p = report.stats.expected + report.stats.flaky;
     f = report.stats.unexpected;
   } else {
-    // Jest: a suite that failed to run counts as a failure even with no test inside it.
+    // Jest (and Vitest's Jest-shaped report): a suite that failed to run counts as a failure.
     p = report.numPassedTests;
-    f = report.numFailedTests + report.numRuntimeErrorTestSuites;
+    f = report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0); // Vitest has no such field
   }
   passed += p;
   failed += f;

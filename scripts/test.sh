@@ -15,10 +15,14 @@ fi
 bash scripts/install.sh
 npm run --silent lint
 npm run --silent build
+# The browser app: its generated API client must match the server.
+npm run --silent build:web
 # Each runner writes a JSON report; the last line of the run is one total over all of them.
 results=storage/test-results
 mkdir -p "$results" && rm -f "$results"/*.json
 status=0
+# Its unit specs (time maths, API adapter); the JSON report counts in the total.
+(cd web && npx vitest run --reporter=default --reporter=json --outputFile="../$results/web-unit.json") || status=$?
 # Two Jest workers: much of the suite waits on MariaDB, the emulators and worker processes.
 npx jest -c test/jest.config.js --maxWorkers=2 --json --outputFile="$results/jest.json" "$@" || status=$?
 node scripts/test-summary.mjs "$results"

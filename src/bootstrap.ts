@@ -8,6 +8,7 @@ import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { AppConfig, ConfigError, Env, loadConfig, loadDotEnv } from './config';
 import { JobWorker } from './jobs/job-worker.service';
 import { CalendarSyncWorker } from './sync/calendar-sync-worker';
+import { serveWebApp } from './web-app/serve-web-app';
 
 /** Reads `.env` and the environment once; a bad value stops the process naming the variable. */
 export function loadConfigOrExit(env: Env, { dotEnv = true } = {}): AppConfig {
@@ -33,6 +34,7 @@ export async function createHttpApp(
     { logger: new PinoNestLogger(logger), bodyParser: false, abortOnError: false },
   );
   configureApp(app, config, logger);
+  serveWebApp(app);
   return app;
 }
 

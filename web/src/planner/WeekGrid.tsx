@@ -1,0 +1,356 @@
+// The week grid: day columns in the profile's zone, blocks placed by wall-clock time, busy time
+// from connected calendars shaded behind them. Pointer drags create, move and resize blocks in
+// 15-minute steps; the same changes are on the keyboard (see t.planner.keyboardHelp).
+import { memo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import type { CalendarEvent, TimeBlock } from '../api/models';
+import { t } from '../strings';
+import {
+  formatClock,
+  formatDay,
+  formatRange,
+  MINUTES_PER_DAY,
+  snap,
+  SNAP_MINUTES,
+  toWallClock,
+  type PlannerDay,
+} from '../time/week-time';
+
+export const HOUR_PX = 48;
+const PX_PER_MINUTE = HOUR_PX / 60;
+
+export interface GridChange {
+  block: TimeBlock;
+  deltaDays: number;
+  deltaMinutes: number;
+  /** Only the end moves (resize). */
+  endOnly: boolean;
+}
+
+export interface GridSelection {
+  date: string;
+  startMinutes: number;
+  endMinutes: number;
+}
+
+interface Props {
+  days: PlannerDay[];
+  zone: string;
+  firstHour: number;
+  lastHour: number;
+  workStart: number;
+  workEnd: number;
+  workDays: Set<string>;
+  blocks: TimeBlock[];
+  busy: CalendarEvent[];
+  colorOf: (block: TimeBlock) => string;
+  editable: boolean;
+  highlighted: Set<number>;
+  onSelect: (selection: GridSelection) => void;
+  onChange: (change: GridChange) => void;
+  onOpen: (block: TimeBlock) => void;
+}
+
+type Drag =
+  | { kind: 'create'; day: number; from: number; to: number }
+  | {
+      kind: 'move' | 'resize';
+      block: TimeBlock;
+      day: number;
+      startY: number;
+      startDay: number;
+      deltaDays: number;
+      deltaMinutes: number;
+    };
+
+export function WeekGrid(props: Props) {
+  const { days, zone, firstHour, lastHour, editable } = props;
+  const columns = useRef<(HTMLDivElement | null)[]>([]);
+  const [drag, setDrag] = useState<Drag | null>(null);
+  const height = (lastHour - firstHour) * HOUR_PX;
+
+  function minuteAt(day: number, clientY: number): number {
+    const rect = columns.current[day]!.getBoundingClientRect();
+    const minutes = (clientY - rect.top) / PX_PER_MINUTE + firstHour * 60;
+    return Math.max(firstHour * 60, Math.min(lastHour * 60, minutes));
+  }
+
+  function dayAt(clientX: number, fallback: number): number {
+    const index = columns.current.findIndex((c) => {
+      const r = c?.getBoundingClientRect();
+      return r && clientX >= r.left && clientX < r.right;
+    });
+    return index === -1 ? fallback : index;
+  }
+
+  function startCreate(day: number, e: PointerEvent<HTMLDivElement>) {
+    if (!editable || e.button !== 0 || e.target !== e.currentTarget) return;
+    e.currentTarget.setPointerCapture(e.pointerId);
+    const from = Math.floor(minuteAt(day, e.clientY) / SNAP_MINUTES) * SNAP_MINUTES;
+    setDrag({ kind: 'create', day, from, to: from + SNAP_MINUTES });
+  }
+
+  function startBlockDrag(kind: 'move' | 'resize', block: TimeBlock, day: number, e: PointerEvent) {
+    if (!editable || e.button !== 0) return;
+    e.stopPropagation();
+    (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
+    setDrag({ kind, block, day, startY: e.clientY, startDay: day, deltaDays: 0, deltaMinutes: 0 });
+  }
+
+  function onPointerMove(e: PointerEvent) {
+    if (!drag) return;
+    if (drag.kind === 'create') {
+      const at = minuteAt(drag.day, e.clientY);
+      setDrag({ ...drag, to: Math.max(drag.from + SNAP_MINUTES, snap(at)) });
+    } else {
+      const deltaMinutes = snap((e.clientY - drag.startY) / PX_PER_MINUTE);
+      const deltaDays = drag.kind === 'move' ? dayAt(e.clientX, drag.startDay) - drag.startDay : 0;
+      if (deltaMinutes !== drag.deltaMinutes || deltaDays !== drag.deltaDays) {
+        setDrag({ ...drag, deltaMinutes, deltaDays });
+      }
+    }
+  }
+
+  function onPointerUp() {
+    if (!drag) return;
+    setDrag(null);
+    if (drag.kind === 'create') {
+      const long = drag.to - drag.from > SNAP_MINUTES;
+      props.onSelect({
+        date: days[drag.day].date,
+        startMinutes: drag.from,
+        endMinutes: long ? drag.to : Math.min(drag.from + 60, MINUTES_PER_DAY),
+      });
+    } else if (drag.deltaDays === 0 && drag.deltaMinutes === 0) {
+      props.onOpen(drag.block);
+    } else {
+      props.onChange({
+        block: drag.block,
+        deltaDays: drag.deltaDays,
+        deltaMinutes: drag.deltaMinutes,
+        endOnly: drag.kind === 'resize',
+      });
+    }
+  }
+
+  function onBlockKey(block: TimeBlock, e: KeyboardEvent) {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      return props.onOpen(block);
+    }
+    if (!editable || !e.altKey) return;
+    const step = { ArrowUp: -SNAP_MINUTES, ArrowDown: SNAP_MINUTES }[e.key as string];
+    const dayStep = { ArrowLeft: -1, ArrowRight: 1 }[e.key as string];
+    if (step === undefined && dayStep === undefined) return;
+    e.preventDefault();
+    props.onChange({
+      block,
+      deltaDays: e.shiftKey ? 0 : (dayStep ?? 0),
+      deltaMinutes: step ?? 0,
+      endOnly: e.shiftKey && step !== undefined,
+    });
+  }
+
+  const hours = Array.from({ length: lastHour - firstHour }, (_, i) => firstHour + i);
+
+  return (
+    <div
+      className="week-grid"
+      style={{ gridTemplateColumns: `3.5rem repeat(${days.length}, minmax(6rem, 1fr))` }}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerUp}
+      onPointerCancel={() => setDrag(null)}
+    >
+      <div className="corner" aria-hidden="true" />
+      {days.map((day) => (
+        <div key={day.date} className="day-header" role="columnheader" data-date={day.date}>
+          <span>{formatDay(day.date)}</span>
+          {day.hours !== 24 && <small className="dst">{t.planner.dayHours(day.hours)}</small>}
+        </div>
+      ))}
+      <div className="gutter" style={{ height }} aria-hidden="true">
+        {hours.map((h) => (
+          <span key={h} style={{ top: (h - firstHour) * HOUR_PX }}>
+            {formatClock(h * 60)}
+          </span>
+        ))}
+      </div>
+      {days.map((day, index) => (
+        <DayColumn
+          key={day.date}
+          ref={(el) => {
+            columns.current[index] = el;
+          }}
+          index={index}
+          day={day}
+          props={props}
+          height={height}
+          drag={drag}
+          onPointerDown={(e) => startCreate(index, e)}
+          onBlockPointerDown={startBlockDrag}
+          onBlockKey={onBlockKey}
+          zone={zone}
+        />
+      ))}
+    </div>
+  );
+}
+
+interface ColumnProps {
+  ref: (el: HTMLDivElement | null) => void;
+  index: number;
+  day: PlannerDay;
+  props: Props;
+  height: number;
+  drag: Drag | null;
+  zone: string;
+  onPointerDown: (e: PointerEvent<HTMLDivElement>) => void;
+  onBlockPointerDown: (kind: 'move' | 'resize', block: TimeBlock, day: number, e: PointerEvent) => void;
+  onBlockKey: (block: TimeBlock, e: KeyboardEvent) => void;
+}
+
+function DayColumn({ ref, index, day, props, height, drag, zone, ...handlers }: ColumnProps) {
+  const { firstHour, lastHour, workStart, workEnd, workDays } = props;
+  const top = (minutes: number) => (minutes - firstHour * 60) * PX_PER_MINUTE;
+  const inDay = (startIso: string, endIso: string) =>
+    Date.parse(startIso) < day.endMs && Date.parse(endIso) > day.startMs;
+  const span = (startIso: string, endIso: string) => {
+    const s = Date.parse(startIso) < day.startMs ? 0 : toWallClock(startIso, zone).minutes;
+    const e =
+      Date.parse(endIso) >= day.endMs ? MINUTES_PER_DAY : toWallClock(endIso, zone).minutes;
+    const from = Math.max(s, firstHour * 60);
+    const to = Math.min(Math.max(e, s + SNAP_MINUTES), lastHour * 60);
+    return { top: top(from), height: Math.max((to - from) * PX_PER_MINUTE, 10) };
+  };
+  const working = workDays.has(day.weekday);
+
+  return (
+    <div
+      ref={ref}
+      className={`day-column${working ? '' : ' off-day'}`}
+      style={{ height }}
+      data-date={day.date}
+      aria-label={formatDay(day.date)}
+      role="group"
+      onPointerDown={handlers.onPointerDown}
+    >
+      {working && (
+        <div
+          className="work-hours"
+          aria-hidden="true"
+          style={{ top: top(workStart), height: (workEnd - workStart) * PX_PER_MINUTE }}
+        />
+      )}
+      {props.busy
+        .filter((ev) => !ev.is_all_day && inDay(ev.start_time, ev.end_time))
+        .map((ev) => (
+          <div
+            key={`busy-${ev.id}`}
+            className="busy"
+            style={span(ev.start_time, ev.end_time)}
+            title={`${t.planner.busy}: ${ev.title} ${formatRange(ev.start_time, ev.end_time, zone)}`}
+          >
+            <span className="visually-hidden">
+              {t.planner.busy}: {ev.title} {formatRange(ev.start_time, ev.end_time, zone)}
+            </span>
+          </div>
+        ))}
+      {props.blocks
+        .filter((b) => inDay(b.start_time, b.end_time))
+        .map((block) => {
+          const dragging = drag && drag.kind !== 'create' && drag.block.id === block.id ? drag : null;
+          let position = span(block.start_time, block.end_time);
+          let dayOffset = 0;
+          if (dragging) {
+            dayOffset = dragging.deltaDays;
+            const shift = dragging.deltaMinutes * PX_PER_MINUTE;
+            position =
+              dragging.kind === 'move'
+                ? { top: position.top + shift, height: position.height }
+                : { top: position.top, height: Math.max(position.height + shift, SNAP_MINUTES * PX_PER_MINUTE) };
+          }
+          return (
+            <PlannedBlock
+              key={block.id}
+              block={block}
+              zone={zone}
+              color={props.colorOf(block)}
+              editable={props.editable}
+              highlighted={props.highlighted.has(block.id)}
+              style={{
+                ...position,
+                transform: dayOffset ? `translateX(${dayOffset * 100}%)` : undefined,
+              }}
+              onPointerDown={(kind, e) => handlers.onBlockPointerDown(kind, block, index, e)}
+              onKeyDown={(e) => handlers.onBlockKey(block, e)}
+            />
+          );
+        })}
+      {drag?.kind === 'create' && drag.day === index && (
+        <div
+          className="selection"
+          style={{ top: top(drag.from), height: (drag.to - drag.from) * PX_PER_MINUTE }}
+          aria-hidden="true"
+        >
+          {formatClock(drag.from)}–{formatClock(drag.to)}
+        </div>
+      )}
+    </div>
+  );
+}
+
+const PlannedBlock = memo(function PlannedBlock({
+  block,
+  zone,
+  color,
+  editable,
+  highlighted,
+  style,
+  onPointerDown,
+  onKeyDown,
+}: {
+  block: TimeBlock;
+  zone: string;
+  color: string;
+  editable: boolean;
+  highlighted: boolean;
+  style: React.CSSProperties;
+  onPointerDown: (kind: 'move' | 'resize', e: PointerEvent) => void;
+  onKeyDown: (e: KeyboardEvent) => void;
+}) {
+  const status = block.calendar_sync_status;
+  const statusText = t.planner.sync[status] ?? status;
+  const detail = block.sync_error ? `${statusText}: ${block.sync_error}` : statusText;
+  const range = formatRange(block.start_time, block.end_time, zone);
+  return (
+    <div
+      className={`block${highlighted ? ' conflict' : ''}`}
+      style={{ ...style, ['--block-color' as string]: color }}
+      role="button"
+      tabIndex={0}
+      data-block-id={block.id}
+      aria-label={`${block.title}, ${range}, ${detail}`}
+      onPointerDown={(e) => onPointerDown('move', e)}
+      onKeyDown={onKeyDown}
+    >
+      <span className="block-title">{block.title}</span>
+      <span className="block-time">{range}</span>
+      {block.calendar_id !== null && (
+        <span className={`badge sync-${status}`} title={detail} aria-hidden="true">
+          {status === 'synced' ? '✓' : status === 'error' ? '!' : '…'}
+        </span>
+      )}
+      {block.sync_error && (
+        <span className="tooltip" role="tooltip">
+          {detail}
+        </span>
+      )}
+      {editable && (
+        <span
+          className="resize-handle"
+          aria-hidden="true"
+          onPointerDown={(e) => onPointerDown('resize', e)}
+        />
+      )}
+    </div>
+  );
+});
