@@ -16,6 +16,7 @@ import { CreateCalendarFeedsTable1704067214000 } from './1704067214000-create-ca
 import { AddCalendarSyncState1704067217000 } from './1704067217000-add-calendar-sync-state';
 import { AddTwoWayCalendarSync1704067218000 } from './1704067218000-add-two-way-calendar-sync';
 import { AddSyncLeaseKind1704067219000 } from './1704067219000-add-sync-lease-kind';
+import { AddTimeBlockApproval1704067225000 } from './1704067225000-add-time-block-approval';
 import { CreateOauthStatesTable1704067216000 } from './1704067216000-create-oauth-states-table';
 
 /**
@@ -42,4 +43,5 @@ export const migrations = [
   AddCalendarSyncState1704067217000,
   AddTwoWayCalendarSync1704067218000,
   AddSyncLeaseKind1704067219000,
+  AddTimeBlockApproval1704067225000,
 ];

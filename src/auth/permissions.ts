@@ -42,6 +42,7 @@ const ADMIN = [
   'time-blocks:create:all',
   'time-blocks:update:all',
   'time-blocks:delete:all',
+  'time-blocks:approve',
   'integrations:view:all',
   'integrations:manage:all',
 ] as const;

@@ -2,6 +2,7 @@ import { allocate, amountCents, billedQuarters, formatCents, formatQuarters } fr
 import { ReportDimension } from './dto/report-query.dto';
 import { DayPart, isoUtc, LocalCalendar, Period, ReportRange } from './local-calendar';
 import { ReportBlock } from './report-blocks';
+import { APPROVAL_STATUSES } from '../time-blocks/time-block.entity';
 
 /** What one block contributes within the report's range. */
 export interface PricedBlock {
@@ -43,6 +44,7 @@ export function priceBlock(
 
 export type GroupKey =
   | { dimension: 'user' | 'client' | 'project'; id: number | null; name: string | null }
+  | { dimension: 'approval_status'; value: string }
   | { dimension: 'day' | 'week' | 'month'; value: string; from: string; to: string };
 
 export interface ReportFigures {
@@ -197,6 +199,8 @@ function groupId(dimension: ReportDimension, block: ReportBlock, part: DayPart |
       return String(block.clientId);
     case 'project':
       return String(block.projectId);
+    case 'approval_status':
+      return block.approvalStatus;
     case 'day':
       return part!.day.value;
     default:
@@ -219,6 +223,13 @@ function groupNode(dimension: ReportDimension, block: ReportBlock, part: DayPart
       return named(block.clientId, block.clientName);
     case 'project':
       return named(block.projectId, block.projectName);
+    case 'approval_status':
+      // In the order a block goes through them.
+      return newNode({ dimension, value: block.approvalStatus }, [
+        APPROVAL_STATUSES.indexOf(block.approvalStatus),
+        '',
+        0,
+      ]);
     default: {
       const period = dimension === 'day' ? part!.day : part!.day[dimension];
       return newNode(periodKey(dimension, period), [period.start, '', 0]);

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { EntityManager } from 'typeorm';
 import { Membership } from '../auth/authenticated-user';
-import { TimeBlock } from '../time-blocks/time-block.entity';
+import { ApprovalStatus, TimeBlock } from '../time-blocks/time-block.entity';
 
 /** Rows per query: a report holds at most one page of blocks in memory at a time. */
 export const REPORT_PAGE_SIZE = 1000;
@@ -14,6 +14,7 @@ export interface ReportFilters {
   clientId?: number;
   projectId?: number;
   isBillable?: boolean;
+  approvalStatus?: ApprovalStatus;
 }
 
 /** A block as reports see it: times in whole Unix seconds, names and the project's rate joined. */
@@ -32,6 +33,8 @@ export interface ReportBlock {
   /** The project's `hourly_rate` as the driver returns it (string on mysql2, number on SQLite). */
   projectRate: unknown;
   billable: boolean;
+  approvalStatus: ApprovalStatus;
+  invoiceReference: string | null;
 }
 
 interface RawBlock {
@@ -48,6 +51,8 @@ interface RawBlock {
   project_name: string | null;
   project_rate: unknown;
   is_billable: number | boolean | null;
+  approval_status: ApprovalStatus;
+  invoice_reference: string | null;
 }
 
 /**
@@ -86,6 +91,8 @@ export async function* reportBlocks(
       .addSelect('project.name', 'project_name')
       .addSelect('project.hourlyRate', 'project_rate')
       .addSelect('block.isBillable', 'is_billable')
+      .addSelect('block.approvalStatus', 'approval_status')
+      .addSelect('block.invoiceReference', 'invoice_reference')
       .leftJoin('block.user', 'user')
       // The same organization again: a stray cross-tenant id could never lend a name or a rate.
       .leftJoin('block.client', 'client', 'client.organizationId = block.organizationId')
@@ -104,6 +111,11 @@ export async function* reportBlocks(
     if (filters.isBillable === true) query.andWhere('block.isBillable = 1');
     if (filters.isBillable === false)
       query.andWhere('(block.isBillable = 0 OR block.isBillable IS NULL)');
+    if (filters.approvalStatus !== undefined) {
+      query.andWhere('block.approvalStatus = :approvalStatus', {
+        approvalStatus: filters.approvalStatus,
+      });
+    }
     if (order === 'chronological') {
       if (after) {
         query.andWhere(
@@ -141,6 +153,8 @@ function toReportBlock(row: RawBlock): ReportBlock {
     projectRate: row.project_rate,
     // NULL (the column allows it) is not billable: nothing is invoiced that was not marked so.
     billable: row.is_billable === true || Number(row.is_billable) === 1,
+    approvalStatus: row.approval_status,
+    invoiceReference: row.invoice_reference,
   };
 }
 

@@ -47,6 +47,8 @@ export const CSV_COLUMNS = [
   'billed_hours',
   'rate',
   'amount',
+  'approval_status',
+  'invoice_reference',
 ] as const;
 
 interface ReportContext {
@@ -135,6 +137,7 @@ export class ReportsService {
         clientId: query.client_id,
         projectId: query.project_id,
         isBillable: query.is_billable,
+        approvalStatus: query.approval_status,
       },
       defaultRateCents: rateToCents(organization.settings?.default_hourly_rate),
     };
@@ -164,5 +167,7 @@ function csvRow(priced: PricedBlock, reportZone: string) {
     formatQuarters(priced.quarters),
     block.billable && priced.rateCents !== null ? formatCents(priced.rateCents) : '',
     formatCents(priced.cents),
+    block.approvalStatus,
+    block.invoiceReference,
   ];
 }

@@ -15,6 +15,7 @@ import { Integration } from '../integrations/integration.entity';
 import { OrganizationMember } from '../organizations/organization-member.entity';
 import { Organization } from '../organizations/organization.entity';
 import { Project } from '../projects/project.entity';
+import { approvalAfterEdit, approvalFields, assertDeletable } from './approval/approval-rules';
 import { MAX_BLOCK_MS, TimeInputError, toInstant } from './block-time';
 import { BulkOperation } from './dto/bulk-time-blocks.dto';
 import { CreateTimeBlockDto } from './dto/create-time-block.dto';
@@ -171,6 +172,11 @@ export class BlockWriter {
       clientId,
       projectId,
       isBillable: data.is_billable ?? true,
+      approvalStatus: 'pending',
+      approvedBy: null,
+      approvedAt: null,
+      rejectionNote: null,
+      invoiceReference: null,
       lastSyncedAt: null,
       syncError: null,
       syncVersion: 0,
@@ -230,9 +236,16 @@ export class BlockWriter {
     if (Object.keys(diff.newValues).length === 0) {
       return { block, status: 'unchanged', moved: false };
     }
+    const approvalBefore = approvalAfterEdit(block, Object.keys(diff.newValues));
     await this.markForSync(block);
     await this.store(block);
     await this.record('time_block.updated', block, diff);
+    if (approvalBefore) {
+      await this.record('time_block.approval_reset', block, {
+        oldValues: approvalBefore,
+        newValues: approvalFields(block),
+      });
+    }
     const moved = ['start_time', 'end_time', 'user_id'].some((field) => field in diff.newValues);
     return { block, status: 'updated', moved };
   }
@@ -241,6 +254,7 @@ export class BlockWriter {
   async remove(id: number, mode: Mode): Promise<Outcome> {
     const block = await this.load(id, mode);
     this.authorize(block.userId, 'delete');
+    assertDeletable(block);
     block.deletedAt = currentTimestamp();
     await this.markForSync(block);
     await this.store(block);
@@ -410,7 +424,7 @@ export class BlockWriter {
   }
 
   /**
-   * The sync marks, written with the change itself (DESIGN.md, "Sync" 1): the calendar side is
+   * The sync marks, written with the change itself (README, calendar sync rule 1): the calendar side is
    * pending when the block has a calendar; the invoicing side when the organization has an active
    * invoicing integration and the block is billable — or was pushed there already, so that the
    * entry is corrected or removed. Either mark bumps `sync_version`.
@@ -489,6 +503,10 @@ export class BlockWriter {
       projectId: block.projectId,
       calendarId: block.calendarId,
       isBillable: block.isBillable,
+      approvalStatus: block.approvalStatus,
+      approvedBy: block.approvedBy,
+      approvedAt: block.approvedAt,
+      rejectionNote: block.rejectionNote,
       calendarSyncStatus: block.calendarSyncStatus,
       invoicingSyncStatus: block.invoicingSyncStatus,
       syncVersion: block.syncVersion,

@@ -10,6 +10,9 @@ import { User } from '../users/user.entity';
 export const SYNC_STATUSES = ['pending', 'synced', 'error', 'disabled'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'sent_to_billing'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
 /**
  * Table `time_blocks`: the core entity. `[startTime, endTime)` is a half-open UTC interval;
  * `timezone` is the IANA zone it was planned in. Soft-deleted so that the external calendar
@@ -146,6 +149,32 @@ export class TimeBlock extends TimestampedEntity {
   /** Not before this time does the reconciler try the block again (backoff). */
   @DateTimeColumn('sync_retry_at')
   syncRetryAt!: Date | null;
+
+  /** Where the block is in review before billing (src/time-blocks/approval/approval-rules.ts). */
+  @Column({
+    name: 'approval_status',
+    type: 'simple-enum',
+    enum: [...APPROVAL_STATUSES],
+    default: 'pending',
+  })
+  approvalStatus!: ApprovalStatus;
+
+  @ForeignIdColumn('approved_by', { nullable: true })
+  approvedBy!: number | null;
+
+  @ManyToOne(() => User, { nullable: true, onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'approved_by', foreignKeyConstraintName: 'fk_time_blocks_approved_by' })
+  approver?: Relation<User> | null;
+
+  @DateTimeColumn('approved_at')
+  approvedAt!: Date | null;
+
+  @Column({ name: 'rejection_note', type: 'text', nullable: true })
+  rejectionNote!: string | null;
+
+  /** The provider's invoice the block's entry is on, once it is sent to billing. */
+  @Column({ name: 'invoice_reference', type: 'varchar', length: 255, nullable: true })
+  invoiceReference!: string | null;
 
   @DeleteDateColumn({ name: 'deleted_at', type: 'datetime', nullable: true })
   deletedAt!: Date | null;

@@ -79,6 +79,11 @@ export class TimeBlocksService {
       blocks.andWhere('block.projectId = :projectId', { projectId: query.project_id });
     if (query.is_billable !== undefined)
       blocks.andWhere('block.isBillable = :isBillable', { isBillable: query.is_billable });
+    if (query.approval_status !== undefined) {
+      blocks.andWhere('block.approvalStatus = :approvalStatus', {
+        approvalStatus: query.approval_status,
+      });
+    }
     if (query.calendar_sync_status !== undefined) {
       blocks.andWhere('block.calendarSyncStatus = :calendarSyncStatus', {
         calendarSyncStatus: query.calendar_sync_status,
@@ -272,7 +277,12 @@ function bulkFailure(
     );
     return failure(index, op, id, 'invalid', errors);
   }
-  const reason: BulkFailureReason = error instanceof ForbiddenError ? 'forbidden' : 'invalid';
+  const reason: BulkFailureReason =
+    error instanceof ForbiddenError
+      ? 'forbidden'
+      : error instanceof ConflictError
+        ? 'conflict'
+        : 'invalid';
   return failure(index, op, id, reason, { [path]: [error.detail ?? error.title] });
 }
 

@@ -277,6 +277,7 @@ describe(`foreign keys and constraints (${databaseKind()})`, () => {
       ['calendars', 'sync_direction', 'read', 'sideways'],
       ['time_blocks', 'calendar_sync_status', 'synced', 'lost'],
       ['time_blocks', 'invoicing_sync_status', 'error', 'lost'],
+      ['time_blocks', 'approval_status', 'sent_to_billing', 'invoiced'],
     ];
 
     let rows: Record<string, number>;

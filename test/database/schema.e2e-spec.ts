@@ -363,6 +363,12 @@ const ADDED_AFTER_BASE: Record<string, string[]> = {
     'sync_retry_at TIMESTAMP NULL',
     // AddTwoWayCalendarSync1704067218000
     'synced_hash VARCHAR(64) NULL',
+    // AddTimeBlockApproval1704067225000
+    "approval_status ENUM('pending', 'approved', 'rejected', 'sent_to_billing') NOT NULL DEFAULT 'pending'",
+    'approved_by BIGINT UNSIGNED NULL',
+    'approved_at TIMESTAMP NULL',
+    'rejection_note TEXT NULL',
+    'invoice_reference VARCHAR(255) NULL',
   ],
   integrations: [
     // AddCalendarSyncState1704067217000
@@ -394,7 +400,11 @@ const INDEXES_ADDED_AFTER_BASE: Record<string, string[]> = {
 
 const FOREIGN_KEYS_ADDED_AFTER_BASE: Record<string, string[]> = {
   // AddCalendarSyncState1704067217000
-  time_blocks: ['FOREIGN KEY (synced_calendar_id) REFERENCES calendars(id) ON DELETE SET NULL'],
+  time_blocks: [
+    'FOREIGN KEY (synced_calendar_id) REFERENCES calendars(id) ON DELETE SET NULL',
+    // AddTimeBlockApproval1704067225000
+    'FOREIGN KEY (approved_by) REFERENCES users(id) ON DELETE SET NULL',
+  ],
 };
 
 const baseColumns = (table: string): BaseColumn[] =>

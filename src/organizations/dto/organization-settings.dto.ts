@@ -10,6 +10,14 @@ export class OrganizationSettingsDto {
   prevent_overlaps?: boolean;
 
   @ApiPropertyOptional({
+    description:
+      'Billable blocks are booked in the invoicing system only once an admin or owner approved them.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  require_approval?: boolean;
+
+  @ApiPropertyOptional({
     type: String,
     example: '95.00',
     nullable: true,

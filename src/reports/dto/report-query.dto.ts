@@ -12,8 +12,17 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { IsTimeZone } from '../../common/validation/validators';
+import { APPROVAL_STATUSES, ApprovalStatus } from '../../time-blocks/time-block.entity';
 
-export const REPORT_DIMENSIONS = ['user', 'client', 'project', 'day', 'week', 'month'] as const;
+export const REPORT_DIMENSIONS = [
+  'user',
+  'client',
+  'project',
+  'approval_status',
+  'day',
+  'week',
+  'month',
+] as const;
 export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
 
 const RANGE_NOTE =
@@ -79,6 +88,13 @@ export class ReportQueryDto {
   )
   @IsBoolean({ message: 'is_billable must be true or false' })
   is_billable?: boolean;
+
+  @ApiPropertyOptional({ enum: APPROVAL_STATUSES })
+  @IsOptional()
+  @IsIn(APPROVAL_STATUSES, {
+    message: `approval_status must be one of ${APPROVAL_STATUSES.join(', ')}`,
+  })
+  approval_status?: ApprovalStatus;
 }
 
 export class ReportSummaryQueryDto extends ReportQueryDto {

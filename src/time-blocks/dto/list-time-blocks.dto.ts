@@ -3,7 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsPositive, IsString, Matches } from 'class-validator';
 import { CursorQueryDto } from '../../common/pagination/cursor';
 import { INSTANT_PATTERN } from '../block-time';
-import { SYNC_STATUSES, SyncStatus } from '../time-block.entity';
+import { APPROVAL_STATUSES, ApprovalStatus, SYNC_STATUSES, SyncStatus } from '../time-block.entity';
 
 /** The longest range one list request may ask for (a quarter, with room for 31-day months). */
 export const MAX_RANGE_DAYS = 93;
@@ -61,6 +61,14 @@ export class ListTimeBlocksQueryDto extends CursorQueryDto {
   @Transform(toBoolean)
   @IsBoolean({ message: 'is_billable must be true or false' })
   is_billable?: boolean;
+
+  @ApiPropertyOptional({
+    enum: APPROVAL_STATUSES,
+    description: 'The review queue: `approval_status=pending&is_billable=true&user_id=all`.',
+  })
+  @IsOptional()
+  @IsIn(APPROVAL_STATUSES)
+  approval_status?: ApprovalStatus;
 
   @ApiPropertyOptional({ enum: SYNC_STATUSES })
   @IsOptional()
