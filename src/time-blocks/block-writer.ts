@@ -424,10 +424,11 @@ export class BlockWriter {
   }
 
   /**
-   * The sync marks, written with the change itself (README, calendar sync rule 1): the calendar side is
-   * pending when the block has a calendar; the invoicing side when the organization has an active
-   * invoicing integration and the block is billable — or was pushed there already, so that the
-   * entry is corrected or removed. Either mark bumps `sync_version`.
+   * The sync marks, written with the change itself (docs/architecture.md, "Marks in one
+   * transaction"): the calendar side is pending when the block has a calendar; the invoicing
+   * side when the organization has an active invoicing integration and the block is billable —
+   * or was pushed there already, so that the entry is corrected or removed. Either mark bumps
+   * `sync_version`.
    */
   private async markForSync(block: TimeBlock): Promise<void> {
     this.invoicing ??= await this.membership.scope
