@@ -9,7 +9,8 @@ import { Calendar } from '../../src/calendars/calendar.entity';
 import { Integration } from '../../src/integrations/integration.entity';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
 import { googleFaults } from '../emulators/google';
-import { seededRandom } from '../emulators/microsoft';
+import { microsoftFaults, seededRandom } from '../emulators/microsoft';
+import { weightedFaults } from '../emulators/shared/faults';
 import { Factory } from '../factories';
 import { Actor, actingAs, makeTeam, Team } from '../support/actors';
 import { bootApp, TEST_APP_KEY, TestApp } from '../support/app';
@@ -145,23 +146,23 @@ describe('two-way calendar sync under chaos (mysql, worker processes)', () => {
       },
     });
     emulators.google.faults.quota({ limit: 60, windowMs: 1_000 });
-    emulators.ms.faults.random({
-      seed: SEED,
-      rate: 0.3,
-      retryAfter: 1,
-      delayMs: 600, // slow answers, within the client's timeout
-      kinds: {
-        throttle: 3,
-        serverError: 3,
-        unavailable: 2,
-        gatewayTimeout: 1,
-        hang: 1,
-        delay: 1,
-        reset: 2,
-        lostResponse: 3,
-        tokenExpired: 2,
-      },
-    });
+    emulators.ms.faults.random(
+      weightedFaults({
+        seed: SEED,
+        rate: 0.3,
+        faults: [
+          { weight: 3, fault: microsoftFaults.throttle(1) },
+          { weight: 3, fault: microsoftFaults.serverError() },
+          { weight: 2, fault: microsoftFaults.unavailable(1) },
+          { weight: 1, fault: microsoftFaults.gatewayTimeout(1) },
+          { weight: 1, fault: { kind: 'hang' } },
+          { weight: 1, fault: { kind: 'delay', ms: 600 } }, // slow, within the client's timeout
+          { weight: 2, fault: { kind: 'reset' } },
+          { weight: 3, fault: { kind: 'lostResponse' } },
+          { weight: 2, fault: { kind: 'tokenExpired' } },
+        ],
+      }),
+    );
     Object.assign(emulators.ms.throttle, { maxRequestsPerWindow: 60, windowMs: 1_000 });
     // Lost push notifications: the scheduled pull has to catch those changes.
     emulators.google.dropNotifications({ probability: 0.2, seed: SEED });
@@ -175,8 +176,8 @@ describe('two-way calendar sync under chaos (mysql, worker processes)', () => {
       fault: googleFaults.invalidGrant(true),
     });
     emulators.ms.faults.add({
-      match: { endpoint: 'token', grantType: 'refresh_token' },
-      fault: { kind: 'invalidGrant' },
+      match: { operation: 'oauth.token', grantType: 'refresh_token' },
+      fault: { kind: 'invalidGrant', revoke: true },
     });
   }
 

@@ -170,7 +170,7 @@ describe('Microsoft events: idempotent creates', () => {
   it('a create retried after its answer was lost leaves exactly one event', async () => {
     const mailbox = newMailbox();
     ms.faults.add({
-      match: { method: 'POST', path: /\/events$/, account: mailbox.email },
+      match: { method: 'POST', path: /\/events$/, user: mailbox.email },
       fault: { kind: 'lostResponse' },
     });
     const [lost] = await events.apply(mailbox.accessToken, [create(mailbox.calendar, block(7))]);
@@ -188,7 +188,7 @@ describe('Microsoft events: idempotent creates', () => {
   it('a create retried after a lost $batch answer leaves exactly one event per block', async () => {
     const mailbox = newMailbox();
     ms.faults.add({
-      match: { batch: true, account: mailbox.email },
+      match: { batch: true, user: mailbox.email },
       fault: { kind: 'lostResponse' },
     });
     const writes = [create(mailbox.calendar, block(8)), create(mailbox.calendar, block(9))];
@@ -214,7 +214,10 @@ describe('Microsoft events: failures', () => {
     const inFiveMinutes = new Date(Date.now() + 300_000).toUTCString();
     ms.faults.add({ match: item(b), fault: { kind: 'throttle', retryAfter: 7 } });
     ms.faults.add({ match: item(c), fault: { kind: 'serverError' } });
-    ms.faults.add({ match: item(d), fault: { kind: 'unavailable', retryAfter: inFiveMinutes } });
+    ms.faults.add({
+      match: item(d),
+      fault: { kind: 'serverError', status: 503, retryAfter: inFiveMinutes },
+    });
     ms.faults.add({ match: item(e), fault: { kind: 'status', status: 503 } });
     const since = ms.requests.length;
 
@@ -262,7 +265,7 @@ describe('Microsoft events: failures', () => {
 
   it('a reset $batch is a retryable failure of every write, and nothing is applied', async () => {
     const mailbox = newMailbox();
-    ms.faults.add({ match: { batch: true, account: mailbox.email }, fault: { kind: 'reset' } });
+    ms.faults.add({ match: { batch: true, user: mailbox.email }, fault: { kind: 'reset' } });
     const results = await events.apply(mailbox.accessToken, [
       create(mailbox.calendar, block(31)),
       create(mailbox.calendar, block(32)),
@@ -282,7 +285,7 @@ describe('Microsoft events: failures', () => {
 
   it('a $batch that does not answer in time is a timeout of every write', async () => {
     const mailbox = newMailbox();
-    ms.faults.add({ match: { batch: true, account: mailbox.email }, fault: { kind: 'hang' } });
+    ms.faults.add({ match: { batch: true, user: mailbox.email }, fault: { kind: 'hang' } });
     const started = Date.now();
     const results = await events.apply(mailbox.accessToken, [
       create(mailbox.calendar, block(33)),
@@ -299,7 +302,7 @@ describe('Microsoft events: failures', () => {
 
   it('a single write that does not answer in time is a timeout', async () => {
     const mailbox = newMailbox();
-    ms.faults.add({ match: { method: 'POST', account: mailbox.email }, fault: { kind: 'hang' } });
+    ms.faults.add({ match: { method: 'POST', user: mailbox.email }, fault: { kind: 'hang' } });
     const [result] = await events.apply(mailbox.accessToken, [create(mailbox.calendar, block(35))]);
     expect(result).toMatchObject({ ok: false, failure: { kind: 'retryable', code: 'timeout' } });
   });
@@ -308,11 +311,11 @@ describe('Microsoft events: failures', () => {
     const mailbox = newMailbox();
     const [eventId] = await created(mailbox, 36);
     ms.faults.add({
-      match: { method: 'PATCH', account: mailbox.email },
-      fault: { kind: 'unavailable', retryAfter: 30 },
+      match: { method: 'PATCH', user: mailbox.email },
+      fault: { kind: 'serverError', status: 503, retryAfter: 30 },
     });
     ms.faults.add({
-      match: { method: 'POST', account: mailbox.email },
+      match: { method: 'POST', user: mailbox.email },
       fault: { kind: 'throttle', retryAfter: 30 },
     });
     const started = Date.now();

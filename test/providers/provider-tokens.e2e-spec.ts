@@ -180,7 +180,7 @@ describe('Microsoft tokens', () => {
 
   it('a 5xx of the token endpoint is refresh_failed, and the refresh token still works', async () => {
     const account = newAccount();
-    ms.faults.add({ match: { endpoint: 'token' }, fault: { kind: 'serverError' } });
+    ms.faults.add({ match: { operation: 'oauth.token' }, fault: { kind: 'serverError' } });
     const error = await providerError(provider.refresh(account.refreshToken));
     expect(error.code).toBe('refresh_failed');
     expect(tokenRequests()).toHaveLength(1);
@@ -191,7 +191,7 @@ describe('Microsoft tokens', () => {
 
   it('a token endpoint that does not answer in time is refresh_failed', async () => {
     const account = newAccount();
-    ms.faults.add({ match: { endpoint: 'token' }, fault: { kind: 'hang' } });
+    ms.faults.add({ match: { operation: 'oauth.token' }, fault: { kind: 'hang' } });
     const error = await providerError(provider.refresh(account.refreshToken));
     expect(error.code).toBe('refresh_failed');
     expect(error.message).toContain('timeout');

@@ -3,7 +3,8 @@ import { Env } from '../../src/config';
 import { Integration } from '../../src/integrations/integration.entity';
 import { BLOCK_ID_PROPERTY, GRAPH_BLOCK_ID_PROPERTY } from '../../src/providers/calendar-events';
 import { ProviderHttp } from '../../src/providers/provider-http';
-import { googleFaults, startGoogleEmulator } from '../emulators/google';
+import { startGoogleEmulator } from '../emulators/google';
+import type { Fault } from '../emulators/shared/faults';
 import { canonicalPropertyId, startMicrosoftEmulator } from '../emulators/microsoft';
 import { Actor } from './actors';
 import { TestApp } from './app';
@@ -40,16 +41,6 @@ export interface SeenEvent {
   timeZone: string;
   blockId: string | null;
 }
-
-/** Faults both emulators can inject, in provider-neutral words. */
-export type SyncFault =
-  | { kind: 'throttle'; retryAfterSeconds?: number }
-  | { kind: 'serverError' }
-  | { kind: 'reset' }
-  | { kind: 'lostResponse' }
-  | { kind: 'tokenExpired' }
-  /** Answered (and applied) only after `ms`. */
-  | { kind: 'delay'; ms: number };
 
 export interface ConnectedAccount {
   provider: CalendarProviderName;
@@ -255,14 +246,10 @@ export class CalendarEmulators {
    * Schedules `fault` on `times` event writes (inside batches too) of `provider`, after letting
    * `after` of them through.
    */
-  fault(provider: CalendarProviderName, fault: SyncFault, times = 1, after = 0): void {
-    if (provider === 'google_calendar') {
-      const match = { method: /^(POST|PUT|PATCH|DELETE)$/, path: /\/events(\/|$)/ };
-      this.google.faults.add({ match, times, after, fault: googleFault(fault) });
-    } else {
-      const match = { method: /^(POST|PATCH|DELETE)$/, path: /\/events(\/|$)/ };
-      this.ms.faults.add({ match, times, after, fault: microsoftFault(fault) });
-    }
+  fault(provider: CalendarProviderName, fault: Fault, times = 1, after = 0): void {
+    const match = { method: /^(POST|PUT|PATCH|DELETE)$/, path: /\/events(\/|$)/ };
+    const emulator = provider === 'google_calendar' ? this.google : this.ms;
+    emulator.faults.add({ match, times, after, fault });
   }
 
   /** A per-account request quota at the provider (429/403 beyond it); returns its removal. */
@@ -348,34 +335,6 @@ function graphBody(event: Partial<UserEvent>): Record<string, unknown> {
     ...(event.start ? { start: wallClock(event.start) } : {}),
     ...(event.end ? { end: wallClock(event.end) } : {}),
   };
-}
-
-function googleFault(fault: SyncFault) {
-  switch (fault.kind) {
-    case 'throttle':
-      return googleFaults.tooManyRequests(fault.retryAfterSeconds);
-    case 'serverError':
-      return googleFaults.backendError();
-    case 'reset':
-      return googleFaults.reset();
-    case 'lostResponse':
-      return googleFaults.lostResponse();
-    case 'tokenExpired':
-      return googleFaults.tokenExpired();
-    case 'delay':
-      return googleFaults.timeout(fault.ms);
-  }
-}
-
-function microsoftFault(fault: SyncFault) {
-  switch (fault.kind) {
-    case 'throttle':
-      return { kind: 'throttle' as const, retryAfter: fault.retryAfterSeconds };
-    case 'delay':
-      return { kind: 'delay' as const, ms: fault.ms };
-    default:
-      return { kind: fault.kind };
-  }
 }
 
 /** The integration row as the database holds it now. */

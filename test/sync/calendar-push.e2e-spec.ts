@@ -244,7 +244,7 @@ describe.each(CALENDAR_PROVIDER_NAMES)(`pushing blocks to %s (${databaseKind()})
 
   it('429 with Retry-After pauses the whole integration for that long', async () => {
     const id = await createBlock();
-    emulators.fault(provider, { kind: 'throttle', retryAfterSeconds: 7 });
+    emulators.fault(provider, { kind: 'throttle', retryAfter: 7 });
     const before = Date.now();
     await reconciler.drain();
 
@@ -396,7 +396,7 @@ describe.each(CALENDAR_PROVIDER_NAMES)(`pushing blocks to %s (${databaseKind()})
 
   it('in a batch, a throttled item waits while the others are done', async () => {
     const ids = [await createBlock(), await createBlock(), await createBlock()];
-    emulators.fault(provider, { kind: 'throttle', retryAfterSeconds: 3 });
+    emulators.fault(provider, { kind: 'throttle', retryAfter: 3 });
     await reconciler.drain();
 
     const statuses = await Promise.all(ids.map(async (id) => (await block(id)).calendarSyncStatus));

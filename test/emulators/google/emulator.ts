@@ -12,7 +12,7 @@
  * README.md.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Fault, FaultSchedule, RequestFacts } from '../shared/faults';
+import { carryOutFault, FaultAnswer, FaultSchedule, RequestFacts } from '../shared/faults';
 import { listen, readBody, resetConnection, RunningServer } from '../shared/http';
 import {
   NotificationDispatcher,
@@ -137,7 +137,7 @@ function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {
 export class GoogleEmulator {
   readonly store: Store;
   readonly oauth: OAuthServer;
-  readonly faults: FaultSchedule<Fault>;
+  readonly faults: FaultSchedule;
   /** Every request in arrival order (batch sub-requests included, after their batch). */
   readonly requests: LoggedRequest[] = [];
   private readonly api: CalendarApi;
@@ -590,53 +590,28 @@ export class GoogleEmulator {
     bearer?: string,
   ): Promise<Outcome> {
     const fault = this.faults.pick(facts);
-    if (!fault) return process();
-    entry.fault = this.faults.injected[this.faults.injected.length - 1]?.label;
-    switch (fault.kind) {
-      case 'status':
-        return respond(
-          dialect === 'oauth'
-            ? oauthError(
-                fault.status,
-                fault.reason ??
-                  (fault.status === 429
-                    ? 'rate_limit_exceeded'
-                    : fault.status >= 500
-                      ? 'internal_failure'
-                      : 'invalid_request'),
-                fault.message ?? 'Injected by the emulator.',
-                fault.retryAfter,
-              )
-            : googleError(fault.status, fault.reason, fault.message, {
-                retryAfter: fault.retryAfter,
-                headers: fault.headers,
-              }),
-        );
-      case 'timeout': {
-        if (fault.delayMs === undefined) return { type: 'hold' };
-        const inTime = await this.server!.holds.delay(fault.delayMs);
-        return inTime ? process() : { type: 'hold' };
-      }
-      case 'reset':
-        return { type: 'reset', applied: false };
-      case 'lostResponse': {
-        await process();
-        return { type: 'reset', applied: true };
-      }
-      case 'tokenExpired':
+    if (fault) entry.fault = this.faults.injected[this.faults.injected.length - 1]?.label;
+    return carryOutFault<Outcome>(fault, {
+      process,
+      render: (answer) => respond(renderFault(answer, dialect)),
+      expireToken: () => {
         if (bearer) this.store.expireAccessToken(bearer);
         return respond(invalidCredentials());
-      case 'invalidGrant':
-        return respond(
+      },
+      invalidGrant: (grant) =>
+        respond(
           dialect === 'oauth'
             ? this.oauth.invalidGrant(
                 form ?? new URLSearchParams(),
-                fault.description,
-                fault.revoke,
+                grant.description,
+                grant.revoke,
               )
             : googleError(400, 'invalid', 'invalidGrant fault on a non-token request'),
-        );
-    }
+        ),
+      hold: () => ({ type: 'hold' }),
+      drop: (applied) => ({ type: 'reset', applied }),
+      wait: (ms) => this.server!.holds.delay(ms),
+    });
   }
 
   private async batch(
@@ -722,4 +697,27 @@ export async function startGoogleEmulator(
   options: GoogleEmulatorOptions = {},
 ): Promise<GoogleEmulator> {
   return new GoogleEmulator(options).start();
+}
+
+/** A fault's error answer as Google's API or its OAuth endpoints give it. */
+function renderFault(answer: FaultAnswer, dialect: 'api' | 'oauth'): ApiResponse {
+  if (dialect === 'api') {
+    return googleError(answer.status, answer.code, answer.message, {
+      retryAfter: answer.retryAfter,
+      headers: answer.headers,
+    });
+  }
+  const error =
+    answer.code ??
+    (answer.status === 429
+      ? 'rate_limit_exceeded'
+      : answer.status >= 500
+        ? 'internal_failure'
+        : 'invalid_request');
+  return oauthError(
+    answer.status,
+    error,
+    answer.message ?? 'Injected by the emulator.',
+    answer.retryAfter,
+  );
 }

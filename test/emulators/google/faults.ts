@@ -1,38 +1,46 @@
 /**
- * Google's faults in the shared vocabulary, with the answers Google gives (PROVIDERS.md):
- * 429 rateLimitExceeded, 403 rateLimitExceeded / userRateLimitExceeded (usageLimits), 500
- * backendError, 503, plus the transport faults and the OAuth ones.
+ * Google's faults in the shared vocabulary, with the answers Google gives: 429 rateLimitExceeded,
+ * 403 rateLimitExceeded / userRateLimitExceeded (usageLimits), 500 backendError, 503, plus the
+ * transport faults and the OAuth ones. The emulator renders them with `googleError`.
  */
-import { Fault, FaultMatch, FaultSchedule, RetryAfter, RandomFaults } from '../shared/faults';
+import {
+  Fault,
+  FaultMatch,
+  FaultSchedule,
+  RetryAfter,
+  RandomFaults,
+  TOKEN_REFRESH,
+  faultAnswer,
+} from '../shared/faults';
 import { defaultReason } from './errors';
 
 export const googleFaults = {
   /** 429 rateLimitExceeded, with `Retry-After` when given (Google does not promise one). */
   tooManyRequests: (retryAfter?: RetryAfter): Fault => ({
-    kind: 'status',
-    status: 429,
-    reason: 'rateLimitExceeded',
+    kind: 'throttle',
+    code: 'rateLimitExceeded',
     retryAfter,
   }),
   /** 403 rateLimitExceeded (usageLimits): throttling, not a permission problem. */
-  rateLimitExceeded: (): Fault => ({ kind: 'status', status: 403, reason: 'rateLimitExceeded' }),
+  rateLimitExceeded: (): Fault => ({ kind: 'throttle', status: 403, code: 'rateLimitExceeded' }),
   /** 403 userRateLimitExceeded (usageLimits): the per-user quota. */
   userRateLimitExceeded: (): Fault => ({
-    kind: 'status',
+    kind: 'throttle',
     status: 403,
-    reason: 'userRateLimitExceeded',
+    code: 'userRateLimitExceeded',
   }),
   /** 500 backendError. */
-  backendError: (): Fault => ({ kind: 'status', status: 500, reason: 'backendError' }),
-  /** 503 (backendError reason [U]). */
+  backendError: (): Fault => ({ kind: 'serverError', code: 'backendError' }),
+  /** 503 (reason backendError, as far as anyone has seen). */
   unavailable: (retryAfter?: RetryAfter): Fault => ({
-    kind: 'status',
+    kind: 'serverError',
     status: 503,
-    reason: 'backendError',
+    code: 'backendError',
     retryAfter,
   }),
   /** Held until the client gives up; with `delayMs`, answered (and applied) after the delay. */
-  timeout: (delayMs?: number): Fault => ({ kind: 'timeout', delayMs }),
+  timeout: (delayMs?: number): Fault =>
+    delayMs === undefined ? { kind: 'hang' } : { kind: 'delay', ms: delayMs },
   reset: (): Fault => ({ kind: 'reset' }),
   /** The write is applied, then the connection is reset. */
   lostResponse: (): Fault => ({ kind: 'lostResponse' }),
@@ -48,21 +56,22 @@ export type GoogleFaultName = keyof typeof googleFaults;
 export const API_REQUESTS: FaultMatch = { path: /^\/(calendar\/v3|batch)(\/|$)/ };
 /** Calendar API calls and batch sub-requests, not the batch envelope. */
 export const API_CALLS: FaultMatch = { path: /^\/calendar\/v3\// };
-export const REFRESH: FaultMatch = { operation: 'oauth.token', grantType: 'refresh_token' };
 
-export function createGoogleFaultSchedule(now: () => number): FaultSchedule<Fault> {
-  return new FaultSchedule<Fault>({
+export function createGoogleFaultSchedule(now: () => number): FaultSchedule {
+  return new FaultSchedule({
     now,
     // Counted under the reason the client sees: `429 rateLimitExceeded`, `500 backendError`…
-    labelOf: (fault) =>
-      fault.kind === 'status'
-        ? `${fault.status} ${fault.reason ?? defaultReason(fault.status)}`
-        : fault.kind,
+    labelOf: (fault) => {
+      const answer = faultAnswer(fault);
+      return answer
+        ? `${answer.status} ${answer.code ?? defaultReason(answer.status)}`
+        : fault.kind;
+    },
     quotaFault: googleFaults.userRateLimitExceeded(),
     quotaMatch: API_CALLS,
     randomMatch: API_CALLS,
     defaultMatch: (fault) => {
-      if (fault.kind === 'invalidGrant') return REFRESH;
+      if (fault.kind === 'invalidGrant') return TOKEN_REFRESH;
       if (fault.kind === 'tokenExpired') return API_CALLS;
       return API_REQUESTS;
     },
@@ -82,7 +91,7 @@ export interface ChaosOptions {
 }
 
 /** The random mode in Google's terms (see `FaultSchedule.random`). */
-export function chaosFaults(options: ChaosOptions): RandomFaults<Fault> {
+export function chaosFaults(options: ChaosOptions): RandomFaults {
   const retryAfter = options.retryAfter ?? 1;
   const faults = Object.entries(options.probabilities).map(([name, probability]) => {
     const make = googleFaults[name as GoogleFaultName] as (arg?: unknown) => Fault;

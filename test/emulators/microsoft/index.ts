@@ -4,10 +4,12 @@ export type {
   LoggedRequest,
   MicrosoftEmulator,
   MicrosoftEmulatorOptions,
+  Endpoint,
   ThrottleSettings,
 } from './server';
-export { FaultPlan, seededRandom } from './faults';
-export type { Fault, FaultKind, FaultMatch, FaultRule, RandomFaultOptions } from './faults';
+export { microsoftFaults, GRAPH_CALLS } from './faults';
+export { FaultSchedule, seededRandom, TOKEN_REFRESH, weightedFaults } from '../shared/faults';
+export type { Fault, FaultKind, FaultMatch, FaultRule, RandomFaults } from '../shared/faults';
 export { canonicalPropertyId, GraphHttpError, MicrosoftState } from './state';
 export { generateSelfSignedCertificate, trustingDispatcher } from './tls';
 export { MAX_EVENT_SUBSCRIPTION_MINUTES } from './subscriptions';

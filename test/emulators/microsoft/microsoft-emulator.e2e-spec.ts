@@ -11,7 +11,13 @@ import {
   ResponseType,
   RetryHandlerOptions,
 } from '@microsoft/microsoft-graph-client';
-import { FaultPlan, MicrosoftEmulator, startMicrosoftEmulator } from './index';
+import {
+  FaultSchedule,
+  MicrosoftEmulator,
+  microsoftFaults,
+  startMicrosoftEmulator,
+  weightedFaults,
+} from './index';
 
 /**
  * The Microsoft emulator, driven the way the product will drive Microsoft: the real
@@ -712,8 +718,14 @@ describe('faults, observed through the SDK', () => {
   });
 
   it('retries 503 and 504 by itself (POST included), up to 3 retries, but never 500', async () => {
-    ms.faults.add({ match: { method: 'POST' }, fault: { kind: 'unavailable', retryAfter: 0 } });
-    ms.faults.add({ match: { method: 'POST' }, fault: { kind: 'gatewayTimeout', retryAfter: 0 } });
+    ms.faults.add({
+      match: { method: 'POST' },
+      fault: { kind: 'serverError', status: 503, retryAfter: 0 },
+    });
+    ms.faults.add({
+      match: { method: 'POST' },
+      fault: { kind: 'serverError', status: 504, retryAfter: 0 },
+    });
     const created = await erin.client.api('/me/events').post(block(1, '2025-10-01'));
     expect(lastRequests(3).map((r) => r.status)).toEqual([503, 504, 201]);
     expect(created.subject).toBe('Block 1');
@@ -721,7 +733,7 @@ describe('faults, observed through the SDK', () => {
     ms.faults.add({
       match: { path: '/v1.0/me' },
       times: 4,
-      fault: { kind: 'unavailable', retryAfter: 0 },
+      fault: { kind: 'serverError', status: 503, retryAfter: 0 },
     });
     const exhausted = await graphError(erin.client.api('/me').get());
     expect(exhausted.statusCode).toBe(503);
@@ -750,7 +762,10 @@ describe('faults, observed through the SDK', () => {
       customHosts: new Set(['127.0.0.1']), // still needed: AuthenticationHandler checks it
       fetchOptions: { dispatcher } as FetchOptions,
     });
-    ms.faults.add({ match: { path: '/v1.0/me' }, fault: { kind: 'unavailable', retryAfter: 0 } });
+    ms.faults.add({
+      match: { path: '/v1.0/me' },
+      fault: { kind: 'serverError', status: 503, retryAfter: 0 },
+    });
     const before = ms.requests.length;
     const error = await graphError(bare.api('/me').get());
     expect(error.statusCode).toBe(503);
@@ -811,7 +826,7 @@ describe('faults, observed through the SDK', () => {
   });
 
   it('access-token expiry: 401 until the product refreshes (the SDK does not refresh by itself)', async () => {
-    ms.faults.add({ match: { account: 'erin@contoso.test' }, fault: { kind: 'tokenExpired' } });
+    ms.faults.add({ match: { user: 'erin@contoso.test' }, fault: { kind: 'tokenExpired' } });
     const first = await graphError(erin.client.api('/me').get());
     expect(first.statusCode).toBe(401);
     expect(first.code).toBe('InvalidAuthenticationToken');
@@ -823,8 +838,8 @@ describe('faults, observed through the SDK', () => {
 
   it('invalid_grant on refresh kills the refresh token', async () => {
     ms.faults.add({
-      match: { endpoint: 'token', grantType: 'refresh_token' },
-      fault: { kind: 'invalidGrant' },
+      match: { operation: 'oauth.token', grantType: 'refresh_token' },
+      fault: { kind: 'invalidGrant', revoke: true },
     });
     const first = await refresh(erin);
     expect(first.status).toBe(400);
@@ -835,12 +850,15 @@ describe('faults, observed through the SDK', () => {
 
   it('token endpoint faults: 503 with Retry-After, and a lost response after the rotation', async () => {
     const session = await connect('erin@contoso.test');
-    ms.faults.add({ match: { endpoint: 'token' }, fault: { kind: 'unavailable', retryAfter: 5 } });
+    ms.faults.add({
+      match: { operation: 'oauth.token' },
+      fault: { kind: 'serverError', status: 503, retryAfter: 5 },
+    });
     const unavailable = await refresh(session);
     expect(unavailable.status).toBe(503);
     expect(unavailable.body.error).toBe('temporarily_unavailable');
 
-    ms.faults.add({ match: { endpoint: 'token' }, fault: { kind: 'lostResponse' } });
+    ms.faults.add({ match: { operation: 'oauth.token' }, fault: { kind: 'lostResponse' } });
     await expect(refresh(session)).rejects.toThrow('fetch failed');
     // Strict rotation: the token the client still holds was consumed by the lost call.
     expect((await refresh(session)).body.error).toBe('invalid_grant');
@@ -850,12 +868,18 @@ describe('faults, observed through the SDK', () => {
     const run = async () => {
       ms.faults.clear();
       ms.faults.resetCounts();
-      ms.faults.random({
-        seed: 7,
-        rate: 0.5,
-        kinds: { throttle: 2, unavailable: 1, serverError: 1 },
-        match: { account: 'erin@contoso.test' },
-      });
+      ms.faults.random(
+        weightedFaults({
+          seed: 7,
+          rate: 0.5,
+          faults: [
+            { weight: 2, fault: microsoftFaults.throttle() },
+            { weight: 1, fault: microsoftFaults.unavailable() },
+            { weight: 1, fault: microsoftFaults.serverError() },
+          ],
+          match: { user: 'erin@contoso.test' },
+        }),
+      );
       const statuses: number[] = [];
       for (let i = 0; i < 16; i++) {
         try {
@@ -870,15 +894,16 @@ describe('faults, observed through the SDK', () => {
     const first = await run();
     const second = await run();
     expect(second.statuses).toEqual(first.statuses);
-    expect(first.counts.throttle).toBe(first.statuses.filter((s) => s === 429).length);
-    expect(first.counts.unavailable).toBe(first.statuses.filter((s) => s === 503).length);
-    expect(first.counts.serverError).toBe(first.statuses.filter((s) => s === 500).length);
+    const count = (label: string) => first.counts[label] ?? 0;
+    expect(count('429 TooManyRequests')).toBe(first.statuses.filter((s) => s === 429).length);
+    expect(count('503 serviceNotAvailable')).toBe(first.statuses.filter((s) => s === 503).length);
+    expect(count('500 generalException')).toBe(first.statuses.filter((s) => s === 500).length);
     expect(first.statuses.filter((s) => s !== 200).length).toBeGreaterThan(2);
     expect(first.statuses.filter((s) => s === 200).length).toBeGreaterThan(2);
   });
 
-  it('FaultPlan on its own: `after` skips, `times` limits, counters by kind', () => {
-    const plan = new FaultPlan();
+  it('the fault schedule on its own: `after` skips, `times` limits, counters by label', () => {
+    const plan = new FaultSchedule();
     const handle = plan.add({
       match: { method: 'POST', path: /events$/ },
       after: 1,
@@ -888,14 +913,14 @@ describe('faults, observed through the SDK', () => {
     const facts = {
       method: 'POST',
       path: '/v1.0/me/events',
-      endpoint: 'graph' as const,
+      operation: 'graph',
       batch: false,
     };
     const picked = [1, 2, 3, 4].map(() => plan.pick(facts)?.kind);
     expect(picked).toEqual([undefined, 'serverError', 'serverError', undefined]);
     expect(plan.pick({ ...facts, method: 'GET' })).toBeUndefined();
     expect(handle.hits).toBe(2);
-    expect(plan.counts.serverError).toBe(2);
+    expect(plan.counts).toEqual({ '500': 2 });
   });
 });
 

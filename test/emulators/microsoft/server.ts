@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Fault, FaultKind, FaultPlan, RequestFacts, RetryAfter, seededRandom } from './faults';
+import { carryOutFault, Fault, faultAnswer, FaultSchedule, seededRandom } from '../shared/faults';
+import { Holds } from '../shared/http';
+import { createMicrosoftFaultSchedule, graphFaultError, identityFaultError } from './faults';
 import {
   NotificationDispatcher,
   NotificationDropHandle,
@@ -47,6 +49,8 @@ export interface ThrottleSettings {
   latencyMs: number;
 }
 
+export type Endpoint = 'graph' | 'token' | 'authorize' | 'other';
+
 export interface MicrosoftEmulatorOptions extends WebhookOptions {
   port?: number;
   host?: string;
@@ -67,14 +71,15 @@ export interface LoggedRequest {
   /** Pathname (sub-requests: `/v1.0` + their relative path). */
   path: string;
   query: string;
-  endpoint: RequestFacts['endpoint'];
+  endpoint: Endpoint;
   account?: string;
   /** For `$batch` sub-requests: the batch's seq and the sub-request id. */
   batch?: { parent: number; id: string };
   status?: number;
   /** answered | reset (connection destroyed unanswered) | hang | lost (applied, then dropped). */
   outcome: 'pending' | 'answered' | 'reset' | 'hang' | 'lost';
-  fault?: FaultKind;
+  /** Label of the injected fault, if any (`429 TooManyRequests`, `reset` …). */
+  fault?: string;
   headers: Record<string, string>;
 }
 
@@ -96,7 +101,7 @@ export interface MicrosoftEmulator {
   /** The default app registration (client id / secret; any redirect URI). */
   readonly app: AppRegistration;
   readonly state: MicrosoftState;
-  readonly faults: FaultPlan;
+  readonly faults: FaultSchedule;
   /** Live settings; change fields at any time. */
   readonly throttle: ThrottleSettings;
   /** Every request and `$batch` sub-request, in arrival order. */
@@ -151,10 +156,6 @@ const JSON_TYPE =
   'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 const MAX_BATCH = 20;
 
-function retryAfterHeader(value: RetryAfter | undefined, fallback = 1): Record<string, string> {
-  return { 'Retry-After': String(value ?? fallback) };
-}
-
 function lowerHeaders(headers: IncomingMessage['headers'] | Record<string, unknown>) {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers)) {
@@ -178,94 +179,17 @@ function errorBody(code: string, message: string, requestId: string, clientReque
   };
 }
 
-/** What a status-like fault answers on Graph. */
-function graphFaultError(fault: Fault): GraphHttpError | undefined {
-  switch (fault.kind) {
-    case 'throttle':
-      return new GraphHttpError(
-        429,
-        'TooManyRequests',
-        'Too many requests.',
-        retryAfterHeader(fault.retryAfter),
-      );
-    case 'serverError':
-      return new GraphHttpError(500, 'generalException', 'General exception while processing.');
-    case 'unavailable':
-      return new GraphHttpError(
-        503,
-        'serviceNotAvailable',
-        'Service Unavailable.',
-        retryAfterHeader(fault.retryAfter),
-      );
-    case 'gatewayTimeout':
-      return new GraphHttpError(
-        504,
-        'UnknownError',
-        'Gateway Timeout.',
-        retryAfterHeader(fault.retryAfter),
-      );
-    case 'status':
-      return new GraphHttpError(
-        fault.status,
-        fault.code ?? (fault.status === 429 ? 'TooManyRequests' : 'UnknownError'),
-        fault.message ?? `Injected ${fault.status}.`,
-        fault.retryAfter !== undefined ? retryAfterHeader(fault.retryAfter) : {},
-      );
-    case 'tokenExpired':
-    case 'invalidGrant':
-      return new GraphHttpError(
-        401,
-        'InvalidAuthenticationToken',
-        'Lifetime validation failed, the token is expired.',
-      );
-    default:
-      return undefined;
-  }
-}
+/** What Graph answers for a token that died early. */
+const expiredToken = () =>
+  new GraphHttpError(
+    401,
+    'InvalidAuthenticationToken',
+    'Lifetime validation failed, the token is expired.',
+  );
 
-/** What a status-like fault answers on the token endpoint. */
-function identityFaultError(fault: Fault): IdentityResult | undefined {
-  switch (fault.kind) {
-    case 'throttle':
-      return oauthError(
-        429,
-        'temporarily_unavailable',
-        50196,
-        'Too many requests.',
-        retryAfterHeader(fault.retryAfter),
-      );
-    case 'serverError':
-      return oauthError(500, 'server_error', 90033, 'A transient error has occurred.');
-    case 'unavailable':
-      return oauthError(
-        503,
-        'temporarily_unavailable',
-        90033,
-        'Service unavailable.',
-        retryAfterHeader(fault.retryAfter),
-      );
-    case 'gatewayTimeout':
-      return oauthError(
-        504,
-        'temporarily_unavailable',
-        90033,
-        'Gateway timeout.',
-        retryAfterHeader(fault.retryAfter),
-      );
-    case 'status':
-      return oauthError(
-        fault.status,
-        fault.code ?? 'server_error',
-        90033,
-        fault.message ?? `Injected ${fault.status}.`,
-        fault.retryAfter !== undefined ? retryAfterHeader(fault.retryAfter) : {},
-      );
-    default:
-      return undefined;
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** How a request ends: answered, held open, or dropped (after it was applied, or before). */
+type Outcome<R> =
+  { type: 'respond'; result: R } | { type: 'hold' } | { type: 'reset'; applied: boolean };
 
 export async function startMicrosoftEmulator(
   options: MicrosoftEmulatorOptions = {},
@@ -282,7 +206,8 @@ export async function startMicrosoftEmulator(
   const subscriptions = new Subscriptions(state, notifier, {
     validationTimeoutMs: options.validationTimeoutMs ?? 10_000,
   });
-  const faults = new FaultPlan();
+  const faults = createMicrosoftFaultSchedule(() => state.now());
+  const holds = new Holds();
   const throttle: ThrottleSettings = {
     maxConcurrentPerMailbox: 4,
     maxRequestsPerWindow: 10_000,
@@ -456,16 +381,6 @@ export async function startMicrosoftEmulator(
     }
   };
 
-  const hold = (entry: LoggedRequest) => {
-    entry.outcome = 'hang';
-    // The socket stays open; stop() destroys it, or the client gives up.
-  };
-
-  const drop = (req: IncomingMessage, entry: LoggedRequest, outcome: 'reset' | 'lost') => {
-    entry.outcome = outcome;
-    req.socket.destroy();
-  };
-
   // ---- $batch ------------------------------------------------------------------------------
 
   interface BatchItem {
@@ -545,7 +460,7 @@ export async function startMicrosoftEmulator(
 
   const runBatch = (
     items: BatchItem[],
-    itemFaults: Map<string, Fault>,
+    itemFaults: Map<string, { fault: Fault; label: string }>,
     auth: { grant: AccessTokenGrant; account: Account; token: string },
     parent: LoggedRequest,
     requestId: string,
@@ -563,7 +478,7 @@ export async function startMicrosoftEmulator(
       const path = rawPath.startsWith('/') ? rawPath : `/${rawPath}`;
       const query = new URLSearchParams(question === -1 ? '' : item.url.slice(question + 1));
       const clientRequestId = item.headers['client-request-id'] ?? randomUUID();
-      const fault = itemFaults.get(item.id);
+      const fault = itemFaults.get(item.id)?.fault;
       const entry = log({
         method: item.method,
         path: `/v1.0${path}`,
@@ -571,12 +486,12 @@ export async function startMicrosoftEmulator(
         endpoint: 'graph',
         account: auth.account.email,
         batch: { parent: parent.seq, id: item.id },
-        fault: fault?.kind,
+        fault: itemFaults.get(item.id)?.label,
         headers: pickHeaders(item.headers),
       });
       let result: GraphResult;
       const failedDependency = item.dependsOn.some((d) => (results.get(d)?.status ?? 0) >= 400);
-      const faultError = fault ? graphFaultError(fault) : undefined;
+      const faultError = fault ? batchItemFaultError(fault) : undefined;
       if (failedDependency) {
         result = errorResult(
           new GraphHttpError(
@@ -642,6 +557,28 @@ export async function startMicrosoftEmulator(
 
   // ---- Graph -------------------------------------------------------------------------------
 
+  /** The label the schedule gave the fault it just picked. */
+  const lastLabel = () => faults.injected[faults.injected.length - 1]?.label;
+
+  /** Answers, holds or drops the request as `outcome` says. */
+  const finish = <R extends { status: number }>(
+    req: IncomingMessage,
+    entry: LoggedRequest,
+    outcome: Outcome<R>,
+    answer: (result: R) => void,
+  ) => {
+    if (outcome.type === 'respond') {
+      entry.status = outcome.result.status;
+      entry.outcome = 'answered';
+      answer(outcome.result);
+    } else if (outcome.type === 'hold') {
+      entry.outcome = 'hang'; // the socket stays open; stop() destroys it, or the client gives up
+    } else {
+      entry.outcome = outcome.applied ? 'lost' : 'reset';
+      req.socket.destroy();
+    }
+  };
+
   const handleGraphHttp = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -650,7 +587,6 @@ export async function startMicrosoftEmulator(
   ) => {
     const headers = lowerHeaders(req.headers);
     const method = (req.method ?? 'GET').toUpperCase();
-    const path = url.pathname.slice('/v1.0'.length) || '/';
     const requestId = randomUUID();
     const clientRequestId = headers['client-request-id'] ?? randomUUID();
     const auth = authenticate(headers['authorization']);
@@ -662,58 +598,70 @@ export async function startMicrosoftEmulator(
       account: auth.account?.email,
       headers: pickHeaders(headers),
     });
-    const answer = (result: GraphResult) => {
-      entry.status = result.status;
-      entry.outcome = 'answered';
-      sendGraph(res, result, requestId, clientRequestId);
-    };
     const fault = faults.pick({
       method,
       path: url.pathname,
-      endpoint: 'graph',
-      account: auth.account?.email,
+      operation: 'graph',
+      user: auth.account?.email,
       batch: false,
     });
-    entry.fault = fault?.kind;
-    if (fault?.kind === 'reset') return drop(req, entry, 'reset');
-    if (fault?.kind === 'hang') return hold(entry);
-    const faultError = fault ? graphFaultError(fault) : undefined;
-    if (faultError) {
-      if (fault?.kind === 'tokenExpired' && auth.token) state.expireAccessToken(auth.token);
-      return answer(errorResult(faultError, requestId, clientRequestId));
-    }
-    if ('error' in auth) return answer(errorResult(auth.error, requestId, clientRequestId));
+    if (fault) entry.fault = lastLabel();
+    const failWith = (error: GraphHttpError): Outcome<GraphResult> => ({
+      type: 'respond',
+      result: errorResult(error, requestId, clientRequestId),
+    });
+    const outcome = await carryOutFault<Outcome<GraphResult>>(fault, {
+      process: () => processGraph(method, url, headers, rawBody, auth, entry, requestId),
+      render: (answer) => failWith(graphFaultError(answer)),
+      expireToken: () => {
+        if (auth.token) state.expireAccessToken(auth.token);
+        return failWith(expiredToken());
+      },
+      invalidGrant: () => failWith(expiredToken()),
+      hold: () => ({ type: 'hold' }),
+      drop: (applied) => ({ type: 'reset', applied }),
+      wait: (ms) => holds.delay(ms),
+    });
+    finish(req, entry, outcome, (result) => sendGraph(res, result, requestId, clientRequestId));
+  };
+
+  /** A Graph request once the fault schedule let it through. */
+  const processGraph = async (
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    rawBody: string,
+    auth: Auth,
+    entry: LoggedRequest,
+    requestId: string,
+  ): Promise<Outcome<GraphResult>> => {
+    const path = url.pathname.slice('/v1.0'.length) || '/';
+    const clientRequestId = headers['client-request-id'] ?? randomUUID();
+    const failWith = (error: GraphHttpError): Outcome<GraphResult> => ({
+      type: 'respond',
+      result: errorResult(error, requestId, clientRequestId),
+    });
+    if ('error' in auth) return failWith(auth.error);
 
     let body: unknown;
     if (rawBody.length > 0) {
       try {
         body = JSON.parse(rawBody);
       } catch {
-        return answer(
-          errorResult(
-            new GraphHttpError(400, 'BadRequest', 'Unable to read JSON request payload.'),
-            requestId,
-            clientRequestId,
-          ),
+        return failWith(
+          new GraphHttpError(400, 'BadRequest', 'Unable to read JSON request payload.'),
         );
       }
     }
     const isBatch = path === '/$batch';
     let batchItems: BatchItem[] | undefined;
-    const itemFaults = new Map<string, Fault>();
+    let lostAfterwards = false;
+    const itemFaults = new Map<string, { fault: Fault; label: string }>();
     if (isBatch) {
-      if (method !== 'POST') {
-        return answer(
-          errorResult(
-            new GraphHttpError(405, 'BadRequest', 'Use POST for $batch.'),
-            requestId,
-            clientRequestId,
-          ),
-        );
-      }
+      if (method !== 'POST')
+        return failWith(new GraphHttpError(405, 'BadRequest', 'Use POST for $batch.'));
       const parsed = parseBatch(body);
-      if (parsed instanceof GraphHttpError)
-        return answer(errorResult(parsed, requestId, clientRequestId));
+      if (parsed instanceof GraphHttpError) return failWith(parsed);
       batchItems = parsed;
       // Faults are drawn for every sub-request first: a reset or hang on any of them takes the whole
       // batch down before anything is applied; a lost response applies the batch, then drops it.
@@ -723,44 +671,39 @@ export async function startMicrosoftEmulator(
         const itemFault = faults.pick({
           method: item.method,
           path: itemPath,
-          endpoint: 'graph',
-          account: auth.account.email,
+          operation: 'graph',
+          user: auth.account.email,
           batch: true,
         });
         if (!itemFault) continue;
-        if (['reset', 'hang', 'lostResponse'].includes(itemFault.kind)) escalate ??= itemFault;
-        else itemFaults.set(item.id, itemFault);
+        if (['reset', 'hang', 'lostResponse'].includes(itemFault.kind)) {
+          if (!escalate) entry.fault = lastLabel();
+          escalate ??= itemFault;
+        } else itemFaults.set(item.id, { fault: itemFault, label: lastLabel() });
       }
-      if (escalate?.kind === 'reset') return drop(req, entry, 'reset');
-      if (escalate?.kind === 'hang') return hold(entry);
-      if (escalate?.kind === 'lostResponse') entry.fault = 'lostResponse';
+      if (escalate?.kind === 'reset') return { type: 'reset', applied: false };
+      if (escalate?.kind === 'hang') return { type: 'hold' };
+      lostAfterwards = escalate?.kind === 'lostResponse';
     }
 
     const account = auth.account;
     const over = windowCheck(auth.grant);
-    if (over) return answer(errorResult(over, requestId, clientRequestId));
+    if (over) return failWith(over);
     const running = inFlight.get(account.id) ?? 0;
     if (running >= throttle.maxConcurrentPerMailbox) {
-      return answer(
-        errorResult(
-          new GraphHttpError(
-            429,
-            'ApplicationThrottled',
-            'Application is over its MailboxConcurrency limit.',
-            {
-              'Retry-After': String(throttle.concurrencyRetryAfterSeconds),
-            },
-          ),
-          requestId,
-          clientRequestId,
+      return failWith(
+        new GraphHttpError(
+          429,
+          'ApplicationThrottled',
+          'Application is over its MailboxConcurrency limit.',
+          { 'Retry-After': String(throttle.concurrencyRetryAfterSeconds) },
         ),
       );
     }
     inFlight.set(account.id, running + 1);
     let result: GraphResult;
     try {
-      const wait = throttle.latencyMs + (fault?.kind === 'delay' ? fault.ms : 0);
-      if (wait > 0) await sleep(wait);
+      if (throttle.latencyMs > 0) await holds.delay(throttle.latencyMs);
       if (batchItems) {
         result = {
           status: 200,
@@ -793,11 +736,11 @@ export async function startMicrosoftEmulator(
     } finally {
       inFlight.set(account.id, (inFlight.get(account.id) ?? 1) - 1);
     }
-    if (fault?.kind === 'lostResponse' || entry.fault === 'lostResponse') {
+    if (lostAfterwards) {
       entry.status = result.status;
-      return drop(req, entry, 'lost');
+      return { type: 'reset', applied: true };
     }
-    answer(result);
+    return { type: 'respond', result };
   };
 
   // ---- identity ----------------------------------------------------------------------------
@@ -819,62 +762,77 @@ export async function startMicrosoftEmulator(
       endpoint,
       headers: pickHeaders(headers),
     });
-    const answer = (result: IdentityResult) => {
-      entry.status = result.status;
-      entry.outcome = 'answered';
-      send(res, result.status, result.headers, result.body);
-    };
     const grantType = endpoint === 'token' ? (form.get('grant_type') ?? undefined) : undefined;
-    const fault = faults.pick({ method, path: url.pathname, endpoint, batch: false, grantType });
-    entry.fault = fault?.kind;
-    if (fault?.kind === 'reset') return drop(req, entry, 'reset');
-    if (fault?.kind === 'hang') return hold(entry);
-    if (fault?.kind === 'delay') await sleep(fault.ms);
-    const faultError = fault ? identityFaultError(fault) : undefined;
-    if (faultError) return answer(faultError);
+    const fault = faults.pick({
+      method,
+      path: url.pathname,
+      operation: `oauth.${endpoint}`,
+      batch: false,
+      grantType,
+    });
+    if (fault) entry.fault = lastLabel();
+    const respond = (result: IdentityResult): Outcome<IdentityResult> => ({
+      type: 'respond',
+      result,
+    });
+    const process = async () => respond(identity(method, url, headers, form, endpoint));
+    const outcome = await carryOutFault<Outcome<IdentityResult>>(fault, {
+      process,
+      render: (answer) => respond(identityFaultError(answer)),
+      expireToken: process, // the token endpoint takes no access token
+      invalidGrant: (grant) => {
+        if (grant.revoke) {
+          const presented = form.get('refresh_token');
+          const refreshGrant = presented ? state.refreshGrant(presented) : undefined;
+          if (refreshGrant) refreshGrant.active = false;
+        }
+        const code = form.get('code');
+        const issued = code ? state.takeCode(code) : undefined;
+        if (issued) issued.redeemed = true;
+        return respond(
+          oauthError(
+            400,
+            'invalid_grant',
+            70000,
+            grant.description ??
+              'Provided grant is invalid or malformed (injected: consent revoked).',
+          ),
+        );
+      },
+      hold: () => ({ type: 'hold' }),
+      drop: (applied) => ({ type: 'reset', applied }),
+      wait: (ms) => holds.delay(ms),
+    });
+    finish(req, entry, outcome, (result) => send(res, result.status, result.headers, result.body));
+  };
+
+  /** The authorize and token endpoints once the fault schedule let the request through. */
+  const identity = (
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    form: URLSearchParams,
+    endpoint: 'authorize' | 'token',
+  ): IdentityResult => {
     if (endpoint === 'authorize') {
       if (method !== 'GET')
-        return answer(oauthError(405, 'invalid_request', 900561, 'Use GET for authorize.'));
-      return answer(authorize(identityContext(), url.searchParams, url.toString()));
+        return oauthError(405, 'invalid_request', 900561, 'Use GET for authorize.');
+      return authorize(identityContext(), url.searchParams, url.toString());
     }
-    if (method !== 'POST')
-      return answer(
-        oauthError(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.'),
-      );
+    if (method !== 'POST') {
+      return oauthError(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
+    }
     if (
       !(headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')
     ) {
-      return answer(
-        oauthError(
-          400,
-          'invalid_request',
-          900144,
-          "The request body must contain the following parameter: 'grant_type'.",
-        ),
+      return oauthError(
+        400,
+        'invalid_request',
+        900144,
+        "The request body must contain the following parameter: 'grant_type'.",
       );
     }
-    if (fault?.kind === 'invalidGrant') {
-      const presented = form.get('refresh_token');
-      const grant = presented ? state.refreshGrant(presented) : undefined;
-      if (grant) grant.active = false;
-      const code = form.get('code');
-      const issued = code ? state.takeCode(code) : undefined;
-      if (issued) issued.redeemed = true;
-      return answer(
-        oauthError(
-          400,
-          'invalid_grant',
-          70000,
-          'Provided grant is invalid or malformed (injected: consent revoked).',
-        ),
-      );
-    }
-    const result = token(identityContext(), form, headers['authorization']);
-    if (fault?.kind === 'lostResponse') {
-      entry.status = result.status;
-      return drop(req, entry, 'lost');
-    }
-    answer(result);
+    return token(identityContext(), form, headers['authorization']);
   };
 
   // ---- server ------------------------------------------------------------------------------
@@ -1000,6 +958,7 @@ export async function startMicrosoftEmulator(
     lifecycleNotification: (id, event) => subscriptions.lifecycle(id, event),
     async stop() {
       notifier.close();
+      holds.releaseAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
@@ -1022,4 +981,12 @@ function pickHeaders(headers: Record<string, string>): Record<string, string> {
     'sdkversion',
   ];
   return Object.fromEntries(Object.entries(headers).filter(([k]) => keep.includes(k)));
+}
+
+/** A fault on one `$batch` sub-request: its error answer inside the batch, if it has one. */
+function batchItemFaultError(fault: Fault): GraphHttpError | undefined {
+  const answer = faultAnswer(fault);
+  if (answer) return graphFaultError(answer);
+  if (fault.kind === 'tokenExpired' || fault.kind === 'invalidGrant') return expiredToken();
+  return undefined;
 }

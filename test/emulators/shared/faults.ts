@@ -1,54 +1,135 @@
 /**
- * Fault scheduling for the provider emulators, independent of any provider.
+ * One fault vocabulary for every provider emulator (calendars and invoicing alike).
  *
  * A test decides which requests go wrong and how: scheduled rules (the first matching rule with
  * hits left wins), per-key quotas (N requests per sliding window, then a fault), and a seeded
  * random mode with a probability per fault. The emulator asks `pick(facts)` once per request (and
- * once per sub-request of a batch) and carries the answer out in its own dialect: the status
- * kinds become the provider's error body, the transport kinds are carried out on the socket by
- * the helpers in `./http`. Every injected fault is counted by label and recorded.
+ * once per sub-request of a batch) and hands the answer to `carryOutFault` with its own actions:
+ * the error kinds become a `FaultAnswer` that the emulator renders in its provider's error shape,
+ * the transport kinds are carried out on the socket. Every injected fault is counted by label.
  */
 
 /** Seconds, or an HTTP date. */
 export type RetryAfter = number | string;
 
-/** The faults every emulator understands. A provider may define more (`FaultSchedule<F>`). */
+/** The faults every emulator understands, in provider-neutral words. */
 export type Fault =
   /**
-   * An error answer. `reason` is the provider's error code (Google: `rateLimitExceeded`,
-   * `userRateLimitExceeded`, `backendError`…); the emulator renders the body.
+   * Throttling: 429 by default. `status` and `code` say how the provider throttles when it is
+   * not a plain 429 (Google's 403 `userRateLimitExceeded`); `retryAfter` becomes `Retry-After`.
    */
+  | { kind: 'throttle'; retryAfter?: RetryAfter; status?: number; code?: string; message?: string }
+  /** A failure on the provider's side: 500 by default, or 502 / 503 / 504 with `status`. */
+  | {
+      kind: 'serverError';
+      status?: number;
+      code?: string;
+      message?: string;
+      retryAfter?: RetryAfter;
+    }
+  /** Any other error answer (409, 412, 400 …); `code` is the provider's error code. */
   | {
       kind: 'status';
       status: number;
-      reason?: string;
+      code?: string;
       message?: string;
       retryAfter?: RetryAfter;
       headers?: Record<string, string>;
     }
-  /**
-   * No answer in time. Without `delayMs` the request is held until the client gives up (or the
-   * emulator stops) and is never processed. With `delayMs` it is processed normally after the
-   * delay — even if the client gave up meanwhile, like a real slow server.
-   */
-  | { kind: 'timeout'; delayMs?: number }
+  /** No answer: held until the client gives up (or the emulator stops); never processed. */
+  | { kind: 'hang' }
+  /** Slow: processed and answered normally after `ms`, even if the client gave up meanwhile. */
+  | { kind: 'delay'; ms: number }
   /** The connection is reset before the request is processed: nothing happened. */
   | { kind: 'reset' }
   /** The request is processed (a write IS applied), then the connection is reset unanswered. */
   | { kind: 'lostResponse' }
-  /** The presented access token expires now (server side); the call answers 401. */
+  /** The presented access token expires now (server side); the call answers the provider's 401. */
   | { kind: 'tokenExpired' }
   /** Token endpoint: 400 invalid_grant. With `revoke`, the presented refresh token dies too. */
   | { kind: 'invalidGrant'; description?: string; revoke?: boolean };
 
 export type FaultKind = Fault['kind'];
 
+/** The error answer of a throttle / serverError / status fault, before the provider's shape. */
+export interface FaultAnswer {
+  kind: 'throttle' | 'serverError' | 'status';
+  status: number;
+  /** The provider's error code when the fault names one; the renderer picks its default. */
+  code?: string;
+  message?: string;
+  retryAfter?: RetryAfter;
+  headers?: Record<string, string>;
+}
+
+/** The error answer a fault asks for; undefined for the transport and token kinds. */
+export function faultAnswer(fault: Fault): FaultAnswer | undefined {
+  switch (fault.kind) {
+    case 'throttle':
+      return { ...fault, status: fault.status ?? 429 };
+    case 'serverError':
+      return { ...fault, status: fault.status ?? 500 };
+    case 'status':
+      return fault;
+    default:
+      return undefined;
+  }
+}
+
+/** What a provider emulator does to carry out a fault; everything provider-specific is here. */
+export interface FaultActions<R> {
+  /** The request as if nothing went wrong. */
+  process(): Promise<R>;
+  /** The error answer in the provider's shape. */
+  render(answer: FaultAnswer): R;
+  /** Expires the presented access token and answers as the provider does for a dead token. */
+  expireToken(): R | Promise<R>;
+  /** Token endpoint: the provider's invalid_grant (revoking the refresh token when asked). */
+  invalidGrant(fault: Extract<Fault, { kind: 'invalidGrant' }>): R | Promise<R>;
+  /** Leaves the request unanswered until the client gives up or the emulator stops. */
+  hold(): R;
+  /** Resets the connection unanswered; `applied` when the request was processed first. */
+  drop(applied: boolean): R;
+  /** Resolves after `ms`, or with false when the emulator stopped meanwhile. */
+  wait(ms: number): Promise<boolean>;
+}
+
+/** Carries out `fault` (or just processes the request) with the emulator's own actions. */
+export async function carryOutFault<R>(
+  fault: Fault | undefined,
+  actions: FaultActions<R>,
+): Promise<R> {
+  if (!fault) return actions.process();
+  switch (fault.kind) {
+    case 'throttle':
+    case 'serverError':
+    case 'status':
+      return actions.render(faultAnswer(fault)!);
+    case 'hang':
+      return actions.hold();
+    case 'delay':
+      return (await actions.wait(fault.ms)) ? actions.process() : actions.hold();
+    case 'reset':
+      return actions.drop(false);
+    case 'lostResponse':
+      await actions.process();
+      return actions.drop(true);
+    case 'tokenExpired':
+      return actions.expireToken();
+    case 'invalidGrant':
+      return actions.invalidGrant(fault);
+  }
+}
+
 /** What the emulator knows about a request when it asks for a fault. */
 export interface RequestFacts {
   method: string;
   /** Pathname without the query string. */
   path: string;
-  /** The emulator's name for the operation, e.g. `events.insert`, `oauth.token`, `batch`. */
+  /**
+   * The emulator's name for the operation, e.g. `events.insert`, `batch`, `graph`; every
+   * emulator calls its token endpoint `oauth.token` and its consent page `oauth.authorize`.
+   */
   operation?: string;
   /** The account the credentials belong to (lower-case e-mail), when known. */
   user?: string;
@@ -73,9 +154,9 @@ export interface FaultMatch {
   when?: (facts: RequestFacts) => boolean;
 }
 
-export interface FaultRule<F extends { kind: string } = Fault> {
+export interface FaultRule {
   match?: FaultMatch;
-  fault: F;
+  fault: Fault;
   /** How many matching requests get the fault (default 1; `Infinity` for all). */
   times?: number;
   /** Let this many matching requests through first (default 0). */
@@ -92,7 +173,7 @@ export interface FaultHandle {
   remove(): void;
 }
 
-export interface QuotaRule<F extends { kind: string } = Fault> {
+export interface QuotaRule {
   /** Requests allowed per key within `windowMs` (sliding window). */
   limit: number;
   windowMs: number;
@@ -100,11 +181,11 @@ export interface QuotaRule<F extends { kind: string } = Fault> {
   /** What a request is counted against; default the account. Requests without a key pass. */
   key?: (facts: RequestFacts) => string | undefined;
   /** The answer once the quota is spent (default: the schedule's `quotaFault`). */
-  fault?: F;
+  fault?: Fault;
   label?: string;
 }
 
-export interface RandomFaults<F extends { kind: string } = Fault> {
+export interface RandomFaults {
   seed: number;
   /** Which requests may get a random fault (default: the schedule's `randomMatch`). */
   match?: FaultMatch;
@@ -112,12 +193,12 @@ export interface RandomFaults<F extends { kind: string } = Fault> {
    * Independent-looking chances per fault: one draw per request picks at most one fault, with
    * these probabilities (their sum must be ≤ 1).
    */
-  faults: Array<{ probability: number; fault: F; label?: string }>;
+  faults: Array<{ probability: number; fault: Fault; label?: string }>;
 }
 
 export interface InjectedFault {
   label: string;
-  kind: string;
+  kind: FaultKind;
   source: 'rule' | 'quota' | 'random';
   method: string;
   path: string;
@@ -126,15 +207,15 @@ export interface InjectedFault {
   at: number;
 }
 
-export interface FaultScheduleOptions<F extends { kind: string }> {
+export interface FaultScheduleOptions {
   /** Label in the counters for a fault without an explicit one. */
-  labelOf?: (fault: F) => string;
+  labelOf?: (fault: Fault) => string;
   /** Default answer of a quota rule without its own fault. */
-  quotaFault?: F;
+  quotaFault?: Fault;
   /** Default match of a quota rule without its own. */
   quotaMatch?: FaultMatch;
   /** Match used by `add` when the rule has none, per fault (e.g. invalidGrant → token endpoint). */
-  defaultMatch?: (fault: F) => FaultMatch | undefined;
+  defaultMatch?: (fault: Fault) => FaultMatch | undefined;
   /** Default match of the random mode. */
   randomMatch?: FaultMatch;
   now?: () => number;
@@ -152,12 +233,38 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** `status:429 rateLimitExceeded`, `reset`, `timeout`… */
-export function defaultFaultLabel(fault: { kind: string }): string {
-  const f = fault as Partial<Extract<Fault, { kind: 'status' }>>;
-  if (fault.kind === 'status') return `${f.status}${f.reason ? ` ${f.reason}` : ''}`;
-  return fault.kind;
+/**
+ * A random mode in which `rate` of the matching requests get a fault, drawn by weight:
+ * `weightedFaults({ seed, rate: 0.3, faults: [{ weight: 3, fault: { kind: 'reset' } }, …] })`.
+ */
+export function weightedFaults(options: {
+  seed: number;
+  rate: number;
+  faults: Array<{ weight: number; fault: Fault; label?: string }>;
+  match?: FaultMatch;
+}): RandomFaults {
+  const total = options.faults.reduce((sum, f) => sum + f.weight, 0);
+  if (!(total > 0)) throw new Error('weighted faults need a positive total weight');
+  return {
+    seed: options.seed,
+    match: options.match,
+    faults: options.faults.map(({ weight, fault, label }) => ({
+      probability: (options.rate * weight) / total,
+      fault,
+      label,
+    })),
+  };
 }
+
+/** `429`, `503 backendError`, `reset`, `hang` … (an emulator may name its codes). */
+export function defaultFaultLabel(fault: Fault): string {
+  const answer = faultAnswer(fault);
+  if (!answer) return fault.kind;
+  return `${answer.status}${answer.code ? ` ${answer.code}` : ''}`;
+}
+
+/** Refreshes at the token endpoint, in every emulator. */
+export const TOKEN_REFRESH: FaultMatch = { operation: 'oauth.token', grantType: 'refresh_token' };
 
 export function matchesFacts(match: FaultMatch | undefined, facts: RequestFacts): boolean {
   if (!match) return true;
@@ -186,16 +293,16 @@ function test(pattern: string | RegExp, value: string): boolean {
   return typeof pattern === 'string' ? pattern === value : pattern.test(value);
 }
 
-interface ActiveRule<F extends { kind: string }> {
-  rule: FaultRule<F>;
+interface ActiveRule {
+  rule: FaultRule;
   match?: FaultMatch;
   skip: number;
   left: number;
   hits: number;
 }
 
-interface ActiveQuota<F extends { kind: string }> {
-  rule: QuotaRule<F>;
+interface ActiveQuota {
+  rule: QuotaRule;
   seen: Map<string, number[]>;
 }
 
@@ -203,24 +310,24 @@ interface ActiveQuota<F extends { kind: string }> {
  * The schedule of one emulator. Rules are consulted first, then quotas, then the random mode.
  * A quota counts every matching request, including those that got a scheduled fault.
  */
-export class FaultSchedule<F extends { kind: string } = Fault> {
-  private rules: ActiveRule<F>[] = [];
-  private quotas: ActiveQuota<F>[] = [];
-  private randomMode?: { options: RandomFaults<F>; next: () => number };
+export class FaultSchedule {
+  private rules: ActiveRule[] = [];
+  private quotas: ActiveQuota[] = [];
+  private randomMode?: { options: RandomFaults; next: () => number };
   private readonly counters = new Map<string, number>();
   private readonly now: () => number;
   /** Every injected fault, in order. */
   readonly injected: InjectedFault[] = [];
 
-  constructor(private readonly options: FaultScheduleOptions<F> = {}) {
+  constructor(private readonly options: FaultScheduleOptions = {}) {
     this.now = options.now ?? Date.now;
   }
 
   /** Schedules a fault; e.g. `add({ match: { method: 'POST', path: /events$/ }, times: 2, fault })`. */
-  add(rule: FaultRule<F>): FaultHandle {
+  add(rule: FaultRule): FaultHandle {
     const times = rule.times ?? 1;
     if (!(times >= 0)) throw new Error(`times must be ≥ 0, got ${times}`);
-    const active: ActiveRule<F> = {
+    const active: ActiveRule = {
       rule,
       match: rule.match ?? this.options.defaultMatch?.(rule.fault),
       skip: rule.after ?? 0,
@@ -242,15 +349,15 @@ export class FaultSchedule<F extends { kind: string } = Fault> {
   }
 
   /** Shorthand: the next `faults.length` matching requests get these faults, in order. */
-  queue(faults: F[], match?: FaultMatch): FaultHandle[] {
+  queue(faults: Fault[], match?: FaultMatch): FaultHandle[] {
     // Rules are consulted in order and the first with hits left wins: no `after` needed.
     return faults.map((fault) => this.add({ match, fault }));
   }
 
   /** N requests per window per key (default per account), then the quota fault. */
-  quota(rule: QuotaRule<F>): { remove(): void } {
+  quota(rule: QuotaRule): { remove(): void } {
     if (!rule.fault && !this.options.quotaFault) throw new Error('quota rule needs a fault');
-    const active: ActiveQuota<F> = { rule, seen: new Map() };
+    const active: ActiveQuota = { rule, seen: new Map() };
     this.quotas.push(active);
     return {
       remove: () => {
@@ -260,7 +367,7 @@ export class FaultSchedule<F extends { kind: string } = Fault> {
   }
 
   /** Seeded random faults on top of the rules and quotas. */
-  random(options: RandomFaults<F>): void {
+  random(options: RandomFaults): void {
     const sum = options.faults.reduce((total, f) => total + f.probability, 0);
     if (options.faults.some((f) => f.probability < 0) || sum > 1 + 1e-9) {
       throw new Error(`fault probabilities must be ≥ 0 and sum to ≤ 1 (got ${sum})`);
@@ -299,8 +406,8 @@ export class FaultSchedule<F extends { kind: string } = Fault> {
   }
 
   /** Called by the emulator once per request and once per batch sub-request. */
-  pick(facts: RequestFacts): F | undefined {
-    let quotaFault: { fault: F; label?: string } | undefined;
+  pick(facts: RequestFacts): Fault | undefined {
+    let quotaFault: { fault: Fault; label?: string } | undefined;
     for (const quota of this.quotas) {
       if (!matchesFacts(quota.rule.match ?? this.options.quotaMatch, facts)) continue;
       const key = (quota.rule.key ?? ((f: RequestFacts) => f.user))(facts);
@@ -311,7 +418,7 @@ export class FaultSchedule<F extends { kind: string } = Fault> {
       quota.seen.set(key, seen);
       if (seen.length > quota.rule.limit && !quotaFault) {
         quotaFault = {
-          fault: (quota.rule.fault ?? this.options.quotaFault) as F,
+          fault: quota.rule.fault ?? this.options.quotaFault!,
           label: quota.rule.label,
         };
       }
@@ -343,16 +450,16 @@ export class FaultSchedule<F extends { kind: string } = Fault> {
     return undefined;
   }
 
-  private labelOf(fault: F): string {
+  private labelOf(fault: Fault): string {
     return (this.options.labelOf ?? defaultFaultLabel)(fault);
   }
 
   private record(
-    fault: F,
+    fault: Fault,
     label: string | undefined,
     source: InjectedFault['source'],
     facts: RequestFacts,
-  ): F {
+  ): Fault {
     const name = label ?? this.labelOf(fault);
     this.counters.set(name, (this.counters.get(name) ?? 0) + 1);
     this.injected.push({
