@@ -1,0 +1,148 @@
+import { expect, test } from '@playwright/test';
+import { OUTBOX } from './playwright.config';
+import { checkScreen, invitationLink, signUp, yOf } from './support';
+
+const run = Date.now().toString(36);
+const owner = { name: 'Ada Owner', email: `ada-${run}@example.com` };
+const colleague = { name: 'Grace Member', email: `grace-${run}@example.com` };
+const viewer = { name: 'Vic Viewer', email: `vic-${run}@example.com` };
+const TUESDAY = '2026-12-08';
+
+test.describe.configure({ mode: 'serial' });
+
+test('sign up, create an organization, invite a colleague who accepts as a new user', async ({
+  page,
+  browser,
+}) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await checkScreen(page, 'sign-in');
+
+  await page.getByRole('link', { name: 'Create account' }).click();
+  await checkScreen(page, 'sign-up');
+  await signUp(page, owner.name, owner.email);
+  await expect(page.getByRole('heading', { name: 'Create an organization' })).toBeVisible();
+  await checkScreen(page, 'new-organization');
+  await page.getByLabel('Organization name').fill(`Lovelace Labs ${run}`);
+  await page.getByLabel('Time zone').fill('Europe/Amsterdam');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('heading', { name: 'Week planner' })).toBeVisible();
+
+  await page.getByRole('link', { name: 'Members' }).click();
+  await expect(page.getByRole('cell', { name: owner.email })).toBeVisible();
+  await page.getByLabel('Email').fill(colleague.email);
+  await page.getByRole('button', { name: 'Invite' }).click();
+  await expect(page.getByRole('status')).toContainText(`Invitation sent to ${colleague.email}`);
+  await page.getByLabel('Email').fill(viewer.email);
+  await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+  await page.getByRole('button', { name: 'Invite' }).click();
+  await expect(page.getByRole('status')).toContainText(viewer.email);
+  await checkScreen(page, 'members');
+
+  for (const person of [colleague, viewer]) {
+    await expect.poll(() => invitationLink(OUTBOX, person.email), { timeout: 10_000 }).toBeTruthy();
+    const link = invitationLink(OUTBOX, person.email);
+    const context = await browser.newContext();
+    const other = await context.newPage();
+    await other.goto(new URL(link).pathname);
+    await expect(other.getByText(/You are invited to Lovelace Labs/)).toBeVisible();
+    if (person === colleague) await checkScreen(other, 'accept-invitation');
+    await other.getByRole('link', { name: 'Create account' }).click();
+    await expect(other.getByLabel('Email')).toHaveValue(person.email);
+    await signUp(other, person.name, person.email);
+    await expect(other.getByRole('heading', { name: 'Week planner' })).toBeVisible();
+    await context.close();
+  }
+  await page.reload();
+  await expect(page.getByRole('cell', { name: colleague.email })).toBeVisible();
+});
+
+test('drag a block into Tuesday, move it by keyboard, see it in the report', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(owner.email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Week planner' })).toBeVisible();
+  const url = new URL(page.url());
+  await page.goto(`${url.pathname}?week=${TUESDAY}`);
+  await expect(page.locator(`.day-column[data-date="${TUESDAY}"]`)).toBeVisible();
+  await checkScreen(page, 'planner-empty');
+
+  const from = await yOf(page, TUESDAY, 10 * 60 + 5);
+  const to = await yOf(page, TUESDAY, 11 * 60 + 25);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(to.x, to.y, { steps: 12 });
+  await page.mouse.up();
+  const dialog = page.getByRole('dialog', { name: 'New block' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByLabel('Date')).toHaveValue(TUESDAY);
+  await expect(dialog.getByLabel('Start')).toHaveValue('10:00');
+  await expect(dialog.getByLabel('End')).toHaveValue('11:30');
+  await dialog.getByLabel('Title').fill('Deep work');
+  await dialog.getByLabel('Billable').check();
+  await checkScreen(page, 'block-dialog');
+  const created = page.waitForResponse((r) => r.url().endsWith('/time-blocks') && r.request().method() === 'POST');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  expect((await created).status()).toBe(201);
+
+  const block = page.getByRole('button', { name: /Deep work, 10:00–11:30/ });
+  await expect(block).toBeVisible();
+  await expect(page.locator(`.day-column[data-date="${TUESDAY}"]`).getByText('Deep work')).toBeVisible();
+
+  // Keyboard: Alt+↓ moves it 15 minutes later, and the server keeps it there.
+  await block.focus();
+  const moved = page.waitForResponse((r) => r.request().method() === 'PATCH');
+  await page.keyboard.press('Alt+ArrowDown');
+  const body = (await moved).request().postDataJSON();
+  expect(body.start_time).toBe(`${TUESDAY}T10:15:00+01:00`);
+  await page.reload();
+  await expect(page.getByRole('button', { name: /Deep work, 10:15–11:45/ })).toBeVisible();
+  await checkScreen(page, 'planner-week');
+
+  // An overlapping block is refused by the server... when the organization forbids overlaps; a
+  // block whose end is before its start is refused everywhere: the form keeps the field error.
+  await page.getByRole('button', { name: 'New block' }).click();
+  const invalid = page.getByRole('dialog', { name: 'New block' });
+  await invalid.getByLabel('Title').fill('Backwards');
+  await invalid.getByLabel('Date').fill(TUESDAY);
+  await invalid.getByLabel('Start').fill('15:00');
+  await invalid.getByLabel('End').fill('14:00');
+  await invalid.getByRole('button', { name: 'Save' }).click();
+  await expect(invalid.getByRole('alert').first()).toBeVisible();
+  await invalid.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByText('Backwards')).toHaveCount(0);
+
+  await page.getByRole('link', { name: 'Reports' }).click();
+  await page.getByLabel('From').fill('2026-12-01');
+  await page.getByLabel('To').fill('2027-01-01');
+  await expect(page.getByRole('cell', { name: '1:30' }).first()).toBeVisible();
+  await expect(page.locator('tfoot')).toContainText('1:30');
+  await checkScreen(page, 'reports');
+});
+
+test('a viewer sees the week but cannot change it; another organization stays hidden', async ({
+  page,
+}) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(viewer.email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Week planner' })).toBeVisible();
+  await expect(page.getByText('You can view this week but not change it.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'New block' })).toHaveCount(0);
+  await checkScreen(page, 'planner-viewer');
+
+  // A viewer's own new organization; the first one's id must not open it.
+  const orgPath = new URL(page.url()).pathname;
+  await page.getByLabel('Organization').selectOption({ label: 'New organization…' });
+  await page.getByLabel('Organization name').fill(`Vic Co ${run}`);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('button', { name: 'New block' })).toBeVisible();
+  const ownOrgId = Number(new URL(page.url()).pathname.split('/')[2]);
+  expect(`/o/${ownOrgId}/planner`).not.toBe(orgPath);
+  await page.goto(`/o/${ownOrgId + 1000}/planner`);
+  await expect(page.getByText('There is nothing here.')).toBeVisible();
+  await expect(page.getByText('Deep work')).toHaveCount(0);
+});

@@ -1,0 +1,73 @@
+// Browser specs against the BUILT server on the embedded default (SQLite), driving Debian's
+// Chromium (/usr/bin/chromium; scripts/test.sh installs it with apt when missing). Playwright
+// never downloads a browser here.
+import { defineConfig } from '@playwright/test';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+const root = resolve(here, '../..');
+const scratch = resolve(here, '../artifacts/e2e-server');
+export const PORT = Number(process.env.E2E_PORT ?? 3217);
+export const OUTBOX = resolve(scratch, 'mail');
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  throw new Error(`No Chromium at ${chromium}: install Debian's package (apt-get install chromium).`);
+}
+if (!process.env.E2E_SERVER_STARTED) {
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(OUTBOX, { recursive: true });
+  process.env.E2E_SERVER_STARTED = '1';
+}
+
+export default defineConfig({
+  testDir: '.',
+  outputDir: '../artifacts/test-results',
+  workers: 1,
+  timeout: 60_000,
+  reporter: [['list'], ['json', { outputFile: process.env.E2E_JSON ?? '../artifacts/e2e.json' }]],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    timezoneId: 'America/New_York',
+    locale: 'en-GB',
+    // axe-core is injected as a script tag; the server's CSP would refuse it.
+    bypassCSP: true,
+    viewport: { width: 1280, height: 860 },
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: chromium,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: 'node dist/src/cli.js migrate && exec node dist/src/main.js',
+    cwd: root,
+    url: `http://127.0.0.1:${PORT}/health/ready`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: {
+      NODE_ENV: 'production',
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      APP_URL: `http://127.0.0.1:${PORT}`,
+      APP_KEY: `base64:${Buffer.alloc(32, 9).toString('base64')}`,
+      DB_CONNECTION: 'sqlite',
+      DB_DATABASE_PATH: resolve(scratch, 'danwel.sqlite'),
+      MAIL_TRANSPORT: 'log',
+      MAIL_OUTBOX_DIR: OUTBOX,
+      WORKER_IN_PROCESS: 'true',
+      LOG_LEVEL: 'warn',
+    },
+  },
+});

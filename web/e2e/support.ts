@@ -1,0 +1,55 @@
+import { expect, type Page } from '@playwright/test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const SCREENS = resolve(here, '../artifacts/screens');
+
+/** Keeps a screenshot of the screen and fails on serious or critical axe-core violations. */
+export async function checkScreen(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage: true });
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await (
+      window as unknown as {
+        axe: { run: (c?: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe.run(document);
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  expect(violations, `accessibility on ${name}`).toEqual([]);
+}
+
+/** The newest invitation link written to the mail outbox for that address. */
+export function invitationLink(outbox: string, email: string): string {
+  const texts = readdirSync(outbox)
+    .filter((f) => f.endsWith('.txt') || f.endsWith('.eml'))
+    .map((f) => readFileSync(join(outbox, f), 'utf8'))
+    .filter((text) => text.includes(email));
+  const links = texts.join('\n').match(/https?:\/\/[^\s"<>]*\/invitations\/inv_[A-Za-z0-9_-]+/g);
+  if (!links) throw new Error(`no invitation mail for ${email} in ${outbox}`);
+  return links[links.length - 1];
+}
+
+export async function signUp(page: Page, name: string, email: string, password = 'correct horse battery') {
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+/** Pixel y of a wall-clock time in a day column of the planner. */
+export async function yOf(page: Page, date: string, minutes: number): Promise<{ x: number; y: number }> {
+  const column = page.locator(`.day-column[data-date="${date}"]`);
+  const box = (await column.boundingBox())!;
+  const first = (await page.locator('.gutter span').first().textContent())!;
+  const firstMinutes = Number(first.slice(0, 2)) * 60;
+  return { x: box.x + box.width / 2, y: box.y + ((minutes - firstMinutes) * 48) / 60 };
+}
