@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { localIso, TimeInputError, toInstant } from './block-time';
 
 const AMSTERDAM = 'Europe/Amsterdam';
@@ -79,5 +80,45 @@ describe('localIso', () => {
       '2025-03-30T03:30:00.000+02:00',
     );
     expect(localIso(new Date('2025-03-30T01:30:00Z'), 'UTC')).toBe('2025-03-30T01:30:00.000Z');
+  });
+});
+
+describe('localIso matches luxon', () => {
+  it('for instants across zones, centuries and daylight-saving transitions', () => {
+    const zones = [
+      AMSTERDAM,
+      'UTC',
+      'Etc/UTC',
+      'Europe/London',
+      'America/New_York',
+      'America/St_Johns',
+      'Asia/Kolkata',
+      'Asia/Kathmandu',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+      'Africa/Casablanca',
+      'Not/A_Zone',
+    ];
+    let seed = 42;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const transitions = [
+      Date.UTC(2025, 2, 24),
+      Date.UTC(2025, 8, 24),
+      Date.UTC(2025, 9, 24),
+    ].flatMap((start) => Array.from({ length: 8 * 96 }, (_, i) => start + i * 15 * 60_000));
+    const spread = Array.from({ length: 500 }, () =>
+      Math.floor(Date.UTC(1900, 0, 1) + random() * 200 * 365.25 * 86_400_000),
+    );
+    for (const zone of zones) {
+      for (const milliseconds of [...spread, ...transitions]) {
+        const instant = new Date(milliseconds);
+        const expected = (
+          DateTime.fromJSDate(instant, { zone }).isValid
+            ? DateTime.fromJSDate(instant, { zone })
+            : DateTime.fromJSDate(instant, { zone: 'UTC' })
+        ).toISO();
+        expect(`${zone} ${localIso(instant, zone)}`).toBe(`${zone} ${expected}`);
+      }
+    }
   });
 });
