@@ -8,6 +8,14 @@ export interface AuthenticatedUser {
   name: string;
   /** The API token this request came with (logout revokes it). */
   tokenId: number;
+  /** The caller's role in the route's organization, looked up with the token (see the guard). */
+  organizationRole?: OrganizationRoleLookup;
+}
+
+/** A role of null: not a member, or the organization is deleted. */
+export interface OrganizationRoleLookup {
+  organizationId: number;
+  role: OrganizationRole | null;
 }
 
 /** The caller's membership of the organization in the route, resolved once per request. */

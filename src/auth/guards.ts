@@ -7,6 +7,7 @@ import type { Request } from 'express';
 import { DataSource } from 'typeorm';
 import { NotFoundError, ForbiddenError } from '../common/errors/domain.error';
 import { validationExceptionFactory } from '../common/errors/validation-errors';
+import { routeOrganizationId } from '../common/tenancy/route-organization';
 import { TenantScope } from '../common/tenancy/tenant-scope';
 import { OrganizationMember } from '../organizations/organization-member.entity';
 import { AuthenticatedUser } from './authenticated-user';
@@ -56,30 +57,39 @@ export class OrganizationAccessGuard implements CanActivate {
       return true;
     }
     const user = request.user as AuthenticatedUser | undefined;
-    const organizationId = Number(rawId);
-    if (!user || !/^\d{1,15}$/.test(String(rawId))) throw new NotFoundError('Organization');
+    const organizationId = routeOrganizationId(request);
+    if (!user || organizationId === null) throw new NotFoundError('Organization');
 
-    const membership = await this.dataSource
-      .getRepository(OrganizationMember)
-      .createQueryBuilder('membership')
-      .innerJoin('membership.organization', 'organization')
-      .where('membership.organizationId = :organizationId', { organizationId })
-      .andWhere('membership.userId = :userId', { userId: user.id })
-      .andWhere('organization.deletedAt IS NULL')
-      .getOne();
-    if (!membership) throw new NotFoundError('Organization');
+    const role =
+      user.organizationRole?.organizationId === organizationId
+        ? user.organizationRole.role
+        : await this.lookUpRole(organizationId, user.id);
+    if (!role) throw new NotFoundError('Organization');
 
     request.membership = {
       organizationId,
       userId: user.id,
-      role: membership.role,
+      role,
       scope: new TenantScope(organizationId),
     };
     if (!permission) {
       throw new Error(`Route ${request.method} ${request.route?.path} has no @RequirePermission`);
     }
-    if (!can(membership.role, permission)) throw new ForbiddenError();
+    if (!can(role, permission)) throw new ForbiddenError();
     return true;
+  }
+
+  /** For callers authenticated without the route's organization in view. */
+  private async lookUpRole(organizationId: number, userId: number) {
+    const membership = await this.dataSource
+      .getRepository(OrganizationMember)
+      .createQueryBuilder('membership')
+      .innerJoin('membership.organization', 'organization')
+      .where('membership.organizationId = :organizationId', { organizationId })
+      .andWhere('membership.userId = :userId', { userId })
+      .andWhere('organization.deletedAt IS NULL')
+      .getOne();
+    return membership?.role ?? null;
   }
 }
 
