@@ -448,6 +448,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizations/{organizationId}/time-blocks/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ApprovalsController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{organizationId}/time-blocks/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ApprovalsController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/{organizationId}/time-blocks": {
         parameters: {
             query?: never;
@@ -721,6 +753,8 @@ export interface components {
         OrganizationSettingsDto: {
             /** @description Refuse overlapping blocks of the same member (409). */
             prevent_overlaps?: boolean;
+            /** @description Billable blocks are booked in the invoicing system only once an admin or owner approved them. */
+            require_approval?: boolean;
             /**
              * @description Hourly rate used when a project has none (decimal string).
              * @example 95.00
@@ -870,6 +904,24 @@ export interface components {
             is_active: boolean;
         };
         Object: Record<string, never>;
+        ApproveTimeBlocksDto: {
+            /** @description These blocks (pending or rejected ones become approved). */
+            ids?: number[];
+            /** @description With a range: only this member’s blocks (default: everyone’s). */
+            user_id?: number;
+            /**
+             * @description With `to`: the pending blocks overlapping `[from, to)`.
+             * @example 2025-03-31T00:00:00+02:00
+             */
+            from?: string;
+            /** @example 2025-04-07T00:00:00+02:00 */
+            to?: string;
+        };
+        RejectTimeBlocksDto: {
+            ids: number[];
+            /** @description Why: shown to the member on the block. */
+            note: string;
+        };
         CreateTimeBlockDto: {
             /** @example Deep work: quarterly report */
             title: string;
@@ -2464,7 +2516,8 @@ export interface operations {
                 project_id?: number;
                 /** @description Omitted: all blocks. `true`: billable ones only. `false`: the others. */
                 is_billable?: boolean;
-                /** @description Comma-separated levels, outermost first, each at most once: user, client, project, day, week, month. Omitted: totals only. */
+                approval_status?: "pending" | "approved" | "rejected" | "sent_to_billing";
+                /** @description Comma-separated levels, outermost first, each at most once: user, client, project, approval_status, day, week, month. Omitted: totals only. */
                 group_by?: string;
             };
             header?: never;
@@ -2514,6 +2567,7 @@ export interface operations {
                 project_id?: number;
                 /** @description Omitted: all blocks. `true`: billable ones only. `false`: the others. */
                 is_billable?: boolean;
+                approval_status?: "pending" | "approved" | "rejected" | "sent_to_billing";
             };
             header?: never;
             path: {
@@ -2554,6 +2608,112 @@ export interface operations {
             };
         };
     };
+    ApprovalsController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization. */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveTimeBlocksDto"];
+            };
+        };
+        responses: {
+            /** @description `{ data: [blocks] }`: the blocks approved (or already). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your role lacks `time-blocks:approve`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such organization or resource, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Nothing changed: a block is already sent to billing (`sent_to_billing_ids` lists them). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ApprovalsController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization. */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectTimeBlocksDto"];
+            };
+        };
+        responses: {
+            /** @description `{ data: [blocks] }`: the blocks rejected, with the note. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your role lacks `time-blocks:approve`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such organization or resource, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Nothing changed: a block is already sent to billing (`sent_to_billing_ids` lists them). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     TimeBlocksController_list: {
         parameters: {
             query: {
@@ -2569,6 +2729,8 @@ export interface operations {
                 client_id?: number;
                 project_id?: number;
                 is_billable?: boolean;
+                /** @description The review queue: `approval_status=pending&is_billable=true&user_id=all`. */
+                approval_status?: "pending" | "approved" | "rejected" | "sent_to_billing";
                 calendar_sync_status?: "pending" | "synced" | "error" | "disabled";
             };
             header?: never;
