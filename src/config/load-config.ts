@@ -193,7 +193,7 @@ export function loadConfig(env: Env): AppConfig {
             max: 86_400,
           }),
         },
-        // Graph: 10,000 requests per 10 minutes per app per mailbox (PROVIDERS.md).
+        // Graph: 10,000 requests per 10 minutes per app per mailbox (Outlook service limits).
         office365: {
           maxRequests: read.integer('MICROSOFT_GRAPH_MAX_REQUESTS', 10_000, { min: 1, max: 1e6 }),
           windowSeconds: read.integer('MICROSOFT_GRAPH_WINDOW_SECONDS', 600, {

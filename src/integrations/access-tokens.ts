@@ -33,7 +33,7 @@ type RefreshOutcome =
 
 /**
  * The access tokens of calendar integrations, refreshed when they are about to expire or were
- * refused (DESIGN.md, "Sync" 5).
+ * refused (docs/architecture.md, "Errors, classified once").
  *
  * A refresh happens under a row lock on the integration (`SELECT … FOR UPDATE` on MySQL/MariaDB),
  * and the lock holder re-reads the row first: if another worker refreshed meanwhile, its token is

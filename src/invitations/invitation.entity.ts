@@ -50,7 +50,7 @@ export class Invitation extends TimestampedEntity {
   @DateTimeColumn('accepted_at')
   acceptedAt!: Date | null;
 
-  /** Added after the seed (migration AddRevokedAtToInvitations): a revoked link stays explainable. */
+  /** Added by migration AddRevokedAtToInvitations: a revoked link stays explainable. */
   @DateTimeColumn('revoked_at')
   revokedAt!: Date | null;
 }

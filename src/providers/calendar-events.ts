@@ -30,7 +30,7 @@ export type EventWrite =
 
 /**
  * How a failure should be handled, decided by the provider client from status and reason
- * (DESIGN.md, "Sync" 5):
+ * (docs/architecture.md, "Errors, classified once"):
  * - `throttled`: 429, Google 403 `rateLimitExceeded`/`userRateLimitExceeded`, Graph 429/503 with
  *   `Retry-After` — the whole integration waits (`retryAfterSeconds` when the provider said).
  * - `retryable`: 5xx, timeouts, connection resets — this write backs off.

@@ -11,7 +11,7 @@ export interface HttpFailure {
   retryAfter?: string | null;
 }
 
-/** Google 403 reasons that mean "slow down", not "forbidden" (PROVIDERS.md). */
+/** Google 403 reasons that mean "slow down", not "forbidden" (Google's usageLimits domain). */
 const GOOGLE_RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
 
 const MAX_MESSAGE_LENGTH = 200;

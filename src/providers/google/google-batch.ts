@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Auth } from 'googleapis';
 
-/** Google accepts 1000 calls per batch; PROVIDERS.md keeps them at 50. */
+/** Google accepts 1000 calls per batch but advises far fewer; 50 keeps one answer small. */
 export const GOOGLE_MAX_BATCH_CALLS = 50;
 
 export interface GoogleCall {

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Auth } from 'googleapis';
 
-/** Google allows 1000 calls per batch; keep batches at 50 (PROVIDERS.md). */
+/** Google allows 1000 calls per batch, and advises keeping them far smaller (50 here). */
 export const MAX_BATCH_CALLS = 1000;
 export const RECOMMENDED_BATCH_CALLS = 50;
 

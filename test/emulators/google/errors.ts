@@ -1,6 +1,6 @@
 /**
  * Google API error bodies: `{"error":{"code":N,"message":"…","errors":[{"domain","reason","message"}]}}`
- * (PROVIDERS.md, "Errors"). Messages follow what Google answers where known; `[U]` marks the ones
+ * as Google documents them. Messages follow what Google answers where known; `[U]` marks the ones
  * picked without a verified sample.
  */
 import type { RetryAfter } from '../shared/faults';

@@ -1,5 +1,5 @@
 /**
- * Push notifications of Calendar API v3 (PROVIDERS.md, "Push"): `events.watch` opens a channel on
+ * Push notifications of Calendar API v3: `events.watch` opens a channel on
  * a calendar's events, `channels.stop` closes it. Right after creation the channel gets a `sync`
  * message, then an `exists` message for every change of an event in the calendar (made through
  * the API or by the user; a deletion is a change too). Messages are body-less POSTs with the

@@ -1,5 +1,5 @@
 /**
- * Graph change notifications for Outlook events (PROVIDERS.md, "Subscriptions"):
+ * Graph change notifications for Outlook events:
  * `POST /subscriptions` validates the request, runs Graph's validation handshake against the
  * notification URL (and the lifecycle URL) before answering 201, `GET|PATCH|DELETE
  * /subscriptions/{id}` read, renew and remove. Every create/update/delete of an event in the
