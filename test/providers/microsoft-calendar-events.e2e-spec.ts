@@ -25,6 +25,7 @@ const SCOPES = ['openid', 'email', 'offline_access', 'Calendars.ReadWrite'];
 const REQUEST_TIMEOUT_MS = 800;
 
 let ms: MicrosoftEmulator;
+let http: ProviderHttp;
 let events: CalendarEventsClient;
 let accountSeq = 0;
 
@@ -105,7 +106,7 @@ const blockIdOf = (event: Record<string, unknown>) =>
 
 beforeAll(async () => {
   ms = await startMicrosoftEmulator();
-  const http = new ProviderHttp();
+  http = new ProviderHttp();
   http.dispatcher = await ms.dispatcher();
   events = new MicrosoftCalendarProvider(microsoftConfig(ms), http, REQUEST_TIMEOUT_MS).events();
 });
@@ -417,5 +418,28 @@ describe('Microsoft events: batches', () => {
         .filter((r) => !r.batch)
         .map((r) => r.path),
     ).toEqual(['/v1.0/$batch', `/v1.0/me/calendars/${mailbox.calendar.externalId}/events`]);
+  });
+});
+
+describe('Microsoft calendar list', () => {
+  it('a 429 comes back at once as a ProviderError: no Graph SDK retry behind our back', async () => {
+    const mailbox = newMailbox();
+    const provider = new MicrosoftCalendarProvider(microsoftConfig(ms), http, REQUEST_TIMEOUT_MS);
+    ms.faults.add({
+      match: { method: 'GET', path: '/v1.0/me/calendars', user: mailbox.email },
+      fault: { kind: 'throttle', retryAfter: 1 },
+    });
+    const since = ms.requests.length;
+    await expect(provider.listCalendars(mailbox.accessToken)).rejects.toMatchObject({
+      name: 'ProviderError',
+      code: 'calendar_list_failed',
+      message: 'Microsoft Graph: TooManyRequests',
+    });
+    expect(graphRequests(mailbox, since).map((r) => `${r.method} ${r.status}`)).toEqual([
+      'GET 429',
+    ]);
+    // The next call is answered: the fault was the only reason.
+    const calendars = await provider.listCalendars(mailbox.accessToken);
+    expect(calendars.map((c) => c.name)).toEqual(['Calendar', 'Danwel', 'Shared']);
   });
 });

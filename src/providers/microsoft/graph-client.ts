@@ -16,12 +16,13 @@ export interface GraphClientOptions {
 }
 
 /**
- * A Graph client for writes and pulls: the SDK's default chain minus its RetryHandler, which retries 429,
- * 503 and 504 (POST included) for up to minutes inside one call. Every failure surfaces at once and
- * the reconciler backs off, honouring `Retry-After` itself. No RedirectHandler either: Graph does
- * not redirect these calls, and `fetch` follows redirects by itself.
+ * The one way danwel talks to Graph (calendar list, writes, pulls, subscriptions): the SDK's
+ * default chain minus its RetryHandler, which retries 429, 503 and 504 (POST included) for up to
+ * minutes inside one call. Every failure surfaces at once and the caller backs off, honouring
+ * `Retry-After` itself. No RedirectHandler either: Graph does not redirect these calls, and
+ * `fetch` follows redirects by itself.
  */
-export function graphWriteClient(options: GraphClientOptions): Client {
+export function graphClient(options: GraphClientOptions): Client {
   const base = options.baseUrl.replace(/\/+$/, '');
   return Client.initWithMiddleware({
     middleware: [

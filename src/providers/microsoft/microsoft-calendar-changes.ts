@@ -19,7 +19,7 @@ import {
   utcMidnight,
 } from '../pulled-event';
 import { httpWriteFailure } from '../write-failure';
-import { graphWriteClient } from './graph-client';
+import { graphClient } from './graph-client';
 import {
   errorOutcome,
   GRAPH_MAX_BATCH_REQUESTS,
@@ -259,7 +259,7 @@ export class MicrosoftCalendarChanges implements CalendarChangesClient {
   }
 
   private client(accessToken: string): Client {
-    return graphWriteClient({
+    return graphClient({
       baseUrl: this.options.apiBaseUrl,
       accessToken,
       http: this.options.http,

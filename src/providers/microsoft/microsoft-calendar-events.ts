@@ -8,7 +8,7 @@ import {
   transportWriteFailure,
   withoutToken,
 } from '../write-failure';
-import { graphWriteClient } from './graph-client';
+import { graphClient } from './graph-client';
 import { GraphCall, graphCallFor } from './graph-event-body';
 import { isTransportFailureCode } from './graph-fetch-handler';
 
@@ -48,7 +48,7 @@ export class MicrosoftCalendarEvents implements CalendarEventsClient {
   constructor(private readonly options: MicrosoftCalendarEventsOptions) {}
 
   async apply(accessToken: string, writes: EventWrite[]): Promise<WriteResult[]> {
-    const client = graphWriteClient({
+    const client = graphClient({
       baseUrl: this.options.apiBaseUrl,
       accessToken,
       http: this.options.http,

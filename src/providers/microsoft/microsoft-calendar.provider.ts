@@ -1,4 +1,3 @@
-import { Client } from '@microsoft/microsoft-graph-client';
 import { OAuthProviderConfig } from '../../config/app-config';
 import { CalendarChangesClient } from '../calendar-changes';
 import { CalendarEventsClient } from '../calendar-events';
@@ -13,6 +12,7 @@ import {
   RefreshedTokens,
 } from '../calendar-provider';
 import { ProviderHttp } from '../provider-http';
+import { graphClient } from './graph-client';
 import { transportFailureCode } from '../transport-failure';
 import { MicrosoftCalendarChanges } from './microsoft-calendar-changes';
 import { MicrosoftCalendarEvents } from './microsoft-calendar-events';
@@ -183,12 +183,11 @@ export class MicrosoftCalendarProvider implements CalendarOAuthProvider {
   }
 
   async listCalendars(accessToken: string): Promise<ProviderCalendar[]> {
-    const base = this.config.apiBaseUrl.replace(/\/+$/, '');
-    const client = Client.initWithMiddleware({
-      authProvider: { getAccessToken: () => Promise.resolve(accessToken) },
-      baseUrl: `${base}/`,
-      customHosts: new Set([new URL(base).hostname]),
-      fetchOptions: this.http.fetchOptions(),
+    const client = graphClient({
+      baseUrl: this.config.apiBaseUrl,
+      accessToken,
+      http: this.http,
+      requestTimeoutMs: this.requestTimeoutMs,
     });
     const calendars: ProviderCalendar[] = [];
     try {
