@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config';
+import { ProvidersConfig } from '../config/app-config';
+import { NotFoundError } from '../common/errors/domain.error';
+import { ProviderHttp } from '../providers/provider-http';
+import {
+  INVOICING_PROVIDERS,
+  InvoicingProvider,
+  InvoicingProviderName,
+} from './invoicing-provider';
+
+/** What a provider client is built from. */
+export interface InvoicingProviderDeps {
+  providers: ProvidersConfig;
+  http: ProviderHttp;
+  requestTimeoutMs: number;
+}
+
+type Factory = (deps: InvoicingProviderDeps) => InvoicingProvider;
+
+/** One line per provider: its name and how its client is built. */
+const FACTORIES: { [name in InvoicingProviderName]?: Factory } = {};
+
+/** The invoicing providers this build can connect, and their clients, built from configuration. */
+@Injectable()
+export class InvoicingProviders {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly http: ProviderHttp,
+  ) {}
+
+  /** The providers with a client, in the order of `INVOICING_PROVIDERS`. */
+  available(): InvoicingProviderName[] {
+    return INVOICING_PROVIDERS.filter((name) => FACTORIES[name] !== undefined);
+  }
+
+  has(name: string): name is InvoicingProviderName {
+    return (this.available() as string[]).includes(name);
+  }
+
+  /** The client for a provider; 404 for one this build cannot connect. */
+  get(name: string): InvoicingProvider {
+    const factory = this.has(name) ? FACTORIES[name] : undefined;
+    if (!factory) throw new NotFoundError('Provider');
+    return factory({
+      providers: this.config.providers,
+      http: this.http,
+      requestTimeoutMs: this.config.sync.requestTimeoutMs,
+    });
+  }
+}
