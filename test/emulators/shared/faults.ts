@@ -475,3 +475,16 @@ export class FaultSchedule {
     return fault;
   }
 }
+
+/**
+ * A fault's `retryAfter` as whole seconds from `nowMs` (an HTTP date is converted; never below
+ * 0), for renderers whose provider sends another format: Moneybird an epoch timestamp, Xero
+ * seconds even when the test wrote a date.
+ */
+export function retryAfterSeconds(retryAfter: RetryAfter, nowMs: number): number {
+  if (typeof retryAfter === 'number') return Math.max(0, Math.ceil(retryAfter));
+  const at = Date.parse(retryAfter);
+  if (Number.isNaN(at))
+    throw new Error(`retryAfter must be seconds or an HTTP date: ${retryAfter}`);
+  return Math.max(0, Math.ceil((at - nowMs) / 1000));
+}
