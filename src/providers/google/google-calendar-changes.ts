@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { calendar_v3, google } from 'googleapis';
+import { calendar_v3 } from 'googleapis';
 import {
   CalendarChangesClient,
   ChangePage,
@@ -19,6 +19,7 @@ import {
 import { transportFailureCode } from '../transport-failure';
 import { httpWriteFailure, transportWriteFailure } from '../write-failure';
 import { GoogleAnswer } from './google-batch';
+import { googleSession } from './google-client';
 import { googleError, headerRecord } from './google-calendar-events';
 
 const PROVIDER = 'Google';
@@ -58,7 +59,7 @@ export class GoogleCalendarChanges implements CalendarChangesClient {
     cursor: string | null,
     window: PullWindow,
   ): Promise<ChangePage> {
-    const calendar = this.calendar(accessToken);
+    const { calendar } = googleSession(this.rootUrl, accessToken);
     const changes: ExternalChange[] = [];
     let pageToken: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -118,7 +119,7 @@ export class GoogleCalendarChanges implements CalendarChangesClient {
     secret: string,
     expiresAt: Date,
   ): Promise<PushChannel> {
-    const calendar = this.calendar(accessToken);
+    const { calendar } = googleSession(this.rootUrl, accessToken);
     const requestBody: calendar_v3.Schema$Channel = {
       id: randomUUID(),
       type: 'web_hook',
@@ -141,7 +142,7 @@ export class GoogleCalendarChanges implements CalendarChangesClient {
   }
 
   async stopWatch(accessToken: string, channel: PushChannel): Promise<void> {
-    const calendar = this.calendar(accessToken);
+    const { calendar } = googleSession(this.rootUrl, accessToken);
     const requestBody: calendar_v3.Schema$Channel = { id: channel.id };
     if (channel.resourceId) requestBody.resourceId = channel.resourceId;
     const answer = await this.send(accessToken, (options) =>
@@ -177,13 +178,6 @@ export class GoogleCalendarChanges implements CalendarChangesClient {
   private success<T>(answer: GoogleAnswer, accessToken: string): T {
     if (answer.status >= 200 && answer.status < 300) return (answer.body ?? {}) as T;
     throw pullFailed(httpWriteFailure(PROVIDER, googleError(answer), 'request'), accessToken);
-  }
-
-  private calendar(accessToken: string): calendar_v3.Calendar {
-    // Only the access token: refreshing is the caller's business (after an `unauthorized`).
-    const auth = new google.auth.OAuth2({ transporterOptions: { fetchImplementation: fetch } });
-    auth.setCredentials({ access_token: accessToken });
-    return google.calendar({ version: 'v3', rootUrl: `${this.rootUrl}/`, auth, retry: false });
   }
 }
 

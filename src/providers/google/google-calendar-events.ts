@@ -1,7 +1,14 @@
-import { Auth, calendar_v3, google } from 'googleapis';
 import { CalendarEventsClient, EventWrite, WriteFailure, WriteResult } from '../calendar-events';
+import {
+  applyInChunks,
+  CallSender,
+  FailedCall,
+  missingBatchAnswer,
+  sendPrepared,
+} from '../event-batches';
 import { transportFailureCode } from '../transport-failure';
-import { httpWriteFailure, transportWriteFailure, withoutToken } from '../write-failure';
+import { httpWriteFailure, transportWriteFailure } from '../write-failure';
+import { googleSession, GoogleSession } from './google-client';
 import { GOOGLE_MAX_BATCH_CALLS, GoogleAnswer, sendGoogleBatch } from './google-batch';
 import {
   EventCall,
@@ -21,12 +28,7 @@ export interface GoogleCalendarEventsOptions {
 }
 
 /** What a call came to: an HTTP answer, or a failure without one (or before sending). */
-type CallOutcome = { answer: GoogleAnswer } | { failure: WriteFailure };
-
-interface Session {
-  auth: Auth.OAuth2Client;
-  calendar: calendar_v3.Calendar;
-}
+type CallOutcome = { answer: GoogleAnswer } | FailedCall;
 
 /**
  * Writes block events to Google Calendar: one write as a direct call through googleapis, several
@@ -41,25 +43,30 @@ export class GoogleCalendarEvents implements CalendarEventsClient {
     this.rootUrl = options.apiBaseUrl.replace(/\/+$/, '');
   }
 
-  async apply(accessToken: string, writes: EventWrite[]): Promise<WriteResult[]> {
-    const session = this.session(accessToken);
-    const results: WriteResult[] = [];
-    for (let start = 0; start < writes.length; start += this.maxBatchSize) {
-      const chunk = writes.slice(start, start + this.maxBatchSize);
-      results.push(...(await this.applyChunk(session, chunk)));
-    }
-    return withoutToken(results, accessToken);
+  apply(accessToken: string, writes: EventWrite[]): Promise<WriteResult[]> {
+    const session = googleSession(this.rootUrl, accessToken);
+    const sender: CallSender<EventCall, CallOutcome> = {
+      one: (call) => this.sendOne(session, call),
+      many: (calls) => this.sendBatch(session, calls),
+    };
+    return applyInChunks(accessToken, writes, this.maxBatchSize, (chunk) =>
+      this.applyChunk(sender, chunk),
+    );
   }
 
-  private async applyChunk(session: Session, writes: EventWrite[]): Promise<WriteResult[]> {
-    const outcomes = await this.send(session, writes.map(eventCallFor));
+  /** The writes' calls; then, for creates that found their event (409), one revive each. */
+  private async applyChunk(
+    sender: CallSender<EventCall, CallOutcome>,
+    writes: EventWrite[],
+  ): Promise<WriteResult[]> {
+    const outcomes = await sendPrepared(sender, writes.map(eventCallFor));
     const results = writes.map((write, index) => resultOf(write, outcomes[index]));
     const duplicates = writes.flatMap((write, index) =>
       write.kind === 'create' && results[index] === 'duplicate' ? [{ write, index }] : [],
     );
     if (duplicates.length > 0) {
-      const revived = await this.send(
-        session,
+      const revived = await sendPrepared(
+        sender,
         duplicates.map(({ write }) => reviveCallFor(write)),
       );
       duplicates.forEach(({ write, index }, position) => {
@@ -74,30 +81,7 @@ export class GoogleCalendarEvents implements CalendarEventsClient {
     );
   }
 
-  /** Sends the calls (one directly, several as a batch); failures prepared earlier pass through. */
-  private async send(
-    session: Session,
-    calls: Array<EventCall | WriteFailure>,
-  ): Promise<CallOutcome[]> {
-    const outcomes = new Array<CallOutcome>(calls.length);
-    const pending: Array<{ call: EventCall; index: number }> = [];
-    calls.forEach((call, index) => {
-      if ('kind' in call) outcomes[index] = { failure: call };
-      else pending.push({ call, index });
-    });
-    if (pending.length === 0) return outcomes;
-    const sent =
-      pending.length === 1
-        ? [await this.sendOne(session, pending[0].call)]
-        : await this.sendBatch(
-            session,
-            pending.map(({ call }) => call),
-          );
-    pending.forEach(({ index }, position) => (outcomes[index] = sent[position]));
-    return outcomes;
-  }
-
-  private async sendOne(session: Session, call: EventCall): Promise<CallOutcome> {
+  private async sendOne(session: GoogleSession, call: EventCall): Promise<CallOutcome> {
     const signal = AbortSignal.timeout(this.options.requestTimeoutMs);
     // HTTP errors come back as answers (classified like batch parts); only transport fails throw.
     const options = { signal, retry: false, validateStatus: () => true };
@@ -122,7 +106,7 @@ export class GoogleCalendarEvents implements CalendarEventsClient {
     }
   }
 
-  private async sendBatch(session: Session, calls: EventCall[]): Promise<CallOutcome[]> {
+  private async sendBatch(session: GoogleSession, calls: EventCall[]): Promise<CallOutcome[]> {
     const signal = AbortSignal.timeout(this.options.requestTimeoutMs);
     const rootPath = new URL(this.rootUrl).pathname.replace(/\/+$/, '');
     try {
@@ -139,24 +123,13 @@ export class GoogleCalendarEvents implements CalendarEventsClient {
         const failure = envelopeFailure(envelope);
         return calls.map(() => ({ failure }));
       }
-      return parts.map((answer) => (answer ? { answer } : { failure: missingPart() }));
+      return parts.map((answer) =>
+        answer ? { answer } : { failure: missingBatchAnswer(PROVIDER) },
+      );
     } catch (error) {
       const failure = transportWriteFailure(PROVIDER, transportFailureCode(error, signal));
       return calls.map(() => ({ failure }));
     }
-  }
-
-  private session(accessToken: string): Session {
-    // Only the access token: refreshing is the caller's business (after an `unauthorized`).
-    const auth = new google.auth.OAuth2({ transporterOptions: { fetchImplementation: fetch } });
-    auth.setCredentials({ access_token: accessToken });
-    const calendar = google.calendar({
-      version: 'v3',
-      rootUrl: `${this.rootUrl}/`,
-      auth,
-      retry: false,
-    });
-    return { auth, calendar };
   }
 }
 
@@ -185,16 +158,7 @@ function envelopeFailure(envelope: GoogleAnswer): WriteFailure {
   if (envelope.status >= 400) return httpWriteFailure(PROVIDER, googleError(envelope), 'request');
   // A 2xx that is not a multipart answer: we cannot tell what was applied; the writes are
   // idempotent, so trying again is safe.
-  return { ...missingPart(), status: envelope.status };
-}
-
-function missingPart(): WriteFailure {
-  return {
-    kind: 'retryable',
-    status: null,
-    code: 'batch_answer_missing',
-    message: `${PROVIDER}: the batch answer did not include this call`,
-  };
+  return { ...missingBatchAnswer(PROVIDER), status: envelope.status };
 }
 
 /** Google's error body: `{"error":{"code","message","errors":[{"reason"}]}}`. */

@@ -14,6 +14,7 @@ import {
 } from '../calendar-provider';
 import { transportFailureCode } from '../transport-failure';
 import { GoogleCalendarChanges } from './google-calendar-changes';
+import { googleSession } from './google-client';
 import { GoogleCalendarEvents } from './google-calendar-events';
 
 export const GOOGLE_CALENDAR_SCOPES = [
@@ -82,18 +83,15 @@ export class GoogleCalendarProvider implements CalendarOAuthProvider {
   }
 
   async listCalendars(accessToken: string): Promise<ProviderCalendar[]> {
-    const auth = this.client();
-    auth.setCredentials({ access_token: accessToken });
-    const calendar = google.calendar({
-      version: 'v3',
-      rootUrl: `${this.config.apiBaseUrl.replace(/\/+$/, '')}/`,
-      auth,
-    });
+    const { calendar } = googleSession(this.config.apiBaseUrl, accessToken);
     const calendars: ProviderCalendar[] = [];
     let pageToken: string | undefined;
     try {
       do {
-        const { data } = await calendar.calendarList.list({ pageToken, maxResults: 250 });
+        const { data } = await calendar.calendarList.list(
+          { pageToken, maxResults: 250 },
+          { retry: false, timeout: this.requestTimeoutMs },
+        );
         for (const item of data.items ?? []) {
           if (!item.id) continue;
           calendars.push({

@@ -6,13 +6,10 @@ import {
   WriteFailure,
 } from '../calendar-events';
 import { invalidTimeZoneFailure, wallClockInZone } from '../event-time';
+import { GraphRequest } from './graph-batch';
 
-/** One Graph request for a write, relative to `/v1.0` (as `$batch` items want it). */
-export interface GraphCall {
-  method: 'POST' | 'PATCH' | 'DELETE';
-  url: string;
-  body?: Record<string, unknown>;
-}
+/** The Graph request for a write. */
+export type GraphCall = GraphRequest & { method: 'POST' | 'PATCH' | 'DELETE' };
 
 /** The request for a write, or why it cannot be sent. */
 export function graphCallFor(write: EventWrite): GraphCall | WriteFailure {

@@ -10,6 +10,7 @@ import {
   PushChannel,
 } from '../calendar-changes';
 import { GRAPH_BLOCK_ID_PROPERTY, WriteFailure } from '../calendar-events';
+import { chunks } from '../event-batches';
 import { ProviderHttp } from '../provider-http';
 import {
   malformedAnswer,
@@ -23,10 +24,9 @@ import { graphClient } from './graph-client';
 import {
   errorOutcome,
   GRAPH_MAX_BATCH_REQUESTS,
-  GraphBatchItem,
   GraphOutcome,
-  itemOutcome,
-} from './microsoft-calendar-events';
+  sendGraphBatch,
+} from './graph-batch';
 
 const PROVIDER = 'Microsoft Graph';
 
@@ -203,8 +203,7 @@ export class MicrosoftCalendarChanges implements CalendarChangesClient {
   ): Promise<ExternalChange[]> {
     const ids = [...new Set(changes.flatMap((c) => (c.kind === 'upsert' ? [c.event.id] : [])))];
     const found = new Map<string, number | null | 'gone'>();
-    for (let start = 0; start < ids.length; start += GRAPH_MAX_BATCH_REQUESTS) {
-      const chunk = ids.slice(start, start + GRAPH_MAX_BATCH_REQUESTS);
+    for (const chunk of chunks(ids, GRAPH_MAX_BATCH_REQUESTS)) {
       const outcomes = await this.propertyBatch(client, chunk);
       chunk.forEach((id, index) => {
         const outcome = outcomes[index];
@@ -225,23 +224,16 @@ export class MicrosoftCalendarChanges implements CalendarChangesClient {
     });
   }
 
-  /** One `$batch` of property GETs; the items' ids are their positions. */
-  private async propertyBatch(client: Client, eventIds: string[]): Promise<GraphOutcome[]> {
+  /** One `$batch` of property GETs. */
+  private propertyBatch(client: Client, eventIds: string[]): Promise<GraphOutcome[]> {
     const expand = `$select=id&$expand=${encodeURIComponent(EXPAND_BLOCK_ID)}`;
-    const requests = eventIds.map((id, index) => ({
-      id: String(index),
-      method: 'GET',
-      url: `/me/events/${encodeURIComponent(id)}?${expand}`,
-    }));
-    let answer: { responses?: GraphBatchItem[] } | undefined;
-    try {
-      answer = (await client.api('/$batch').post({ requests })) as typeof answer;
-    } catch (error) {
-      const outcome = errorOutcome(error);
-      return eventIds.map(() => outcome);
-    }
-    const items = new Map((answer?.responses ?? []).map((item) => [item.id, item]));
-    return eventIds.map((_, index) => itemOutcome(items.get(String(index))));
+    return sendGraphBatch(
+      client,
+      eventIds.map((id) => ({
+        method: 'GET',
+        url: `/me/events/${encodeURIComponent(id)}?${expand}`,
+      })),
+    );
   }
 
   private failure(outcome: GraphOutcome): WriteFailure {

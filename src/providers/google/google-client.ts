@@ -1,0 +1,26 @@
+import { Auth, calendar_v3, google } from 'googleapis';
+
+/** A Calendar API client that acts with one access token. */
+export interface GoogleSession {
+  auth: Auth.OAuth2Client;
+  calendar: calendar_v3.Calendar;
+}
+
+/**
+ * The one way danwel calls the Calendar API with an access token (calendar list, writes, pulls,
+ * channels). googleapis retries every request by default (PUT and DELETE included, ignoring
+ * `Retry-After`): here it never does, so each failure reaches the caller, whose backoff decides.
+ * Only the access token: refreshing is the caller's business (after an `unauthorized`). gaxios gets
+ * the native `fetch` (same error shapes everywhere, and Jest cannot load node-fetch).
+ */
+export function googleSession(apiBaseUrl: string, accessToken: string): GoogleSession {
+  const auth = new google.auth.OAuth2({ transporterOptions: { fetchImplementation: fetch } });
+  auth.setCredentials({ access_token: accessToken });
+  const calendar = google.calendar({
+    version: 'v3',
+    rootUrl: `${apiBaseUrl.replace(/\/+$/, '')}/`,
+    auth,
+    retry: false,
+  });
+  return { auth, calendar };
+}
