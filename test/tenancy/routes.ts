@@ -541,7 +541,7 @@ export function planRequest(
   }
   const schema = operation.spec.requestBody?.content['application/json']?.schema;
   const body = schema
-    ? plausibleObject(document, deref(document, schema), resolve)
+    ? plausibleObject(document, choose(document, deref(document, schema)), resolve)
     : operation.method !== 'get' && options.genericBody
       ? { organization_id: resolve('organization_id'), user_id: resolve('user_id') }
       : undefined;

@@ -63,6 +63,24 @@ export class ApproveTimeBlocksDto {
   to?: string;
 }
 
+/** The documented range shape of an approval (the validation lives in ApproveTimeBlocksDto). */
+export class ApproveRangeBody {
+  @ApiProperty({ example: '2025-03-31T00:00:00+02:00', description: 'Start of `[from, to)`.' })
+  from!: string;
+
+  @ApiProperty({ example: '2025-04-07T00:00:00+02:00', description: 'End of `[from, to)`.' })
+  to!: string;
+
+  @ApiPropertyOptional({ type: 'integer', description: 'Only this member’s blocks.' })
+  user_id?: number;
+}
+
+/** The documented list shape of an approval. */
+export class ApproveIdsBody {
+  @ApiProperty({ type: [Number], minItems: 1, maxItems: MAX_REVIEWED_BLOCKS })
+  ids!: number[];
+}
+
 export class RejectTimeBlocksDto {
   @ApiProperty({ type: [Number], minItems: 1, maxItems: MAX_REVIEWED_BLOCKS })
   @IsArray()

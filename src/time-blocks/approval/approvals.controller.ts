@@ -1,9 +1,21 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { Membership } from '../../auth/authenticated-user';
 import { CurrentMembership, RequirePermission } from '../../auth/decorators';
 import { presentTimeBlock } from '../time-block.presenter';
-import { ApproveTimeBlocksDto, RejectTimeBlocksDto } from './approval.dto';
+import {
+  ApproveIdsBody,
+  ApproveRangeBody,
+  ApproveTimeBlocksDto,
+  RejectTimeBlocksDto,
+} from './approval.dto';
 import { ApprovalsService } from './approvals.service';
 
 const SENT_TO_BILLING =
@@ -14,6 +26,7 @@ const SENT_TO_BILLING =
  * `require_approval`, only approved billable blocks are booked in the invoicing system.
  */
 @ApiTags('time-blocks')
+@ApiExtraModels(ApproveRangeBody, ApproveIdsBody)
 @Controller('organizations/:organizationId/time-blocks')
 export class ApprovalsController {
   constructor(private readonly approvals: ApprovalsService) {}
@@ -21,6 +34,12 @@ export class ApprovalsController {
   @Post('approve')
   @HttpCode(200)
   @RequirePermission('time-blocks:approve')
+  @ApiBody({
+    description: 'The pending blocks of a range (optionally one member’s), or these blocks.',
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(ApproveRangeBody) }, { $ref: getSchemaPath(ApproveIdsBody) }],
+    },
+  })
   @ApiOkResponse({ description: '`{ data: [blocks] }`: the blocks approved (or already).' })
   @ApiConflictResponse({ description: SENT_TO_BILLING })
   async approve(@CurrentMembership() membership: Membership, @Body() dto: ApproveTimeBlocksDto) {

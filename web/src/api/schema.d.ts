@@ -904,18 +904,22 @@ export interface components {
             is_active: boolean;
         };
         Object: Record<string, never>;
-        ApproveTimeBlocksDto: {
-            /** @description These blocks (pending or rejected ones become approved). */
-            ids?: number[];
-            /** @description With a range: only this member’s blocks (default: everyone’s). */
-            user_id?: number;
+        ApproveRangeBody: {
             /**
-             * @description With `to`: the pending blocks overlapping `[from, to)`.
+             * @description Start of `[from, to)`.
              * @example 2025-03-31T00:00:00+02:00
              */
-            from?: string;
-            /** @example 2025-04-07T00:00:00+02:00 */
-            to?: string;
+            from: string;
+            /**
+             * @description End of `[from, to)`.
+             * @example 2025-04-07T00:00:00+02:00
+             */
+            to: string;
+            /** @description Only this member’s blocks. */
+            user_id?: number;
+        };
+        ApproveIdsBody: {
+            ids: number[];
         };
         RejectTimeBlocksDto: {
             ids: number[];
@@ -2618,9 +2622,10 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description The pending blocks of a range (optionally one member’s), or these blocks. */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ApproveTimeBlocksDto"];
+                "application/json": components["schemas"]["ApproveRangeBody"] | components["schemas"]["ApproveIdsBody"];
             };
         };
         responses: {
