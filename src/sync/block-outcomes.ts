@@ -26,7 +26,7 @@ export interface OutcomePolicy {
 }
 
 /**
- * Writing the provider's answers back onto the blocks (DESIGN.md, "Sync" 4). Two kinds of writes,
+ * Writing the provider's answers back onto the blocks (docs/architecture.md, "Version-conditional write-back"). Two kinds of writes,
  * deliberately separate:
  * - facts about the outside world (this event exists in that calendar; that event is gone) are
  *   recorded whatever happened to the block meanwhile, guarded only by the event reference they

@@ -20,7 +20,7 @@ export interface PullSummary {
 }
 
 /**
- * Applies one pull of a calendar (DESIGN.md, "Sync" 8) in the caller's transaction, then stores
+ * Applies one pull of a calendar (docs/architecture.md, "Pulling back") in the caller's transaction, then stores
  * the new cursor in the same transaction — so the cursor never advances past changes that were
  * not committed.
  *

@@ -4,7 +4,7 @@ import { CalendarPuller } from './calendar-puller';
 import { CalendarReconciler } from './calendar-reconciler';
 import { CalendarSyncWorker } from './calendar-sync-worker';
 
-/** Pushing blocks to Google Calendar and Microsoft 365 (DESIGN.md, "Sync"). */
+/** Pushing blocks to Google Calendar and Microsoft 365 (docs/architecture.md, "Sync"). */
 @Module({
   imports: [IntegrationsModule],
   providers: [CalendarReconciler, CalendarPuller, CalendarSyncWorker],
