@@ -26,8 +26,8 @@ export interface OutcomePolicy {
 }
 
 /**
- * Writing the provider's answers back onto the blocks (docs/architecture.md, "Version-conditional write-back"). Two kinds of writes,
- * deliberately separate:
+ * Writing the provider's answers back onto the blocks (docs/architecture.md, "Version-conditional
+ * write-back"). Two kinds of writes, deliberately separate:
  * - facts about the outside world (this event exists in that calendar; that event is gone) are
  *   recorded whatever happened to the block meanwhile, guarded only by the event reference they
  *   replace — losing one would leave an orphan event or a dangling id;
