@@ -20,10 +20,11 @@ export function applyProviderCalendar(calendar: Calendar, found: ProviderCalenda
 
 /*
  * The sync marks of blocks when their calendar stops or starts being writable, written in the
- * transaction of that change (docs/architecture.md, "Marks in one transaction"). Only live blocks placed on the calendar are
- * touched: soft-deleted ones and ones whose old event still waits to be removed are the
- * reconciler's, through `synced_calendar_id`. Both bump `sync_version`, so a push in flight for
- * the old state cannot write its verdict over the new one (the write-back is conditional on it).
+ * transaction of that change (docs/architecture.md, "Marks in one transaction"). Only live
+ * blocks placed on the calendar are touched: soft-deleted ones and ones whose old event still
+ * waits to be removed are the reconciler's, through `synced_calendar_id`. Both bump
+ * `sync_version`, so a push in flight for the old state cannot write its verdict over the new one
+ * (the write-back is conditional on it).
  */
 
 /**

@@ -20,9 +20,9 @@ export interface PullSummary {
 }
 
 /**
- * Applies one pull of a calendar (docs/architecture.md, "Pulling back") in the caller's transaction, then stores
- * the new cursor in the same transaction — so the cursor never advances past changes that were
- * not committed.
+ * Applies one pull of a calendar (docs/architecture.md, "Pulling back") in the caller's
+ * transaction, then stores the new cursor in the same transaction — so the cursor never advances
+ * past changes that were not committed.
  *
  * - Events danwel did not make are kept in `calendar_events` (busy time).
  * - danwel's own events (the block id in a private extended property) are compared with the block
