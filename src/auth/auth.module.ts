@@ -5,7 +5,6 @@ import { InvitationsModule } from '../invitations/invitations.module';
 import { ApiTokensService } from './api-tokens.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { BearerStrategy } from './bearer.strategy';
 import { BearerAuthGuard, OrganizationAccessGuard } from './guards';
 import { LocalStrategy } from './local.strategy';
 import { PasswordHasher } from './password-hasher';
@@ -18,7 +17,6 @@ import { TokensController } from './tokens.controller';
     ApiTokensService,
     AuthService,
     PasswordHasher,
-    BearerStrategy,
     LocalStrategy,
     // Global guards run in this order: who are you, then may you touch this organization.
     { provide: APP_GUARD, useClass: BearerAuthGuard },

@@ -29,6 +29,17 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** 401: no credentials, or ones we do not accept. Says which scheme to use (RFC 6750). */
+export class UnauthenticatedError extends DomainError {
+  constructor(detail = 'A valid bearer token is required.') {
+    super(401, 'unauthenticated', 'Unauthorized', detail);
+  }
+
+  override headers(): Record<string, string> {
+    return { 'WWW-Authenticate': 'Bearer' };
+  }
+}
+
 export class ConflictError extends DomainError {
   constructor(detail: string, extensions: Record<string, unknown> = {}) {
     super(409, 'conflict', 'Conflict', detail, extensions);
