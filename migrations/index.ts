@@ -17,6 +17,7 @@ import { AddCalendarSyncState1704067217000 } from './1704067217000-add-calendar-
 import { AddTwoWayCalendarSync1704067218000 } from './1704067218000-add-two-way-calendar-sync';
 import { AddSyncLeaseKind1704067219000 } from './1704067219000-add-sync-lease-kind';
 import { AddTimeBlockApproval1704067225000 } from './1704067225000-add-time-block-approval';
+import { AddInvoicingSyncState1704067230000 } from './1704067230000-add-invoicing-sync-state';
 import { CreateOauthStatesTable1704067216000 } from './1704067216000-create-oauth-states-table';
 
 /**
@@ -44,4 +45,5 @@ export const migrations = [
   AddTwoWayCalendarSync1704067218000,
   AddSyncLeaseKind1704067219000,
   AddTimeBlockApproval1704067225000,
+  AddInvoicingSyncState1704067230000,
 ];

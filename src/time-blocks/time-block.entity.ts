@@ -150,6 +150,28 @@ export class TimeBlock extends TimestampedEntity {
   @DateTimeColumn('sync_retry_at')
   syncRetryAt!: Date | null;
 
+  /*
+   * The invoicing target's counterparts of the calendar columns above (`invoicing_sync_status`
+   * and `external_invoicing_entry_id` are with them): per-target columns, see
+   * docs/architecture.md, "Sync state".
+   */
+
+  @Column({ name: 'invoicing_sync_version', type: 'int', default: 0 })
+  invoicingSyncVersion!: number;
+
+  @Column({ name: 'invoicing_sync_error', type: 'text', nullable: true })
+  invoicingSyncError!: string | null;
+
+  @Column({ name: 'invoicing_sync_attempts', type: 'int', default: 0 })
+  invoicingSyncAttempts!: number;
+
+  @DateTimeColumn('invoicing_sync_retry_at')
+  invoicingSyncRetryAt!: Date | null;
+
+  /** Digest of what was last written to the invoicing entry. */
+  @Column({ name: 'invoicing_synced_hash', type: 'varchar', length: 64, nullable: true })
+  invoicingSyncedHash!: string | null;
+
   /** Where the block is in review before billing (src/time-blocks/approval/approval-rules.ts). */
   @Column({
     name: 'approval_status',

@@ -369,6 +369,12 @@ const ADDED_AFTER_BASE: Record<string, string[]> = {
     'approved_at TIMESTAMP NULL',
     'rejection_note TEXT NULL',
     'invoice_reference VARCHAR(255) NULL',
+    // AddInvoicingSyncState1704067230000
+    'invoicing_sync_version INT NOT NULL DEFAULT 0',
+    'invoicing_sync_error TEXT NULL',
+    'invoicing_sync_attempts INT NOT NULL DEFAULT 0',
+    'invoicing_sync_retry_at TIMESTAMP NULL',
+    'invoicing_synced_hash VARCHAR(64) NULL',
   ],
   integrations: [
     // AddCalendarSyncState1704067217000
@@ -396,6 +402,10 @@ const ADDED_AFTER_BASE: Record<string, string[]> = {
 const INDEXES_ADDED_AFTER_BASE: Record<string, string[]> = {
   // AddTwoWayCalendarSync1704067218000: webhooks find their calendar by channel id
   calendars: ['INDEX idx_calendars_push_channel_id (push_channel_id)'],
+  // AddInvoicingSyncState1704067230000: the invoicing reconciler's scan for due pending blocks
+  time_blocks: [
+    'INDEX idx_time_blocks_invoicing_pending (invoicing_sync_status, organization_id, invoicing_sync_retry_at)',
+  ],
 };
 
 const FOREIGN_KEYS_ADDED_AFTER_BASE: Record<string, string[]> = {
