@@ -1,4 +1,5 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from 'pino';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createHttpApp } from '../../src/bootstrap';
@@ -46,11 +47,18 @@ export interface TestApp {
  * restarted process would.
  */
 export async function bootApp(
-  options: { env?: Env; kind?: DatabaseKind; migrate?: boolean; database?: TestDatabase } = {},
+  options: {
+    env?: Env;
+    kind?: DatabaseKind;
+    migrate?: boolean;
+    database?: TestDatabase;
+    /** Where the app logs (default: the configured LOG_LEVEL to stdout). */
+    logger?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase(options.kind ?? databaseKind()));
   const config = testConfig(database, options.env);
-  const app = await createHttpApp(config, createLogger(config.logLevel));
+  const app = await createHttpApp(config, options.logger ?? createLogger(config.logLevel));
   await app.init();
   const dataSource = app.get(DataSource);
   if (options.migrate !== false) await dataSource.runMigrations({ transaction: 'each' });

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { redactUrl } from '../logging/logger';
 import { DomainError } from './domain.error';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, problemType } from './problem';
 
@@ -34,10 +35,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(exception);
 
     if (problem.status >= 500) {
-      this.logger.error(
-        { err: exception, requestId: request.id, path: request.originalUrl },
-        'request failed',
-      );
+      this.logger.error({
+        msg: 'request failed',
+        err: exception,
+        requestId: request.id,
+        path: redactUrl(request.originalUrl),
+      });
     }
     if (response.headersSent) return;
     if (exception instanceof DomainError) response.set(exception.headers());

@@ -6,28 +6,98 @@ import { pinoHttp } from 'pino-http';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** Secret tokens travel in some URLs (invitation links, calendar feeds); logs keep their shape only. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/(inv|cal)_[^/?#]+/g, (_match, kind: string) => `/${kind}_[redacted]`);
+/** Query parameters whose values are credentials (OAuth codes and states, tokens). */
+const SECRET_PARAMETERS = new Set([
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'code',
+  'state',
+  'client_secret',
+  'password',
+  'validationtoken',
+]);
+
+/**
+ * Path segments that are secrets: invitation links (`/invitations/:token`, not an
+ * organization's numeric invitation ids), calendar feeds and pending connections. Matched by
+ * position, so a mistyped or guessed token is redacted as well as a real one.
+ */
+const SECRET_SEGMENTS = [
+  /(\/invitations\/)(?!\d+(?:[/?#]|$))[^/?#]+/g,
+  /(\/ical\/)[^/?#]+/g,
+  /(\/integrations\/pending\/)[^/?#]+/g,
+];
+
+/** Our own tokens (`dwl_…`, `inv_…`, `cal_…`, `st_…`) wherever else they appear. */
+const PREFIXED_TOKEN = /\b(dwl|inv|cal|st)_[A-Za-z0-9_-]{16,}/g;
+
+const REDACTED = '[redacted]';
+
+function parameterName(raw: string): string {
+  let name = raw;
+  try {
+    name = decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    // A malformed escape is not a name we know; compare it as it came.
+  }
+  // `access_token[]=…` and `access_token[0]=…` are the same parameter to the query parser.
+  return name.replace(/\[.*$/, '').trim().toLowerCase();
 }
 
-export function createLogger(level: pino.LevelWithSilent, name = 'danwel'): Logger {
-  return pino({
-    name,
-    level,
-    // Never log credentials, even when a handler logs a whole request.
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        '*.password',
-        '*.token',
-        '*.access_token',
-        '*.refresh_token',
-      ],
-      censor: '[redacted]',
+/** A request URL as logs may keep it: route shape and harmless parameters, no secrets. */
+export function redactUrl(url: string): string {
+  const queryStart = url.indexOf('?');
+  const path = queryStart < 0 ? url : url.slice(0, queryStart);
+  const redactedPath = SECRET_SEGMENTS.reduce(
+    (redacted, segment) => redacted.replace(segment, `$1${REDACTED}`),
+    path,
+  );
+  const redacted =
+    queryStart < 0
+      ? redactedPath
+      : `${redactedPath}?${url
+          .slice(queryStart + 1)
+          .split('&')
+          .map((pair) => {
+            const equals = pair.indexOf('=');
+            const name = equals < 0 ? pair : pair.slice(0, equals);
+            return SECRET_PARAMETERS.has(parameterName(name)) ? `${name}=${REDACTED}` : pair;
+          })
+          .join('&')}`;
+  return redacted.replace(PREFIXED_TOKEN, REDACTED);
+}
+
+export function createLogger(
+  level: pino.LevelWithSilent,
+  name = 'danwel',
+  destination?: pino.DestinationStream,
+): Logger {
+  return pino(
+    {
+      name,
+      level,
+      // Never log credentials, even when a handler logs a whole request or a failed query
+      // (whose parameters, and mysql2's `sql` with them inlined, may hold secrets).
+      redact: {
+        paths: [
+          'req.headers',
+          'res.headers',
+          '*.password',
+          '*.token',
+          '*.access_token',
+          '*.refresh_token',
+          'err.parameters',
+          'err.sql',
+          'err.driverError.parameters',
+          'err.driverError.sql',
+        ],
+        censor: REDACTED,
+      },
     },
-  });
+    destination,
+  );
 }
 
 /** Request logging with a request id taken from `X-Request-Id` when sane, else a new UUID. */
@@ -43,12 +113,15 @@ export function requestLogger(logger: Logger) {
     },
     customLogLevel: (_request, response, error) =>
       error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+    // Method, path, status, duration (`responseTime`) and request id; no headers, which carry
+    // credentials (Authorization, cookies) and secrets in redirects (Location).
     serializers: {
       req: (request: { id: string; method: string; url: string }) => ({
         id: request.id,
         method: request.method,
         url: redactUrl(request.url),
       }),
+      res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
     },
   });
 }
