@@ -18,6 +18,7 @@ import { AddTwoWayCalendarSync1704067218000 } from './1704067218000-add-two-way-
 import { AddSyncLeaseKind1704067219000 } from './1704067219000-add-sync-lease-kind';
 import { AddTimeBlockApproval1704067225000 } from './1704067225000-add-time-block-approval';
 import { AddInvoicingSyncState1704067230000 } from './1704067230000-add-invoicing-sync-state';
+import { CreateUserTokensTable1704067250000 } from './1704067250000-create-user-tokens-table';
 import { CreateOauthStatesTable1704067216000 } from './1704067216000-create-oauth-states-table';
 
 /**
@@ -46,4 +47,5 @@ export const migrations = [
   AddSyncLeaseKind1704067219000,
   AddTimeBlockApproval1704067225000,
   AddInvoicingSyncState1704067230000,
+  CreateUserTokensTable1704067250000,
 ];

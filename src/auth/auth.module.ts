@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { InvitationsModule } from '../invitations/invitations.module';
+import { AccountLinks } from './account-links';
+import { AccountController } from './account.controller';
+import { AccountService } from './account.service';
 import { ApiTokensService } from './api-tokens.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -12,8 +15,10 @@ import { TokensController } from './tokens.controller';
 
 @Module({
   imports: [PassportModule, InvitationsModule],
-  controllers: [AuthController, TokensController],
+  controllers: [AuthController, AccountController, TokensController],
   providers: [
+    AccountLinks,
+    AccountService,
     ApiTokensService,
     AuthService,
     PasswordHasher,

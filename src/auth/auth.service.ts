@@ -9,6 +9,7 @@ import { currentTimestamp } from '../database/timestamped.entity';
 import { inTransaction } from '../database/transaction';
 import { InvitationsService } from '../invitations/invitations.service';
 import { User } from '../users/user.entity';
+import { AccountService } from './account.service';
 import { ApiTokensService } from './api-tokens.service';
 import { RegisterDto } from './dto/register.dto';
 import { PasswordHasher } from './password-hasher';
@@ -29,6 +30,7 @@ export class AuthService {
     private readonly tokens: ApiTokensService,
     private readonly audit: AuditService,
     private readonly invitations: InvitationsService,
+    private readonly account: AccountService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.limiter = new RateLimiter(config.auth.throttlePerMinute, 60);
@@ -68,6 +70,8 @@ export class AuthService {
             emailVerifiedAt: user.emailVerifiedAt,
           },
         );
+      } else {
+        await this.account.sendVerification(manager, user);
       }
       const { token, apiToken } = await this.tokens.issue(manager, user.id, 'registration');
       return { user, token, expiresAt: apiToken.expiresAt };

@@ -1,5 +1,6 @@
 import { CalendarEvent } from '../calendar-events/calendar-event.entity';
 import { ApiToken } from '../auth/api-token.entity';
+import { UserToken } from '../auth/user-token.entity';
 import { AuditLog } from '../audit/audit-log.entity';
 import { Calendar } from '../calendars/calendar.entity';
 import { CalendarFeed } from '../ical-feeds/calendar-feed.entity';
@@ -34,4 +35,5 @@ export const entities = [
   CalendarFeed,
   OAuthState,
   CalendarEvent,
+  UserToken,
 ];

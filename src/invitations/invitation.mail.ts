@@ -1,10 +1,5 @@
+import { escapeHtml } from '../mail/escape-html';
 import { MailMessage } from '../mail/mail.service';
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 
 export function invitationEmail(input: {
   to: string;

@@ -185,7 +185,16 @@ export class InvitationsService implements OnModuleInit {
     return { invitation, organization };
   }
 
+  /**
+   * An existing account joins. Its address must be confirmed: otherwise whoever registered
+   * someone's address first could collect the invitations sent to it.
+   */
   async accept(user: User, token: string): Promise<OrganizationMember> {
+    if (!user.emailVerifiedAt) {
+      throw new ForbiddenError(
+        'Confirm your email address first: POST /api/v1/me/email/verification mails the link.',
+      );
+    }
     return inTransaction(this.dataSource, (manager) => this.acceptForUser(manager, token, user));
   }
 

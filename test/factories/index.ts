@@ -47,6 +47,7 @@ export class Factory {
     return this.save(User, {
       name: `User ${n}`,
       email: `user${n}@example.test`,
+      emailVerifiedAt: new Date(),
       password: TEST_PASSWORD_HASH,
       ...values,
     });

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { NewPassword } from './account.dto';
 
 export class RegisterDto {
   @ApiProperty({ example: 'Ada Lovelace' })
@@ -15,10 +16,7 @@ export class RegisterDto {
   @MaxLength(255)
   email!: string;
 
-  @ApiProperty({ minLength: 8 })
-  @IsString()
-  @MinLength(8, { message: 'password must be at least 8 characters long' })
-  @MaxLength(1024)
+  @NewPassword()
   password!: string;
 
   @ApiPropertyOptional({
