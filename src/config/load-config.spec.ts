@@ -41,6 +41,19 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...env, SYNC_LEASE_SECONDS: '22' }).sync.leaseSeconds).toBe(22);
   });
 
+  it('refuses to write mail to the log in production unless told to', () => {
+    const production = { APP_KEY: key, NODE_ENV: 'production' };
+    expect(() => loadConfig(production)).toThrow(/MAIL_TRANSPORT=log writes mail/);
+    expect(() => loadConfig({ ...production, MAIL_TRANSPORT: 'log' })).toThrow(
+      /MAIL_LOG_IN_PRODUCTION=true/,
+    );
+    expect(loadConfig({ ...production, MAIL_TRANSPORT: 'smtp' }).mail.transport).toBe('smtp');
+    expect(loadConfig({ ...production, MAIL_LOG_IN_PRODUCTION: 'true' }).mail.transport).toBe(
+      'log',
+    );
+    expect(loadConfig({ APP_KEY: key, NODE_ENV: 'development' }).mail.transport).toBe('log');
+  });
+
   it('requires APP_KEY', () => {
     expect(() => loadConfig({})).toThrow(/APP_KEY is required/);
   });

@@ -288,6 +288,15 @@ export function loadConfig(env: Env): AppConfig {
       'SYNC_LEASE_SECONDS must be at least (4 x SYNC_REQUEST_TIMEOUT_MS + 2000 ms) in seconds',
     );
   }
+  // The log transport puts every mail, invitation links included, into the log and the outbox
+  // instead of sending it: fine on a laptop, a leak and a silent failure on a server.
+  const mailLogInProduction = read.boolean('MAIL_LOG_IN_PRODUCTION', false);
+  if (config.env === 'production' && config.mail.transport === 'log' && !mailLogInProduction) {
+    read.problems.push(
+      'MAIL_TRANSPORT=log writes mail (with its invitation links) to the log instead of sending it; ' +
+        'with NODE_ENV=production set MAIL_TRANSPORT=smtp, or MAIL_LOG_IN_PRODUCTION=true to mean it',
+    );
+  }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }

@@ -466,6 +466,7 @@ describe('benchmark: API under load against a bare server', () => {
         LOG_LEVEL: 'silent',
         WORKER_IN_PROCESS: 'false',
         MAIL_TRANSPORT: 'log',
+        MAIL_LOG_IN_PRODUCTION: 'true',
         MAIL_OUTBOX_DIR: join(RESULTS, 'mail'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

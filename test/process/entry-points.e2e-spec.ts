@@ -29,6 +29,8 @@ function environment(database: TestDatabase, extra: Record<string, string>): Nod
     NODE_ENV: 'production',
     APP_KEY: TEST_APP_KEY,
     LOG_LEVEL: 'info',
+    MAIL_TRANSPORT: 'log',
+    MAIL_LOG_IN_PRODUCTION: 'true',
     DB_CONNECTION: config.connection,
     DB_DATABASE_PATH: config.sqlitePath,
     DB_HOST: config.host,
@@ -95,6 +97,13 @@ describe('entry points', () => {
     const { child, output } = start('main.js', { ...environment(database, {}), APP_KEY: 'nope' });
     expect(await exitOf(child)).toEqual({ code: 1, signal: null });
     expect(output()).toMatch(/APP_KEY must start with "base64:"/);
+  });
+
+  it('refuses to start in production with mail written to the log, unless told to', async () => {
+    const env = { ...environment(database, {}), MAIL_LOG_IN_PRODUCTION: undefined };
+    const { child, output } = start('main.js', env);
+    expect(await exitOf(child)).toEqual({ code: 1, signal: null });
+    expect(output()).toMatch(/MAIL_TRANSPORT=log writes mail/);
   });
 
   it('serves the API with its in-process worker and stops cleanly on SIGTERM', async () => {

@@ -57,7 +57,14 @@ export async function bootApp(
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase(options.kind ?? databaseKind()));
-  const config = testConfig(database, options.env);
+  let config: AppConfig;
+  try {
+    config = testConfig(database, options.env);
+  } catch (error) {
+    // A configuration the loader refuses: leave no database behind.
+    if (!options.database) await database.drop();
+    throw error;
+  }
   const app = await createHttpApp(config, options.logger ?? createLogger(config.logLevel));
   await app.init();
   const dataSource = app.get(DataSource);

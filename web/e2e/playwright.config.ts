@@ -14,7 +14,9 @@ export const PORT = Number(process.env.E2E_PORT ?? 3217);
 export const OUTBOX = resolve(scratch, 'mail');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
-  throw new Error(`No Chromium at ${chromium}: install Debian's package (apt-get install chromium).`);
+  throw new Error(
+    `No Chromium at ${chromium}: install Debian's package (apt-get install chromium).`,
+  );
 }
 if (!process.env.E2E_SERVER_STARTED) {
   rmSync(scratch, { recursive: true, force: true });
@@ -64,7 +66,9 @@ export default defineConfig({
       APP_KEY: `base64:${Buffer.alloc(32, 9).toString('base64')}`,
       DB_CONNECTION: 'sqlite',
       DB_DATABASE_PATH: resolve(scratch, 'danwel.sqlite'),
+      // The specs read the invitation mails from the outbox.
       MAIL_TRANSPORT: 'log',
+      MAIL_LOG_IN_PRODUCTION: 'true',
       MAIL_OUTBOX_DIR: OUTBOX,
       WORKER_IN_PROCESS: 'true',
       LOG_LEVEL: 'warn',
