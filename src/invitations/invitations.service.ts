@@ -10,7 +10,6 @@ import {
   ForbiddenError,
   NotFoundError,
 } from '../common/errors/domain.error';
-import { API_PREFIX } from '../common/http/configure-app';
 import { CursorPage, CursorQueryDto, paginate } from '../common/pagination/cursor';
 import { APP_CONFIG, AppConfig } from '../config';
 import { currentTimestamp } from '../database/timestamped.entity';
@@ -289,12 +288,11 @@ export class InvitationsService implements OnModuleInit {
   }
 
   /**
-   * What the mail links to: the public invitation endpoint of this API (APP_URL), which answers
-   * who invites whom, to what, until when. There is no web page behind APP_URL, so a link to
-   * anything else would answer 404 to the person who clicks it.
+   * What the mail links to: the web app's invitation page at APP_URL, which shows who invites
+   * whom to what and lets the person sign up or sign in to accept.
    */
   private link(token: string): string {
-    return `${this.config.appUrl}/${API_PREFIX}/invitations/${token}`;
+    return `${this.config.appUrl}/invitations/${token}`;
   }
 
   /** Whole seconds, as stored: the expiry the API answers now is the one it answers later. */

@@ -90,7 +90,7 @@ describe('invitation mail delivery', () => {
 
     const link = invitationLink(mail);
     expect(mail.html).toContain(`href="${link.url}"`);
-    const page = await t.http().get(link.path).expect(200);
+    const page = await t.http().get(link.preview).expect(200);
     expect(page.body).toMatchObject({ organization: { name: 'Harbour Labs' }, role: 'member' });
     const sam = await userWithEmail(t, factory, 'sam@example.test');
     await sam.post(`/api/v1/invitations/${link.token}/accept`).expect(200);
@@ -158,8 +158,8 @@ describe('invitation mail delivery', () => {
     const mails = mailsTo(box, 'kim@example.test');
     expect(mails).toHaveLength(1);
 
-    const { token, path } = invitationLink(mails[0]);
-    const page = await restarted.http().get(path).expect(200);
+    const { token, preview } = invitationLink(mails[0]);
+    const page = await restarted.http().get(preview).expect(200);
     expect(page.body).toMatchObject({ organization: { name: 'Lighthouse' }, role: 'viewer' });
     const kim = await userWithEmail(
       restarted,
@@ -247,7 +247,7 @@ describe('invitation mail delivery', () => {
         msg: 'mail written to the outbox',
         to: 'noa@example.test',
         file: expect.stringContaining(mail.file),
-        text: expect.stringContaining(`/api/v1/invitations/${invitation.token}`),
+        text: expect.stringContaining(`/invitations/${invitation.token}`),
       }),
     ]);
   });
@@ -260,7 +260,7 @@ describe('invitation mail delivery', () => {
     const invitation = await inviteAndDeliver(t, box, team, 'short@example.test');
     expectNear(invitation.body.expires_at as string, Date.now() + 3 * DAY_MS);
     expectNear((await findInvitation(t, invitation.id)).expiresAt, Date.now() + 3 * DAY_MS);
-    const page = await t.http().get(invitation.path).expect(200);
+    const page = await t.http().get(invitation.preview).expect(200);
     expect(page.body.expires_at).toBe(invitation.body.expires_at);
     expect(mailsTo(box, 'short@example.test')[0].text).toContain(
       new Date(invitation.body.expires_at as string).toUTCString(),

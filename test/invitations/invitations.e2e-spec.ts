@@ -97,7 +97,7 @@ describe('invitations', () => {
       expect(mail.html).toContain('<strong>Acme &amp; Co</strong>');
 
       const link = invitationLink(mail);
-      expect(link.url).toBe(`http://localhost:3000/api/v1/invitations/${link.token}`);
+      expect(link.url).toBe(`http://localhost:3000/invitations/${link.token}`);
       expect(mail.html).toContain(`href="${link.url}"`);
 
       // 32 random bytes behind a recognisable prefix.
@@ -107,7 +107,7 @@ describe('invitations', () => {
       ).toBeGreaterThanOrEqual(32);
 
       // Opening the link, as a person who is not signed in.
-      const page = await t.http().get(link.path).expect(200);
+      const page = await t.http().get(link.preview).expect(200);
       expect(page.body).toEqual({
         organization: { name: 'Acme & Co' },
         email: address,
@@ -667,7 +667,7 @@ describe('invitations', () => {
       await invitee.post(`/api/v1/invitations/${original.token}/accept`).expect(404);
       expect(await membershipOf(t, team.organization.id, invitee.user.id)).toBeNull();
 
-      const page = await t.http().get(fresh.path).expect(200);
+      const page = await t.http().get(fresh.preview).expect(200);
       expect(page.body.expires_at).toBe(response.body.expires_at);
       await invitee.post(`/api/v1/invitations/${fresh.token}/accept`).expect(200);
       expect((await membershipOf(t, team.organization.id, invitee.user.id))?.role).toBe('member');

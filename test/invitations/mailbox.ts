@@ -89,12 +89,14 @@ export function readOutbox(dir: string): (ParsedMail & { file: string })[] {
     .map((name) => ({ file: name, ...parseMail(readFileSync(join(dir, name), 'utf8')) }));
 }
 
-/** The invitation link in a mail's text body, and the token at its end. */
-export function invitationLink(mail: ParsedMail): { url: string; path: string; token: string } {
+/**
+ * The invitation link in a mail's text body (a web app page), the token at its end, and the
+ * public API path that page reads the invitation from.
+ */
+export function invitationLink(mail: ParsedMail): { url: string; preview: string; token: string } {
   const match = /(https?:\/\/\S+\/invitations\/([A-Za-z0-9_-]+))/.exec(mail.text);
   if (!match) throw new Error(`No invitation link in the mail:\n${mail.text}`);
-  const url = new URL(match[1]);
-  return { url: match[1], path: url.pathname, token: match[2] };
+  return { url: match[1], preview: `/api/v1/invitations/${match[2]}`, token: match[2] };
 }
 
 /** A loopback port nothing listens on (briefly bound, then released). */

@@ -27,7 +27,7 @@ export async function inviteAndDeliver(
   team: Team,
   email: string,
   options: { role?: string; inviter?: Actor } = {},
-): Promise<{ id: number; token: string; path: string; body: Record<string, unknown> }> {
+): Promise<{ id: number; token: string; preview: string; body: Record<string, unknown> }> {
   const before = mailsTo(outboxDir, email).length;
   const response = await (options.inviter ?? team.admin)
     .post(team.url('/invitations'), { email, role: options.role ?? 'member' })
@@ -35,8 +35,8 @@ export async function inviteAndDeliver(
   await t.worker.drain();
   const mails = mailsTo(outboxDir, email);
   expect(mails).toHaveLength(before + 1);
-  const { token, path } = invitationLink(mails[mails.length - 1]);
-  return { id: response.body.id, token, path, body: response.body };
+  const { token, preview } = invitationLink(mails[mails.length - 1]);
+  return { id: response.body.id, token, preview, body: response.body };
 }
 
 /** A signed-in user with this email address (an account that already exists). */
