@@ -20,6 +20,7 @@ import { AddTimeBlockApproval1704067225000 } from './1704067225000-add-time-bloc
 import { AddInvoicingSyncState1704067230000 } from './1704067230000-add-invoicing-sync-state';
 import { CreateUserTokensTable1704067250000 } from './1704067250000-create-user-tokens-table';
 import { CreateOauthStatesTable1704067216000 } from './1704067216000-create-oauth-states-table';
+import { AddParkedGrantToOauthStates1704067260000 } from './1704067260000-add-parked-grant-to-oauth-states';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed) so the same list works from
@@ -48,4 +49,5 @@ export const migrations = [
   AddTimeBlockApproval1704067225000,
   AddInvoicingSyncState1704067230000,
   CreateUserTokensTable1704067250000,
+  AddParkedGrantToOauthStates1704067260000,
 ];

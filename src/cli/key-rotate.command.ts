@@ -36,7 +36,11 @@ const SECRET_TABLES: SecretTable[] = [
       tokenMetadata: 'token_metadata',
     },
   },
-  { table: 'oauth_states', entity: OAuthState, columns: { codeVerifier: 'code_verifier' } },
+  {
+    table: 'oauth_states',
+    entity: OAuthState,
+    columns: { codeVerifier: 'code_verifier', parkedGrant: 'parked_grant' },
+  },
   { table: 'jobs', entity: Job, columns: {}, json: { payload: 'payload' } },
 ];
 

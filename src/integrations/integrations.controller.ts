@@ -3,6 +3,7 @@ import {
   ApiBadGatewayResponse,
   ApiConflictResponse,
   ApiNoContentResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiParam,
   ApiTags,
@@ -12,10 +13,12 @@ import { CurrentMembership, RequirePermission } from '../auth/decorators';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { ConnectIntegrationResponseDto } from './dto/connect-integration.dto';
 import { DisconnectIntegrationQueryDto } from './dto/disconnect-integration.dto';
+import { PendingGrantResponseDto } from './dto/pending-grant.dto';
 import { IntegrationDisconnectService } from './integration-disconnect.service';
 import { presentIntegration } from './integration.presenter';
 import { CALENDAR_PROVIDERS } from './integration-providers';
 import { IntegrationsService } from './integrations.service';
+import { PendingGrants } from './pending-grants.service';
 
 /** An organization's calendar integrations. Members connect and see their own; admins see all. */
 @ApiTags('integrations')
@@ -24,6 +27,7 @@ export class IntegrationsController {
   constructor(
     private readonly integrations: IntegrationsService,
     private readonly disconnector: IntegrationDisconnectService,
+    private readonly pendingGrants: PendingGrants,
   ) {}
 
   @Get()
@@ -51,6 +55,43 @@ export class IntegrationsController {
   @ApiOkResponse({ type: ConnectIntegrationResponseDto })
   connect(@CurrentMembership() membership: Membership, @Param('provider') provider: string) {
     return this.integrations.connect(membership, provider);
+  }
+
+  @Get('pending/:reference')
+  @RequirePermission('integrations:connect:own')
+  @ApiParam({ name: 'reference', description: 'From `?pending=` of the redirect after consent.' })
+  @ApiOkResponse({ type: PendingGrantResponseDto })
+  @ApiNotFoundResponse({
+    description: 'Unknown, used or expired, or the flow was started by someone else.',
+  })
+  async pending(
+    @CurrentMembership() membership: Membership,
+    @Param('reference') reference: string,
+  ) {
+    const { state, grant } = await this.pendingGrants.find(membership, reference);
+    return {
+      provider: state.provider,
+      provider_account_email: grant.account.email,
+      expires_at: state.expiresAt.toISOString(),
+    };
+  }
+
+  @Post('pending/:reference/confirm')
+  @HttpCode(200)
+  @RequirePermission('integrations:connect:own')
+  @ApiParam({ name: 'reference', description: 'From `?pending=` of the redirect after consent.' })
+  @ApiOkResponse({
+    description:
+      'The integration, created (or repaired, for an account connected before) with its calendars.',
+  })
+  @ApiNotFoundResponse({
+    description: 'Unknown, used or expired, or the flow was started by someone else.',
+  })
+  async confirm(
+    @CurrentMembership() membership: Membership,
+    @Param('reference') reference: string,
+  ) {
+    return presentIntegration(await this.pendingGrants.confirm(membership, reference));
   }
 
   @Delete(':integrationId')

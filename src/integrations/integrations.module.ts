@@ -7,12 +7,14 @@ import { IntegrationSessions } from './integration-session';
 import { IntegrationsController } from './integrations.controller';
 import { IntegrationsService } from './integrations.service';
 import { OAuthCallbackController } from './oauth-callback.controller';
+import { PendingGrants } from './pending-grants.service';
 
 @Module({
   imports: [ProviderHttpModule],
   controllers: [IntegrationsController, OAuthCallbackController],
   providers: [
     IntegrationsService,
+    PendingGrants,
     IntegrationDisconnectService,
     IntegrationProviders,
     AccessTokens,

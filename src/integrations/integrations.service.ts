@@ -3,8 +3,6 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
 import { can } from '../auth/permissions';
-import { applyProviderCalendar } from '../calendars/calendar-blocks';
-import { Calendar } from '../calendars/calendar.entity';
 import { Encrypter } from '../common/crypto/encrypter';
 import { generateSecretToken, sha256Hex } from '../common/crypto/tokens';
 import { NotFoundError } from '../common/errors/domain.error';
@@ -21,12 +19,9 @@ import {
 import { blocksWithActingCalendar } from '../sync/pending-blocks';
 import { Integration } from './integration.entity';
 import { IntegrationBlockCounts } from './integration.presenter';
-import {
-  CalendarProviderName,
-  IntegrationProviders,
-  isCalendarProvider,
-} from './integration-providers';
+import { IntegrationProviders, isCalendarProvider } from './integration-providers';
 import { OAuthState } from './oauth-state.entity';
+import { PendingGrants } from './pending-grants.service';
 
 /** How long a user has to come back from the provider's consent screen. */
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
@@ -48,7 +43,8 @@ export interface CallbackQuery {
  * lookup key, not a self-describing value, so there is nothing to forge and an HMAC signature
  * would add nothing: an unknown state simply finds no row. It binds the callback (which arrives
  * without our bearer token) to the user and organization that started the flow, and is claimed
- * exactly once (`UPDATE … SET used_at WHERE used_at IS NULL` must affect one row).
+ * exactly once (`UPDATE … SET used_at WHERE used_at IS NULL` must affect one row). It does not
+ * bind the browser, which is why the callback only parks the grant for its starter to confirm.
  */
 @Injectable()
 export class IntegrationsService {
@@ -59,6 +55,7 @@ export class IntegrationsService {
     private readonly audit: AuditService,
     private readonly encrypter: Encrypter,
     private readonly providers: IntegrationProviders,
+    private readonly pendingGrants: PendingGrants,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -89,13 +86,15 @@ export class IntegrationsService {
 
   /**
    * The provider's redirect back. Whatever happens, the answer is a redirect to the app with
-   * `connected=<id>` or `error=<code>`; only a valid, unused, unexpired state for this provider
-   * whose user may still connect here leads to any write beyond claiming the state.
+   * `pending=<reference>` or `error=<code>`; only a valid, unused, unexpired state for this
+   * provider whose user may still connect here leads to any write beyond claiming the state, and
+   * that write only parks the grant: the browser that came back may be anyone's, so the
+   * integration is made when its starter confirms the reference (PendingGrants).
    */
   async callback(provider: string, query: CallbackQuery): Promise<string> {
     try {
-      const id = await this.completeCallback(provider, query);
-      return this.appRedirect({ connected: String(id) });
+      const reference = await this.completeCallback(provider, query);
+      return this.appRedirect({ pending: reference });
     } catch (error) {
       if (error instanceof CallbackError) return this.appRedirect({ error: error.code });
       this.logger.warn(`OAuth callback for ${provider} failed: ${(error as Error).message}`);
@@ -143,7 +142,7 @@ export class IntegrationsService {
     return query;
   }
 
-  private async completeCallback(provider: string, query: CallbackQuery): Promise<number> {
+  private async completeCallback(provider: string, query: CallbackQuery): Promise<string> {
     if (!isCalendarProvider(provider)) throw new CallbackError('unknown_provider');
     const state = await this.claimState(provider, query.state);
     if (query.error) throw new CallbackError(safeCode(query.error));
@@ -170,7 +169,7 @@ export class IntegrationsService {
       if (error instanceof ProviderError) throw new CallbackError(safeCode(error.code));
       throw error;
     }
-    return this.store(state, provider, account, calendars);
+    return this.pendingGrants.park(state, account, calendars);
   }
 
   /**
@@ -193,80 +192,6 @@ export class IntegrationsService {
       throw new CallbackError('invalid_state');
     }
     return claimed;
-  }
-
-  private store(
-    state: OAuthState,
-    provider: CalendarProviderName,
-    account: ConnectedAccount,
-    calendars: ProviderCalendar[],
-  ): Promise<number> {
-    return inTransaction(this.dataSource, async (manager) => {
-      const existing = account.accountId
-        ? await manager.findOneBy(Integration, {
-            organizationId: state.organizationId,
-            connectedById: state.userId,
-            provider,
-            providerAccountId: account.accountId,
-          })
-        : null;
-      const integration =
-        existing ??
-        manager.create(Integration, {
-          organizationId: state.organizationId,
-          connectedById: state.userId,
-          provider,
-          providerType: 'calendar',
-        });
-      Object.assign(integration, {
-        name: account.email,
-        accessToken: this.encrypter.encrypt(account.accessToken),
-        // A reconnect without a new refresh token keeps the one we have.
-        refreshToken: account.refreshToken
-          ? this.encrypter.encrypt(account.refreshToken)
-          : (existing?.refreshToken ?? null),
-        tokenMetadata: this.encrypter.encrypt(JSON.stringify(account.metadata)),
-        expiresAt: account.expiresAt,
-        providerAccountId: account.accountId,
-        providerAccountEmail: account.email,
-        isActive: true,
-        needsReconnect: false,
-        syncRetryAt: null,
-        lastError: null,
-        errorCount: 0,
-      });
-      const saved = await manager.save(integration);
-
-      const known = await manager.findBy(Calendar, {
-        organizationId: state.organizationId,
-        integrationId: saved.id,
-      });
-      for (const found of calendars) {
-        const calendar =
-          known.find((row) => row.externalId === found.externalId) ??
-          manager.create(Calendar, {
-            organizationId: state.organizationId,
-            integrationId: saved.id,
-            externalId: found.externalId,
-          });
-        applyProviderCalendar(calendar, found);
-        await manager.save(calendar);
-      }
-
-      await this.audit.record(manager, {
-        action: 'integration.connected',
-        organizationId: state.organizationId,
-        userId: state.userId,
-        auditable: { type: 'integration', id: saved.id },
-        newValues: {
-          provider,
-          provider_account_email: account.email,
-          connected_by: state.userId,
-          reconnected: existing !== null,
-        },
-      });
-      return saved.id;
-    });
   }
 
   private appRedirect(params: Record<string, string>): string {

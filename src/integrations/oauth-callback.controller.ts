@@ -9,7 +9,8 @@ const text = (value: unknown): string | undefined =>
 
 /**
  * Where the provider sends the user back after consent. Public: the browser arrives without our
- * bearer token, and the single-use `state` alone says which user and organization it is for.
+ * bearer token, and the single-use `state` alone says which user and organization it is for —
+ * not whose browser this is, so the grant is only parked for that user to confirm.
  * The query is read loosely on purpose: providers add parameters of their own (`scope`,
  * `session_state`, …), and every outcome must end as a redirect to the app, never a JSON error.
  */
@@ -23,7 +24,10 @@ export class OAuthCallbackController {
   @Redirect(undefined, 302)
   @ApiParam({ name: 'provider', enum: CALENDAR_PROVIDERS })
   @ApiFoundResponse({
-    description: 'To `APP_URL/integrations?connected=<id>` or `APP_URL/integrations?error=<code>`.',
+    description:
+      'To `APP_URL/integrations?pending=<reference>` (the signed-in user who started the flow ' +
+      'confirms it: `POST …/integrations/pending/{reference}/confirm`) or ' +
+      '`APP_URL/integrations?error=<code>`.',
   })
   async callback(@Param('provider') provider: string, @Query() query: Record<string, unknown>) {
     return {

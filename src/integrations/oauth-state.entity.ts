@@ -8,6 +8,9 @@ import { User } from '../users/user.entity';
  * Table `oauth_states`: one pending "connect your calendar" flow. `stateHash` is the SHA-256 hex
  * digest of the random `state` sent to the provider; `codeVerifier` is the PKCE verifier,
  * encrypted. Single use: the callback claims the row by setting `usedAt` where it is still null.
+ * The callback then parks the grant here (`parkedGrant`, encrypted) under a new `expiresAt`,
+ * until the user who started the flow confirms it with the reference whose digest is
+ * `grantReferenceHash` (src/integrations/pending-grants.service.ts).
  */
 @Entity({ name: 'oauth_states' })
 export class OAuthState {
@@ -39,6 +42,13 @@ export class OAuthState {
 
   @Column({ name: 'code_verifier', type: 'text', nullable: true })
   codeVerifier!: string | null;
+
+  /** The tokens, account and calendars the callback received, encrypted (see ParkedGrant). */
+  @Column({ name: 'parked_grant', type: 'text', nullable: true })
+  parkedGrant!: string | null;
+
+  @Column({ name: 'grant_reference_hash', type: 'varchar', length: 64, nullable: true })
+  grantReferenceHash!: string | null;
 
   @DateTimeColumn('expires_at', { nullable: false })
   expiresAt!: Date;

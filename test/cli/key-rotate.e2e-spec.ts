@@ -122,14 +122,18 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
     // Refreshed after the deploy: already under the new key.
     const fresh = await integrationUnder(underNew);
     const verifier = secret('pkce-verifier');
+    // A grant the callback parked, waiting for its starter's confirmation.
+    const grant = JSON.stringify({ account: { accessToken: secret('parked') }, calendars: [] });
     const state = await dataSource.getRepository(OAuthState).save({
       stateHash: 'a'.repeat(64),
       userId: organization.ownerId!,
       organizationId: organization.id,
       provider: 'google_calendar',
       codeVerifier: underOld.encrypt(verifier),
+      parkedGrant: underOld.encrypt(grant),
+      grantReferenceHash: 'b'.repeat(64),
       expiresAt: new Date(Date.now() + 600_000),
-      usedAt: null,
+      usedAt: new Date(),
     });
     const invitationToken = secret('inv');
     const job = await dataSource.getRepository(Job).save({
@@ -152,11 +156,12 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
         expect.stringMatching(/^integrations\.refresh_token +2 +1$/),
         expect.stringMatching(/^integrations\.token_metadata +3 +1$/),
         expect.stringMatching(/^oauth_states\.code_verifier +1 +0$/),
+        expect.stringMatching(/^oauth_states\.parked_grant +1 +0$/),
         expect.stringMatching(/^jobs\.payload +1 +0$/),
       ]),
     );
     expect(result.stdout).toContain(
-      'Re-encrypted 10 secrets under the current APP_KEY (3 already were).',
+      'Re-encrypted 11 secrets under the current APP_KEY (3 already were).',
     );
 
     for (const expected of [...rotated, fresh]) {
@@ -170,11 +175,11 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
     }
     // A value already under the new key is left byte for byte.
     expect(await rawIntegration(fresh.id)).toEqual(freshBefore);
-    const [stateRow] = await dataSource.query<Array<{ code_verifier: string }>>(
-      'SELECT code_verifier FROM oauth_states WHERE id = ?',
-      [state.id],
-    );
+    const [stateRow] = await dataSource.query<
+      Array<{ code_verifier: string; parked_grant: string }>
+    >('SELECT code_verifier, parked_grant FROM oauth_states WHERE id = ?', [state.id]);
     expect(underNew.decrypt(stateRow.code_verifier)).toBe(verifier);
+    expect(underNew.decrypt(stateRow.parked_grant)).toBe(grant);
     const payload = await rawJobPayload(job.id);
     expect(underNew.decrypt(payload.token)).toBe(invitationToken);
     expect(payload).toMatchObject({ invitation_id: 7, note: 'not secret' });

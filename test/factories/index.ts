@@ -5,7 +5,11 @@ import { Calendar } from '../../src/calendars/calendar.entity';
 import { CalendarEvent } from '../../src/calendar-events/calendar-event.entity';
 import { Client } from '../../src/clients/client.entity';
 import { currentTimestamp } from '../../src/database/timestamped.entity';
+import { Encrypter } from '../../src/common/crypto/encrypter';
+import { generateSecretToken, sha256Hex } from '../../src/common/crypto/tokens';
 import { Integration } from '../../src/integrations/integration.entity';
+import { OAuthState } from '../../src/integrations/oauth-state.entity';
+import { ParkedGrant } from '../../src/integrations/pending-grants.service';
 import { Invitation } from '../../src/invitations/invitation.entity';
 import {
   OrganizationMember,
@@ -120,6 +124,44 @@ export class Factory {
       providerAccountEmail: `account${n}@example.test`,
       ...values,
     });
+  }
+
+  /**
+   * A Google grant the callback parked for `user`, as if they had just consented, with its
+   * reference (what their browser was sent to). `encrypter` is the app's: the grant is sealed
+   * the way the callback seals it.
+   */
+  async pendingGrant(
+    organization: Organization,
+    user: User,
+    encrypter: Encrypter,
+  ): Promise<{ reference: string; state: OAuthState; email: string }> {
+    const n = this.next();
+    const email = `grant${n}@example.test`;
+    const grant: ParkedGrant = {
+      account: {
+        accessToken: `parked-access-token-${n}`,
+        refreshToken: `parked-refresh-token-${n}`,
+        expiresAt: new Date(currentTimestamp().getTime() + HOUR).toISOString(),
+        metadata: { scope: 'openid email' },
+        accountId: `parked-account-${n}`,
+        email,
+      },
+      calendars: [{ externalId: email, name: email, color: null, primary: true }],
+    };
+    const reference = generateSecretToken('pg');
+    const state = await this.save(OAuthState, {
+      stateHash: sha256Hex(generateSecretToken('st')),
+      userId: user.id,
+      organizationId: organization.id,
+      provider: 'google_calendar',
+      codeVerifier: null,
+      parkedGrant: encrypter.encrypt(JSON.stringify(grant)),
+      grantReferenceHash: sha256Hex(reference),
+      expiresAt: new Date(currentTimestamp().getTime() + 10 * 60_000),
+      usedAt: currentTimestamp(),
+    });
+    return { reference, state, email };
   }
 
   calendar(integration: Integration, values: Partial<Calendar> = {}): Promise<Calendar> {

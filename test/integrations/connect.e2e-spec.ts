@@ -1,3 +1,4 @@
+import { IsNull, Not } from 'typeorm';
 import { Calendar } from '../../src/calendars/calendar.entity';
 import { Encrypter } from '../../src/common/crypto/encrypter';
 import { generateSecretToken, sha256Hex } from '../../src/common/crypto/tokens';
@@ -123,6 +124,17 @@ describe(`connecting calendar integrations (${databaseKind()})`, () => {
     return url.searchParams;
   };
 
+  /** The starter confirms the grant the callback parked (`?pending=`): the integration's id. */
+  async function confirm(actor: Actor, redirect: URLSearchParams, organization = team) {
+    const reference = redirect.get('pending');
+    expect(reference).toMatch(/^pg_[A-Za-z0-9_-]{43}$/);
+    const response = await actor.post(
+      organization.url(`/integrations/pending/${reference}/confirm`),
+    );
+    expect(response.status).toBe(200);
+    return (response.body as { id: number }).id;
+  }
+
   const integrationCount = () => t.dataSource.manager.count(Integration);
   const calendarCount = () => t.dataSource.manager.count(Calendar);
 
@@ -167,7 +179,7 @@ describe(`connecting calendar integrations (${databaseKind()})`, () => {
   }
 
   describe.each<ProviderName>(['google_calendar', 'office365'])('%s', (provider) => {
-    it('connects: consent, callback, encrypted tokens, discovered calendars, audit', async () => {
+    it('connects: consent, callback, confirm, encrypted tokens, discovered calendars, audit', async () => {
       const { email, extra } = account(provider);
       const { authorizeUrl } = await connect(team.member, provider);
       const url = new URL(authorizeUrl);
@@ -181,7 +193,12 @@ describe(`connecting calendar integrations (${databaseKind()})`, () => {
 
       const returned = await consent(provider, authorizeUrl, email);
       const response = await callback(provider, returned);
-      const id = Number(redirectOf(response).get('connected'));
+      const redirect = redirectOf(response);
+      expect(redirect.get('connected')).toBeNull();
+      expect(await t.dataSource.manager.countBy(Integration, { providerAccountEmail: email })).toBe(
+        0,
+      );
+      const id = await confirm(team.member, redirect);
       expect(id).toBeGreaterThan(0);
 
       const raw = await rawIntegration(id);
@@ -246,12 +263,16 @@ describe(`connecting calendar integrations (${databaseKind()})`, () => {
       const { email } = account(provider);
       const { authorizeUrl } = await connect(team.member, provider);
       const returned = await consent(provider, authorizeUrl, email);
-      expect(redirectOf(await callback(provider, returned)).get('connected')).toMatch(/^\d+$/);
+      await confirm(team.member, redirectOf(await callback(provider, returned)));
       const [integrations, calendars] = [await integrationCount(), await calendarCount()];
+      const parked = await t.dataSource.manager.countBy(OAuthState, { parkedGrant: Not(IsNull()) });
 
       const again = redirectOf(await callback(provider, returned));
       expect(again.get('error')).toBe('invalid_state');
-      expect(again.get('connected')).toBeNull();
+      expect(again.get('pending')).toBeNull();
+      expect(await t.dataSource.manager.countBy(OAuthState, { parkedGrant: Not(IsNull()) })).toBe(
+        parked,
+      );
       expect(await integrationCount()).toBe(integrations);
       expect(await calendarCount()).toBe(calendars);
     });
@@ -309,9 +330,9 @@ describe(`connecting calendar integrations (${databaseKind()})`, () => {
       expect([await integrationCount(), await calendarCount()]).toEqual(before);
     });
 
-    it('binds the callback to the user and organization the state was issued for', async () => {
-      // The member of `team` is a member of `other` too (beforeAll); someone else's browser
-      // finishes the flow.
+    it('binds the grant to the user and organization the state was issued for', async () => {
+      // The member of `team` is a member of `other` too (beforeAll); the callback arrives with
+      // someone else's bearer token, which changes nothing.
       const { email } = account(provider);
       const { authorizeUrl } = await connect(team.member, provider);
       const returned = await consent(provider, authorizeUrl, email);
@@ -319,7 +340,11 @@ describe(`connecting calendar integrations (${databaseKind()})`, () => {
         'Authorization',
         `Bearer ${other.admin.token}`,
       );
-      const id = Number(redirectOf(response).get('connected'));
+      const redirect = redirectOf(response);
+      const confirmPath = `/integrations/pending/${redirect.get('pending')}/confirm`;
+      expect((await other.admin.post(other.url(confirmPath))).status).toBe(404);
+      expect((await team.member.post(other.url(confirmPath))).status).toBe(404);
+      const id = await confirm(team.member, redirect);
 
       const integration = await t.dataSource.manager.findOneByOrFail(Integration, { id });
       expect(integration.organizationId).toBe(team.organization.id);
@@ -360,7 +385,7 @@ describe(`connecting calendar integrations (${databaseKind()})`, () => {
         const { email } = account('google_calendar');
         const { authorizeUrl } = await connect(actor, 'google_calendar');
         const returned = await consent('google_calendar', authorizeUrl, email);
-        ids.push(Number(redirectOf(await callback('google_calendar', returned)).get('connected')));
+        ids.push(await confirm(actor, redirectOf(await callback('google_calendar', returned))));
       }
       [memberIntegration, adminIntegration] = ids;
     });

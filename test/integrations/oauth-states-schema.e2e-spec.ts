@@ -4,7 +4,8 @@ import { createMigratedDataSource, databaseKind } from '../support/database';
 
 /*
  * The oauth_states table as the database's own catalogue reports it, on SQLite and MariaDB:
- * a unique state digest, a required expiry, and cascading, indexed foreign keys.
+ * unique digests of the state and of a parked grant's reference, a required expiry, and
+ * cascading, indexed foreign keys.
  */
 
 describe(`oauth_states schema (${databaseKind()})`, () => {
@@ -28,14 +29,24 @@ describe(`oauth_states schema (${databaseKind()})`, () => {
       { name: 'expires_at', nullable: false },
       { name: 'used_at', nullable: true },
       { name: 'created_at', nullable: true },
+      // AddParkedGrantToOauthStates1704067260000
+      { name: 'parked_grant', nullable: true },
+      { name: 'grant_reference_hash', nullable: true },
     ]);
-    expect(table.columns.find((column) => column.name === 'state_hash')!.type).toMatch(
-      /^varchar\(64\)$/i,
-    );
+    for (const digest of ['state_hash', 'grant_reference_hash']) {
+      expect(table.columns.find((column) => column.name === digest)!.type).toMatch(
+        /^varchar\(64\)$/i,
+      );
+    }
 
     expect([...table.indexes].sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: 'idx_oauth_states_organization_id', columns: ['organization_id'], unique: false },
       { name: 'idx_oauth_states_user_id', columns: ['user_id'], unique: false },
+      {
+        name: 'uq_oauth_states_grant_reference_hash',
+        columns: ['grant_reference_hash'],
+        unique: true,
+      },
       { name: 'uq_oauth_states_state_hash', columns: ['state_hash'], unique: true },
     ]);
 

@@ -11,9 +11,9 @@ import { TestApp } from './app';
 
 /*
  * Calendar accounts for sync specs: both provider emulators, the environment that points danwel
- * at them, accounts connected through the real OAuth flow (connect → consent → callback), and one
- * vocabulary over both emulators for what a spec checks (the live events of a calendar) and the
- * faults it schedules.
+ * at them, accounts connected through the real OAuth flow (connect → consent → callback →
+ * confirm), and one vocabulary over both emulators for what a spec checks (the live events of a
+ * calendar) and the faults it schedules.
  */
 
 export type CalendarProviderName = 'google_calendar' | 'office365';
@@ -110,25 +110,28 @@ export class CalendarEmulators {
     provider: CalendarProviderName,
     extraCalendars = 1,
   ): Promise<ConnectedAccount> {
-    this.accountSeq += 1;
-    const extra = Array.from({ length: extraCalendars }, (_, i) => `Work ${this.accountSeq}.${i}`);
-    const email =
-      provider === 'google_calendar'
-        ? `sync${this.accountSeq}@example.com`
-        : `sync${this.accountSeq}@contoso.test`;
-    if (provider === 'google_calendar') {
-      this.google.addAccount({ email, timeZone: 'Europe/Amsterdam' });
-      for (const summary of extra) this.google.addCalendar(email, { summary });
-    } else {
-      this.ms.addAccount({ email, calendars: extra });
-    }
-
+    const email = this.addAccount(provider, extraCalendars);
     const integrationId = await this.authorize(t, actor, organizationUrl, provider, email);
     const calendars = await t.dataSource.manager.find(Calendar, {
       where: { integrationId },
       order: { isPrimary: 'DESC', id: 'ASC' },
     });
     return { provider, email, integrationId, calendars };
+  }
+
+  /** A new account at the provider with a primary calendar and `extraCalendars` more: its email. */
+  addAccount(provider: CalendarProviderName, extraCalendars = 1): string {
+    this.accountSeq += 1;
+    const extra = Array.from({ length: extraCalendars }, (_, i) => `Work ${this.accountSeq}.${i}`);
+    if (provider === 'google_calendar') {
+      const email = `sync${this.accountSeq}@example.com`;
+      this.google.addAccount({ email, timeZone: 'Europe/Amsterdam' });
+      for (const summary of extra) this.google.addCalendar(email, { summary });
+      return email;
+    }
+    const email = `sync${this.accountSeq}@contoso.test`;
+    this.ms.addAccount({ email, calendars: extra });
+    return email;
   }
 
   /** The user goes through consent again (after `invalid_grant`): the same integration revives. */
@@ -142,7 +145,30 @@ export class CalendarEmulators {
     if (id !== account.integrationId) throw new Error('reconnecting created another integration');
   }
 
-  /** connect → the provider's consent screen, answered as `email` → our callback: the id. */
+  /**
+   * Whoever holds `authorizeUrl` signs in at the provider as `email` and consents: the query the
+   * provider's redirect brings to danwel's callback.
+   */
+  async consent(
+    provider: CalendarProviderName,
+    authorizeUrl: string,
+    email: string,
+  ): Promise<Record<string, string>> {
+    let redirect: URL;
+    if (provider === 'office365') {
+      redirect = new URL((await this.ms.consent(authorizeUrl, email)).location!);
+    } else {
+      this.google.authorize({ email });
+      const response = await fetch(authorizeUrl, { redirect: 'manual' });
+      redirect = new URL(response.headers.get('location')!);
+    }
+    return Object.fromEntries(redirect.searchParams);
+  }
+
+  /**
+   * connect → the provider's consent screen, answered as `email` → our callback, which sends the
+   * browser to `?pending=<reference>` → the actor confirms it: the integration's id.
+   */
   private async authorize(
     t: TestApp,
     actor: Actor,
@@ -153,21 +179,15 @@ export class CalendarEmulators {
     const started = await actor.post(organizationUrl(`/integrations/${provider}/connect`));
     if (started.status !== 200) throw new Error(`connect answered ${started.status}`);
     const authorizeUrl = (started.body as { authorize_url: string }).authorize_url;
-    let redirect: URL;
-    if (provider === 'office365') {
-      redirect = new URL((await this.ms.consent(authorizeUrl, email)).location!);
-    } else {
-      this.google.authorize({ email });
-      const response = await fetch(authorizeUrl, { redirect: 'manual' });
-      redirect = new URL(response.headers.get('location')!);
-    }
     const callback = await t
       .http()
       .get(`/api/v1/integrations/oauth/${provider}/callback`)
-      .query(Object.fromEntries(redirect.searchParams));
-    const connected = new URL(callback.headers.location as string).searchParams.get('connected');
-    if (!connected) throw new Error(`the callback answered ${callback.headers.location}`);
-    return Number(connected);
+      .query(await this.consent(provider, authorizeUrl, email));
+    const pending = new URL(callback.headers.location as string).searchParams.get('pending');
+    if (!pending) throw new Error(`the callback answered ${callback.headers.location}`);
+    const confirmed = await actor.post(organizationUrl(`/integrations/pending/${pending}/confirm`));
+    if (confirmed.status !== 200) throw new Error(`confirming answered ${confirmed.status}`);
+    return (confirmed.body as { id: number }).id;
   }
 
   /** The live events of a calendar, as the account's owner sees them. */

@@ -1,4 +1,5 @@
 import { can, ROLE_PERMISSIONS } from '../../src/auth/permissions';
+import { Encrypter } from '../../src/common/crypto/encrypter';
 import {
   ORGANIZATION_ROLES,
   OrganizationRole,
@@ -82,24 +83,29 @@ describe('role matrix: every tenant route allows exactly the roles the permissio
 
   /**
    * An `:own` permission covers the caller's own records, so those routes are asked about rows of
-   * the actor: themselves as the user, and an integration, calendar and block of their own.
+   * the actor: themselves as the user, an integration, calendar and block of their own, and a
+   * grant parked for them.
    */
-  const ownRows = async (team: Team, actor: Actor): Promise<Record<string, number>> => {
+  const ownRows = async (team: Team, actor: Actor): Promise<Record<string, number | string>> => {
     const integration = await factory.integration(team.organization, { connectedBy: actor.user });
     const calendar = await factory.calendar(integration);
     const timeBlock = await factory.timeBlock(team.organization, actor.user, { calendar });
+    const grant = await factory.pendingGrant(team.organization, actor.user, t.app.get(Encrypter));
     const ids = {
       user: actor.user.id,
       integration: integration.id,
       calendar: calendar.id,
       time_block: timeBlock.id,
     };
-    return Object.fromEntries(
-      Object.entries(ids).flatMap(([kind, id]) => [
-        [`${kind}_id`, id],
-        [`${kind.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}Id`, id],
-      ]),
-    );
+    return {
+      ...Object.fromEntries(
+        Object.entries(ids).flatMap(([kind, id]) => [
+          [`${kind}_id`, id],
+          [`${kind.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}Id`, id],
+        ]),
+      ),
+      reference: grant.reference,
+    };
   };
 
   beforeAll(async () => {

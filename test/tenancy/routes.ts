@@ -9,6 +9,7 @@ import { Permission } from '../../src/auth/permissions';
 import { API_PREFIX } from '../../src/common/http/configure-app';
 import { inTransaction } from '../../src/database/transaction';
 import { Calendar } from '../../src/calendars/calendar.entity';
+import { Encrypter } from '../../src/common/crypto/encrypter';
 import { CalendarEvent } from '../../src/calendar-events/calendar-event.entity';
 import { Client } from '../../src/clients/client.entity';
 import { AuditLog } from '../../src/audit/audit-log.entity';
@@ -246,6 +247,8 @@ export interface TenantData {
   calendarEvent: CalendarEvent;
   /** An API token of the owner (for `/me/tokens/{tokenId}`). */
   ownerTokenId: number;
+  /** The reference of a grant parked for the member (`/integrations/pending/{reference}`). */
+  grantReference: string;
   /** Strings that appear only in this tenant's rows: none may show up in another tenant's answer. */
   markers: string[];
   /** `from`/`to` query values for a window around the tenant's time block and audit trail. */
@@ -312,6 +315,7 @@ export async function seedTenant(
   const { apiToken } = await inTransaction(t.dataSource, (manager) =>
     t.app.get(ApiTokensService).issue(manager, owner.id, `${label} script`),
   );
+  const grant = await factory.pendingGrant(organization, member, t.app.get(Encrypter));
   return {
     organization,
     owner,
@@ -325,7 +329,9 @@ export async function seedTenant(
     auditLog,
     calendarEvent,
     ownerTokenId: apiToken.id,
+    grantReference: grant.reference,
     markers: [
+      grant.email,
       organization.name,
       organization.slug,
       member.email,
@@ -351,14 +357,18 @@ const idKind = (name: string) =>
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase();
 
-export type IdResolver = (name: string) => number;
+/** Ids are numbers; a row named by a secret (`{reference}`) resolves to that string. */
+export type IdResolver = (name: string) => number | string;
 
 /**
  * Which of the tenant's rows a path parameter (`userId`), body field (`user_id`) or query
  * parameter names. Unknown names fail loudly: a new route's parameter must be taught here.
  */
-export function tenantIds(data: TenantData, overrides: Record<string, number> = {}): IdResolver {
-  const ids: Record<string, number> = {
+export function tenantIds(
+  data: TenantData,
+  overrides: Record<string, number | string> = {},
+): IdResolver {
+  const ids: Record<string, number | string> = {
     organization: data.organization.id,
     user: data.member.id,
     member: data.member.id,
@@ -372,6 +382,7 @@ export function tenantIds(data: TenantData, overrides: Record<string, number> = 
     audit_log: data.auditLog.id,
     auditable: data.invitation.id,
     token: data.ownerTokenId,
+    reference: data.grantReference,
   };
   return (name) => {
     if (name in overrides) return overrides[name];
@@ -505,6 +516,9 @@ export function queryIdParams(operation: Operation): string[] {
  */
 export const NON_ID_PATH_VALUES: Record<string, string> = { provider: 'google_calendar' };
 
+/** Path parameters that name a row: ids, and the secret reference of a pending grant. */
+const ROW_PATH_PARAM = /Id$|^reference$/;
+
 /**
  * A request for `operation`: every path parameter (by `pathResolve` when given) and every `*_id`
  * (body and query) resolved by `resolve`, a body built from the request-body schema (with `genericBody`, a write without one
@@ -524,7 +538,9 @@ export function planRequest(
   const pathResolve = options.pathResolve ?? resolve;
   const url = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     if (name in NON_ID_PATH_VALUES) return NON_ID_PATH_VALUES[name];
-    if (!/Id$/.test(name)) throw new Error(`${operation.key}: {${name}} is not an id parameter`);
+    if (!ROW_PATH_PARAM.test(name)) {
+      throw new Error(`${operation.key}: {${name}} is not an id parameter`);
+    }
     return String(pathResolve(name));
   });
   const query: Record<string, string | number> = {};

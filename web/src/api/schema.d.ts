@@ -656,6 +656,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizations/{organizationId}/integrations/pending/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["IntegrationsController_pending"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{organizationId}/integrations/pending/{reference}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["IntegrationsController_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/oauth/{provider}/callback": {
         parameters: {
             query?: never;
@@ -1092,6 +1124,20 @@ export interface components {
              * @example https://accounts.google.com/o/oauth2/v2/auth?client_id=…&state=st_…
              */
             authorize_url: string;
+        };
+        PendingGrantResponseDto: {
+            /** @enum {string} */
+            provider: "google_calendar" | "office365";
+            /**
+             * @description The account the provider signed in: confirm only if it is yours.
+             * @example ada@example.com
+             */
+            provider_account_email: string | null;
+            /**
+             * Format: date-time
+             * @description Unconfirmed by then, the grant is revoked at the provider and forgotten.
+             */
+            expires_at: string;
         };
         UpdateCalendarDto: {
             /** @description false: danwel stops writing to this calendar; its blocks become `disabled` and their events stay in the calendar as they are. true again: its blocks are pushed again. */
@@ -3451,6 +3497,103 @@ export interface operations {
             };
         };
     };
+    IntegrationsController_pending: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description From `?pending=` of the redirect after consent. */
+                reference: string;
+                /** @description The organization. */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingGrantResponseDto"];
+                };
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your role lacks `integrations:connect:own`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Unknown, used or expired, or the flow was started by someone else.
+             *
+             *     No such organization or resource, or not a member.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IntegrationsController_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description From `?pending=` of the redirect after consent. */
+                reference: string;
+                /** @description The organization. */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The integration, created (or repaired, for an account connected before) with its calendars. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your role lacks `integrations:connect:own`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Unknown, used or expired, or the flow was started by someone else.
+             *
+             *     No such organization or resource, or not a member.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     OAuthCallbackController_callback: {
         parameters: {
             query?: never;
@@ -3462,7 +3605,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To `APP_URL/integrations?connected=<id>` or `APP_URL/integrations?error=<code>`. */
+            /** @description To `APP_URL/integrations?pending=<reference>` (the signed-in user who started the flow confirms it: `POST …/integrations/pending/{reference}/confirm`) or `APP_URL/integrations?error=<code>`. */
             302: {
                 headers: {
                     [name: string]: unknown;
