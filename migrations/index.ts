@@ -19,6 +19,7 @@ import { AddSyncLeaseKind1704067219000 } from './1704067219000-add-sync-lease-ki
 import { AddTimeBlockApproval1704067225000 } from './1704067225000-add-time-block-approval';
 import { AddInvoicingSyncState1704067230000 } from './1704067230000-add-invoicing-sync-state';
 import { CreateUserTokensTable1704067250000 } from './1704067250000-create-user-tokens-table';
+import { AddTwoFactorToUsers1704067251000 } from './1704067251000-add-two-factor-to-users';
 import { CreateOauthStatesTable1704067216000 } from './1704067216000-create-oauth-states-table';
 import { AddParkedGrantToOauthStates1704067260000 } from './1704067260000-add-parked-grant-to-oauth-states';
 
@@ -49,5 +50,6 @@ export const migrations = [
   AddTimeBlockApproval1704067225000,
   AddInvoicingSyncState1704067230000,
   CreateUserTokensTable1704067250000,
+  AddTwoFactorToUsers1704067251000,
   AddParkedGrantToOauthStates1704067260000,
 ];

@@ -9,21 +9,28 @@ import { JobQueue } from '../jobs/job-queue.service';
 import { MailService } from '../mail/mail.service';
 import { User } from '../users/user.entity';
 import { accountLinkEmail } from './account.mail';
-import { UserToken, UserTokenPurpose } from './user-token.entity';
+import { MailedTokenPurpose, UserToken, UserTokenPurpose } from './user-token.entity';
 
 const SEND_ACCOUNT_LINK = 'mail.account_link';
 
-/** How long a mailed link works. */
-const LINK_TTL_MS: Record<UserTokenPurpose, number> = {
+/** How long a token works. */
+const TOKEN_TTL_MS: Record<UserTokenPurpose, number> = {
   password_reset: 60 * 60_000,
   email_verification: 24 * 60 * 60_000,
+  two_factor_login: 5 * 60_000,
+};
+
+const TOKEN_PREFIX: Record<UserTokenPurpose, string> = {
+  password_reset: 'rst',
+  email_verification: 'vfy',
+  two_factor_login: 'tfa',
 };
 
 /**
  * Where a link lands in the web app. The token travels in the fragment, which browsers never
  * send to a server: it cannot end up in a request log or a proxy's.
  */
-const LINK_PATH: Record<UserTokenPurpose, string> = {
+const LINK_PATH: Record<MailedTokenPurpose, string> = {
   password_reset: 'reset-password',
   email_verification: 'verify-email',
 };
@@ -56,23 +63,45 @@ export class AccountLinks implements OnModuleInit {
     });
   }
 
-  async issue(manager: EntityManager, user: User, purpose: UserTokenPurpose): Promise<void> {
-    await this.retire(manager, user.id, purpose);
-    const token = generateSecretToken(purpose === 'password_reset' ? 'rst' : 'vfy');
-    const saved = await manager.save(
-      manager.create(UserToken, {
-        userId: user.id,
-        purpose,
-        tokenHash: sha256Hex(token),
-        expiresAt: new Date(currentTimestamp().getTime() + LINK_TTL_MS[purpose]),
-        usedAt: null,
-      }),
-    );
+  /** Mails a new link of that purpose, retiring the older ones. */
+  async issue(manager: EntityManager, user: User, purpose: MailedTokenPurpose): Promise<void> {
+    const { id, token } = await this.mint(manager, user.id, purpose);
     const payload: SendAccountLinkPayload = {
-      user_token_id: saved.id,
+      user_token_id: id,
       token: this.encrypter.encrypt(token),
     };
     await this.queue.enqueue(manager, SEND_ACCOUNT_LINK, { ...payload }, { maxAttempts: 8 });
+  }
+
+  /** A new token of that purpose (the older ones retired); the plain value is returned once. */
+  async mint(
+    manager: EntityManager,
+    userId: number,
+    purpose: UserTokenPurpose,
+  ): Promise<{ id: number; token: string; expiresAt: Date }> {
+    await this.retire(manager, userId, purpose);
+    const token = generateSecretToken(TOKEN_PREFIX[purpose]);
+    const saved = await manager.save(
+      manager.create(UserToken, {
+        userId,
+        purpose,
+        tokenHash: sha256Hex(token),
+        expiresAt: new Date(currentTimestamp().getTime() + TOKEN_TTL_MS[purpose]),
+        usedAt: null,
+      }),
+    );
+    return { id: saved.id, token, expiresAt: saved.expiresAt };
+  }
+
+  /** The user a live token belongs to, without using it up; null as for `claim`. */
+  async holder(
+    manager: EntityManager,
+    token: string,
+    purpose: UserTokenPurpose,
+  ): Promise<number | null> {
+    const found = await manager.findOneBy(UserToken, { tokenHash: sha256Hex(token), purpose });
+    if (!found || found.usedAt || found.expiresAt.getTime() <= Date.now()) return null;
+    return found.userId;
   }
 
   /**
@@ -110,6 +139,7 @@ export class AccountLinks implements OnModuleInit {
       relations: { user: true },
     });
     if (!userToken?.user || userToken.usedAt || userToken.expiresAt.getTime() <= Date.now()) return;
+    if (userToken.purpose === 'two_factor_login') return;
     const token = this.encrypter.decrypt(payload.token);
     if (sha256Hex(token) !== userToken.tokenHash) return;
     await this.mail.send(

@@ -1,8 +1,8 @@
 import { escapeHtml } from '../mail/escape-html';
 import { MailMessage } from '../mail/mail.service';
-import { UserTokenPurpose } from './user-token.entity';
+import { MailedTokenPurpose } from './user-token.entity';
 
-const WORDING: Record<UserTokenPurpose, { subject: string; intro: string; action: string }> = {
+const WORDING: Record<MailedTokenPurpose, { subject: string; intro: string; action: string }> = {
   password_reset: {
     subject: 'Reset your danwel password',
     intro: 'Someone (hopefully you) asked to reset the password of your danwel account.',
@@ -18,7 +18,7 @@ const WORDING: Record<UserTokenPurpose, { subject: string; intro: string; action
 /** The mail carrying a single-use account link (password reset or email verification). */
 export function accountLinkEmail(input: {
   to: string;
-  purpose: UserTokenPurpose;
+  purpose: MailedTokenPurpose;
   link: string;
   expiresAt: Date;
 }): MailMessage {

@@ -8,6 +8,12 @@ import { inTransaction } from '../database/transaction';
 import { ApiToken } from './api-token.entity';
 import { AuthenticatedUser, OrganizationRoleLookup } from './authenticated-user';
 
+/** The organization setting `require_two_factor`, from its settings JSON as the driver returns it. */
+export function requiresTwoFactor(settings: unknown): boolean {
+  const parsed: unknown = typeof settings === 'string' ? JSON.parse(settings) : settings;
+  return (parsed as { require_two_factor?: unknown } | null)?.require_two_factor === true;
+}
+
 /** Writing last_used_at on every request would turn each read into a write; once a minute is plenty. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -52,7 +58,9 @@ export class ApiTokensService {
     const driver = this.dataSource.driver;
     const [row] = (await this.dataSource.query(
       'SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.email, u.name,' +
-        ' CASE WHEN o.id IS NULL THEN NULL ELSE m.role END AS role' +
+        ' CASE WHEN o.id IS NULL THEN NULL ELSE m.role END AS role,' +
+        ' CASE WHEN u.two_factor_confirmed_at IS NULL THEN 0 ELSE 1 END AS two_factor,' +
+        ' o.settings AS organization_settings' +
         ' FROM api_tokens t INNER JOIN users u ON u.id = t.user_id' +
         ' LEFT JOIN organization_user m ON m.user_id = t.user_id AND m.organization_id = ?' +
         ' LEFT JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL' +
@@ -69,6 +77,8 @@ export class ApiTokensService {
       email: string;
       name: string;
       role: OrganizationRole | null;
+      two_factor: number | string;
+      organization_settings: unknown;
     }[];
     if (!row) return null;
     const tokenId = Number(row.token_id);
@@ -83,7 +93,14 @@ export class ApiTokensService {
       );
     }
     const organizationRole: OrganizationRoleLookup | undefined =
-      organizationId === null ? undefined : { organizationId, role: row.role };
+      organizationId === null
+        ? undefined
+        : {
+            organizationId,
+            role: row.role,
+            missingRequiredTwoFactor:
+              Number(row.two_factor) === 0 && requiresTwoFactor(row.organization_settings),
+          };
     return {
       id: Number(row.user_id),
       email: row.email,

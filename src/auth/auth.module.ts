@@ -12,16 +12,19 @@ import { BearerAuthGuard, OrganizationAccessGuard } from './guards';
 import { LocalStrategy } from './local.strategy';
 import { PasswordHasher } from './password-hasher';
 import { TokensController } from './tokens.controller';
+import { TwoFactorController } from './two-factor.controller';
+import { TwoFactorService } from './two-factor.service';
 
 @Module({
   imports: [PassportModule, InvitationsModule],
-  controllers: [AuthController, AccountController, TokensController],
+  controllers: [AuthController, AccountController, TokensController, TwoFactorController],
   providers: [
     AccountLinks,
     AccountService,
     ApiTokensService,
     AuthService,
     PasswordHasher,
+    TwoFactorService,
     LocalStrategy,
     // Global guards run in this order: who are you, then may you touch this organization.
     { provide: APP_GUARD, useClass: BearerAuthGuard },

@@ -16,6 +16,8 @@ export interface AuthenticatedUser {
 export interface OrganizationRoleLookup {
   organizationId: number;
   role: OrganizationRole | null;
+  /** The organization requires two-factor for admins and owners, and the caller has none. */
+  missingRequiredTwoFactor: boolean;
 }
 
 /** The caller's membership of the organization in the route, resolved once per request. */

@@ -11,8 +11,8 @@ import { validationExceptionFactory } from '../common/errors/validation-errors';
 import { routeOrganizationId } from '../common/tenancy/route-organization';
 import { TenantScope } from '../common/tenancy/tenant-scope';
 import { OrganizationMember } from '../organizations/organization-member.entity';
-import { ApiTokensService } from './api-tokens.service';
-import { AuthenticatedUser } from './authenticated-user';
+import { ApiTokensService, requiresTwoFactor } from './api-tokens.service';
+import { AuthenticatedUser, OrganizationRoleLookup } from './authenticated-user';
 import { IS_PUBLIC, REQUIRED_PERMISSION } from './decorators';
 import { LoginDto } from './dto/login.dto';
 import { can, Permission } from './permissions';
@@ -82,11 +82,18 @@ export class OrganizationAccessGuard implements CanActivate {
     const organizationId = routeOrganizationId(request);
     if (!user || organizationId === null) throw new NotFoundError('Organization');
 
-    const role =
+    const lookup =
       user.organizationRole?.organizationId === organizationId
-        ? user.organizationRole.role
+        ? user.organizationRole
         : await this.lookUpRole(organizationId, user.id);
+    const role = lookup.role;
     if (!role) throw new NotFoundError('Organization');
+    if (lookup.missingRequiredTwoFactor && (role === 'owner' || role === 'admin')) {
+      throw new ForbiddenError(
+        'This organization requires two-factor authentication for admins and owners: ' +
+          'turn it on through POST /api/v1/me/two-factor.',
+      );
+    }
 
     request.membership = {
       organizationId,
@@ -102,16 +109,27 @@ export class OrganizationAccessGuard implements CanActivate {
   }
 
   /** For callers authenticated without the route's organization in view. */
-  private async lookUpRole(organizationId: number, userId: number) {
+  private async lookUpRole(
+    organizationId: number,
+    userId: number,
+  ): Promise<OrganizationRoleLookup> {
     const membership = await this.dataSource
       .getRepository(OrganizationMember)
       .createQueryBuilder('membership')
-      .innerJoin('membership.organization', 'organization')
+      .innerJoinAndSelect('membership.organization', 'organization')
+      .innerJoinAndSelect('membership.user', 'user')
       .where('membership.organizationId = :organizationId', { organizationId })
       .andWhere('membership.userId = :userId', { userId })
       .andWhere('organization.deletedAt IS NULL')
       .getOne();
-    return membership?.role ?? null;
+    return {
+      organizationId,
+      role: membership?.role ?? null,
+      missingRequiredTwoFactor:
+        !!membership &&
+        !membership.user!.twoFactorConfirmedAt &&
+        requiresTwoFactor(membership.organization!.settings),
+    };
   }
 }
 

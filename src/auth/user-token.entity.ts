@@ -3,10 +3,12 @@ import { DateTimeColumn, ForeignIdColumn, IdColumn } from '../database/columns';
 import { currentTimestamp } from '../database/timestamped.entity';
 import { User } from '../users/user.entity';
 
-export type UserTokenPurpose = 'password_reset' | 'email_verification';
+/** Mailed links, and the short-lived ticket between a password and a second factor at login. */
+export type UserTokenPurpose = MailedTokenPurpose | 'two_factor_login';
+export type MailedTokenPurpose = 'password_reset' | 'email_verification';
 
 /**
- * Table `user_tokens`: a single-use link mailed to a person. `tokenHash` is the SHA-256 hex digest
+ * Table `user_tokens`: a single-use token of a person (a mailed link, a login challenge). `tokenHash` is the SHA-256 hex digest
  * of the mailed token; claiming sets `usedAt` where it is still null, so a link works once.
  */
 @Entity({ name: 'user_tokens' })

@@ -4,6 +4,7 @@ import { inTransaction, isSqlite } from '../database/transaction';
 import { Integration } from '../integrations/integration.entity';
 import { OAuthState } from '../integrations/oauth-state.entity';
 import { Job } from '../jobs/job.entity';
+import { User } from '../users/user.entity';
 import { CliError, Output, writeLine } from './output';
 import { renderTable } from './table';
 
@@ -41,6 +42,7 @@ const SECRET_TABLES: SecretTable[] = [
     entity: OAuthState,
     columns: { codeVerifier: 'code_verifier', parkedGrant: 'parked_grant' },
   },
+  { table: 'users', entity: User, columns: { twoFactorSecret: 'two_factor_secret' } },
   { table: 'jobs', entity: Job, columns: {}, json: { payload: 'payload' } },
 ];
 

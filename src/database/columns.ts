@@ -84,12 +84,13 @@ export function BooleanColumn(
 /** `default` is SQL, as in the migration: e.g. `() => "('[]')"` (JSON takes expression defaults). */
 export function JsonColumn(
   name: string,
-  options: Pick<ColumnOptions, 'nullable' | 'default'> = {},
+  options: Pick<ColumnOptions, 'nullable' | 'default' | 'select'> = {},
 ): PropertyDecorator {
   return Column({
     name,
     type: 'json',
     nullable: options.nullable ?? true,
     default: options.default,
+    select: options.select,
   });
 }

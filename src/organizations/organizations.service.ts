@@ -97,6 +97,9 @@ export class OrganizationsService {
         if (dto.name !== undefined) organization.name = dto.name;
         if (dto.timezone !== undefined) organization.timezone = dto.timezone;
         if (dto.billing_email !== undefined) organization.billingEmail = dto.billing_email;
+        if (dto.settings?.require_two_factor === true) {
+          await this.assertOwnTwoFactor(manager, membership.userId);
+        }
         if (dto.settings !== undefined) {
           organization.settings = {
             ...(organization.settings ?? {}),
@@ -116,6 +119,17 @@ export class OrganizationsService {
         return organization;
       }),
     );
+  }
+
+  /** Requiring two-factor without having it would lock the caller out of their organization. */
+  private async assertOwnTwoFactor(manager: EntityManager, userId: number) {
+    const user = await manager.findOneByOrFail(User, { id: userId });
+    if (!user.twoFactorConfirmedAt) {
+      throw ValidationFailedError.field(
+        'settings.require_two_factor',
+        'Turn on two-factor authentication for yourself first (POST /api/v1/me/two-factor).',
+      );
+    }
   }
 
   /** Soft delete: the organization disappears from every endpoint; its rows stay for recovery. */

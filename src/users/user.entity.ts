@@ -57,6 +57,21 @@ export class User extends TimestampedEntity {
   @Column({ name: 'remember_token', type: 'varchar', length: 100, nullable: true })
   rememberToken!: string | null;
 
+  /** The TOTP secret, encrypted; login needs a code once `twoFactorConfirmedAt` is set. */
+  @Column({ name: 'two_factor_secret', type: 'text', nullable: true, select: false })
+  twoFactorSecret?: string | null;
+
+  @DateTimeColumn('two_factor_confirmed_at')
+  twoFactorConfirmedAt!: Date | null;
+
+  /** SHA-256 digests of the unused recovery codes. */
+  @JsonColumn('two_factor_recovery_codes', { select: false })
+  twoFactorRecoveryCodes?: string[] | null;
+
+  /** The TOTP time step last accepted: a code works once. */
+  @Column({ name: 'two_factor_last_step', type: 'int', nullable: true, select: false })
+  twoFactorLastStep?: number | null;
+
   @OneToMany(() => OrganizationMember, (membership) => membership.user)
   memberships?: Relation<OrganizationMember>[];
 }

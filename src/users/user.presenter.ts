@@ -7,6 +7,7 @@ export function presentUser(user: User) {
     name: user.name,
     email: user.email,
     email_verified_at: user.emailVerifiedAt?.toISOString() ?? null,
+    two_factor_enabled: user.twoFactorConfirmedAt != null,
     timezone: user.timezone,
     work_days: user.workDays,
     work_hours_start: user.workHoursStart,

@@ -96,6 +96,7 @@ describe('accounts: password reset, password change, email verification', () => 
       expect(await auditOf(user.id)).toEqual([
         'auth.password_reset_requested',
         'auth.password_reset',
+        'auth.login_failed', // the old password, tried above
       ]);
       const rows = await t.dataSource.getRepository(AuditLog).findBy({ auditableId: user.id });
       expect(JSON.stringify(rows)).not.toMatch(/rst_|brand new password/);
@@ -165,7 +166,7 @@ describe('accounts: password reset, password change, email verification', () => 
       await elsewhere.get('/api/v1/me').expect(401);
       expect(await login(user.email, 'new and long')).toBe(200);
       expect(await login(user.email, TEST_PASSWORD)).toBe(401);
-      expect(await auditOf(user.id)).toEqual(['user.password_changed']);
+      expect(await auditOf(user.id)).toEqual(['user.password_changed', 'auth.login_failed']);
     });
   });
 

@@ -352,6 +352,13 @@ function parseForeignKey(table: string, line: string): ExpectedForeignKey {
  * are new migrations, never edits of landed ones, so they are listed here rather than edited into BASE_SCHEMA.
  */
 const ADDED_AFTER_BASE: Record<string, string[]> = {
+  // AddTwoFactorToUsers1704067251000
+  users: [
+    'two_factor_secret TEXT NULL',
+    'two_factor_confirmed_at TIMESTAMP NULL',
+    'two_factor_recovery_codes JSON NULL',
+    'two_factor_last_step INT NULL',
+  ],
   // AddRevokedAtToInvitations1704067212000
   invitations: ['revoked_at TIMESTAMP NULL'],
   // AddSyncVersionToTimeBlocks1704067213000

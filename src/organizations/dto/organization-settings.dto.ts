@@ -18,6 +18,14 @@ export class OrganizationSettingsDto {
   require_approval?: boolean;
 
   @ApiPropertyOptional({
+    description:
+      'Admins and owners must have two-factor authentication on to use the organization.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  require_two_factor?: boolean;
+
+  @ApiPropertyOptional({
     type: String,
     example: '95.00',
     nullable: true,

@@ -80,6 +80,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/login/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_loginSecondStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -203,6 +219,70 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["TokensController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["TwoFactorController_enrol"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["TwoFactorController_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["TwoFactorController_recoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["TwoFactorController_disable"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -821,6 +901,22 @@ export interface components {
             /** @description A label for the token, e.g. the browser or script name. */
             token_name?: string;
         };
+        TwoFactorLoginDto: {
+            /**
+             * @description Six digits from the authenticator app.
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description One unused recovery code.
+             * @example abcde-fghij
+             */
+            recovery_code?: string;
+            /** @description The `challenge_token` the password step answered. */
+            challenge_token: string;
+            /** @description A label for the token, e.g. the browser or script name. */
+            token_name?: string;
+        };
         ForgotPasswordDto: {
             /** @example ada@example.com */
             email: string;
@@ -836,6 +932,28 @@ export interface components {
         };
         ChangePasswordDto: {
             current_password: string;
+            password: string;
+        };
+        PasswordConfirmationDto: {
+            /** @description Your current password. */
+            password: string;
+        };
+        ConfirmTwoFactorDto: {
+            /** @example 123456 */
+            code: string;
+        };
+        DisableTwoFactorDto: {
+            /**
+             * @description Six digits from the authenticator app.
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description One unused recovery code.
+             * @example abcde-fghij
+             */
+            recovery_code?: string;
+            /** @description Your current password. */
             password: string;
         };
         UpdateProfileDto: {
@@ -884,6 +1002,8 @@ export interface components {
             prevent_overlaps?: boolean;
             /** @description Billable blocks are booked in the invoicing system only once an admin or owner approved them. */
             require_approval?: boolean;
+            /** @description Admins and owners must have two-factor authentication on to use the organization. */
+            require_two_factor?: boolean;
             /**
              * @description Hourly rate used when a project has none (decimal string).
              * @example 95.00
@@ -1302,7 +1422,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description An API token (shown once) for `Authorization: Bearer`. */
+            /** @description An API token (shown once) for `Authorization: Bearer`; with two-factor on, instead `{ two_factor_required: true, challenge_token, expires_at }` for POST /auth/login/two-factor. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1317,6 +1437,42 @@ export interface operations {
                 content?: never;
             };
             /** @description Too many attempts from this IP or for this email. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AuthController_loginSecondStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorLoginDto"];
+            };
+        };
+        responses: {
+            /** @description An API token, as from a login without two-factor. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Wrong code, or an expired challenge. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many codes tried for this account. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1549,6 +1705,150 @@ export interface operations {
             };
             /** @description No such token of yours. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TwoFactorController_enrol: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirmationDto"];
+            };
+        };
+        responses: {
+            /** @description `{ secret, otpauth_url }` for the authenticator app; not in force until confirmed. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Wrong password. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TwoFactorController_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmTwoFactorDto"];
+            };
+        };
+        responses: {
+            /** @description `{ recovery_codes }`: shown this once; keep them safe. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Wrong code. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TwoFactorController_recoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirmationDto"];
+            };
+        };
+        responses: {
+            /** @description `{ recovery_codes }`: new ones; the old ones stop working. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TwoFactorController_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisableTwoFactorDto"];
+            };
+        };
+        responses: {
+            /** @description Off: login needs the password only. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Wrong password or code. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
