@@ -78,6 +78,12 @@ export interface AuthConfig {
   throttlePerMinute: number;
 }
 
+/**
+ * Which peers may tell us the client's address (`X-Forwarded-For`), in the terms of Express's
+ * `trust proxy`: none, a number of hops, or addresses and subnets (`loopback`, CIDR, …).
+ */
+export type TrustProxy = false | number | string[];
+
 export interface AppConfig {
   env: Environment;
   port: number;
@@ -87,6 +93,7 @@ export interface AppConfig {
   appKey: Buffer;
   previousKeys: Buffer[];
   corsOrigins: string[];
+  trustProxy: TrustProxy;
   bodyLimit: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database: DatabaseConfig;

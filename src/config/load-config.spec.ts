@@ -54,6 +54,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ APP_KEY: key, NODE_ENV: 'development' }).mail.transport).toBe('log');
   });
 
+  it('reads TRUST_PROXY as Express does, trusting no proxy by default', () => {
+    const trust = (value?: string) => loadConfig({ APP_KEY: key, TRUST_PROXY: value }).trustProxy;
+    expect(trust()).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('2')).toBe(2);
+    expect(trust('loopback, 10.0.0.0/8,fd00::/8, 192.0.2.1')).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.0.2.1',
+    ]);
+    expect(() => trust('true')).toThrow(/any client could choose its own IP/);
+    expect(() => trust('proxy.internal')).toThrow(/TRUST_PROXY must be a hop count/);
+    expect(() => trust('fd00::/129')).toThrow(/TRUST_PROXY must be a hop count/);
+  });
+
   it('requires APP_KEY', () => {
     expect(() => loadConfig({})).toThrow(/APP_KEY is required/);
   });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AppConfig, DatabaseConfig } from './app-config';
+import { isIP } from 'node:net';
+import { AppConfig, DatabaseConfig, TrustProxy } from './app-config';
 import { parseAppKey } from './app-key';
 
 export type Env = Record<string, string | undefined>;
@@ -82,6 +83,26 @@ class EnvReader {
       .filter(Boolean);
   }
 
+  /** Express's `trust proxy`, minus `true`: trusting every hop lets any client pick its IP. */
+  trustProxy(name: string): TrustProxy {
+    const raw = this.env[name]?.trim();
+    if (!raw || raw.toLowerCase() === 'false') return false;
+    if (/^\d+$/.test(raw)) return this.integer(name, 0, { min: 0, max: 100 });
+    const entries = this.list(name, []);
+    const invalid = entries.filter((entry) => !isTrustedProxyEntry(entry));
+    if (invalid.length > 0 || entries.length === 0) {
+      this.problems.push(
+        `${name} must be a hop count, or a comma-separated list of loopback, linklocal, ` +
+          `uniquelocal, IP addresses and CIDR subnets; got "${raw}"` +
+          (raw.toLowerCase() === 'true'
+            ? ' (true would trust every hop, so any client could choose its own IP)'
+            : ''),
+      );
+      return false;
+    }
+    return entries;
+  }
+
   key(name: string): Buffer {
     const raw = this.string(name);
     if (!raw) return Buffer.alloc(0);
@@ -101,6 +122,18 @@ class EnvReader {
       return [];
     });
   }
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isTrustedProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = version === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits;
 }
 
 function readDatabase(read: EnvReader): DatabaseConfig {
@@ -145,6 +178,7 @@ export function loadConfig(env: Env): AppConfig {
     appKey: read.key('APP_KEY'),
     previousKeys: read.keys('APP_PREVIOUS_KEYS'),
     corsOrigins: read.list('CORS_ORIGINS', [appUrl]),
+    trustProxy: read.trustProxy('TRUST_PROXY'),
     bodyLimit: read.string('BODY_LIMIT', '1mb'),
     logLevel: read.oneOf(
       'LOG_LEVEL',

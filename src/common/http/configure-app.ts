@@ -19,12 +19,20 @@ export const API_PREFIX = 'api/v1';
 export function configureApp(app: NestExpressApplication, config: AppConfig, logger: Logger): void {
   app.use(requestLogger(logger));
   app.use(requestContextMiddleware);
+  // HSTS and upgrade-insecure-requests only where there is https to go to: on a plain-http
+  // APP_URL they would make browsers refuse the site (or pin it to https for a year).
+  const https = new URL(config.appUrl).protocol === 'https:';
   app.use(
     helmet({
-      // Swagger UI at /docs needs inline styles and data: images; everything else is JSON.
       contentSecurityPolicy: {
-        directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] },
+        directives: {
+          // Swagger UI at /docs needs inline styles and data: images; everything else is JSON.
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          'upgrade-insecure-requests': https ? [] : null,
+        },
       },
+      strictTransportSecurity: https,
     }),
   );
   app.enableCors({
@@ -34,7 +42,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, log
   });
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
-  app.set('trust proxy', 'loopback');
+  // Client IPs feed the audit trail and the login throttle: only configured proxies may set them.
+  app.set('trust proxy', config.trustProxy);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
