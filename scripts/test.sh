@@ -4,12 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages the suite drives: MariaDB for the MySQL half, Chromium for the browser specs.
+packages=()
 if [ -z "${TEST_MYSQL_URL:-}" ] && ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
-  echo "Installing mariadb-server (the MySQL half of the e2e suite runs on a throwaway MariaDB)..."
+  packages+=(mariadb-server)
+fi
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || packages+=(chromium)
+if [ "${#packages[@]}" -gt 0 ]; then
+  echo "Installing ${packages[*]} (the suite runs on a throwaway MariaDB and drives Chromium)..."
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq mariadb-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
 bash scripts/install.sh
@@ -23,6 +29,9 @@ mkdir -p "$results" && rm -f "$results"/*.json
 status=0
 # Its unit specs (time maths, API adapter); the JSON report counts in the total.
 (cd web && npx vitest run --reporter=default --reporter=json --outputFile="../$results/web-unit.json") || status=$?
+# Browser specs: Chromium against the built server on SQLite, one worker.
+(cd web && E2E_JSON="$(pwd)/../$results/web-browser.json" npx playwright test -c e2e/playwright.config.ts) ||
+  status=$?
 # Two Jest workers: much of the suite waits on MariaDB, the emulators and worker processes.
 npx jest -c test/jest.config.js --maxWorkers=2 --json --outputFile="$results/jest.json" "$@" || status=$?
 node scripts/test-summary.mjs "$results"

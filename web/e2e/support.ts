@@ -45,6 +45,25 @@ export async function signUp(page: Page, name: string, email: string, password =
   await page.getByRole('button', { name: 'Create account' }).click();
 }
 
+/** Calls the API as the user signed in on the page (setup a spec does not test through screens). */
+export async function callApi(page: Page, method: string, path: string, body?: unknown): Promise<unknown> {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const response = await fetch(path, {
+        method,
+        headers: {
+          Authorization: `Bearer ${localStorage.getItem('danwel.token')}`,
+          'Content-Type': 'application/json',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}`);
+      return response.status === 204 ? null : response.json();
+    },
+    { method, path, body },
+  );
+}
+
 /** Pixel y of a wall-clock time in a day column of the planner. */
 export async function yOf(page: Page, date: string, minutes: number): Promise<{ x: number; y: number }> {
   const column = page.locator(`.day-column[data-date="${date}"]`);

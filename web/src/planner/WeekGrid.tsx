@@ -162,7 +162,7 @@ export function WeekGrid(props: Props) {
     >
       <div className="corner" aria-hidden="true" />
       {days.map((day) => (
-        <div key={day.date} className="day-header" role="columnheader" data-date={day.date}>
+        <div key={day.date} className="day-header" data-date={day.date}>
           <span>{formatDay(day.date)}</span>
           {day.hours !== 24 && <small className="dst">{t.planner.dayHours(day.hours)}</small>}
         </div>
@@ -328,11 +328,12 @@ const PlannedBlock = memo(function PlannedBlock({
       role="button"
       tabIndex={0}
       data-block-id={block.id}
-      aria-label={`${block.title}, ${range}, ${detail}`}
+      aria-label={`${block.title} ${range}, ${detail}`}
       onPointerDown={(e) => onPointerDown('move', e)}
       onKeyDown={onKeyDown}
     >
-      <span className="block-title">{block.title}</span>
+      {/* The space keeps the visible text inside the accessible name (title, then time). */}
+      <span className="block-title">{block.title}</span>{' '}
       <span className="block-time">{range}</span>
       {block.calendar_id !== null && (
         <span className={`badge sync-${status}`} title={detail} aria-hidden="true">
