@@ -35,5 +35,8 @@ describe('redactUrl', () => {
   it('redacts our prefixed tokens wherever they appear', () => {
     const token = `dwl_${'A'.repeat(43)}`;
     expect(redactUrl(`/api/v1/search?q=${token}`)).toBe('/api/v1/search?q=[redacted]');
+    for (const prefix of ['inv', 'cal', 'st', 'pg', 'rst', 'vfy', 'tfa']) {
+      expect(redactUrl(`/reset?next=${prefix}_${'b'.repeat(43)}`)).toBe('/reset?next=[redacted]');
+    }
   });
 });

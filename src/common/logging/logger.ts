@@ -30,8 +30,8 @@ const SECRET_SEGMENTS = [
   /(\/integrations\/pending\/)[^/?#]+/g,
 ];
 
-/** Our own tokens (`dwl_…`, `inv_…`, `cal_…`, `st_…`) wherever else they appear. */
-const PREFIXED_TOKEN = /\b(dwl|inv|cal|st)_[A-Za-z0-9_-]{16,}/g;
+/** Our own tokens (`dwl_…`, `inv_…`, `rst_…`, …: see generateSecretToken) wherever they appear. */
+const PREFIXED_TOKEN = /\b(dwl|inv|cal|st|pg|rst|vfy|tfa)_[A-Za-z0-9_-]{16,}/g;
 
 const REDACTED = '[redacted]';
 
