@@ -12,7 +12,8 @@ import { providerProblem } from '../integrations/integration.errors';
 import { IntegrationProviders, isCalendarProvider } from '../integrations/integration-providers';
 import { ProviderCalendar, ProviderError } from '../providers/calendar-provider';
 import { TimeBlock } from '../time-blocks/time-block.entity';
-import { applyProviderCalendar, disableCalendarBlocks, isWritable } from './calendar-blocks';
+import * as syncState from '../sync/block-sync-state';
+import { applyProviderCalendar, isWritable } from './calendar-blocks';
 import { Calendar } from './calendar.entity';
 import { CalendarsService } from './calendars.service';
 
@@ -118,7 +119,7 @@ export class CalendarRefreshService {
     for (const calendar of gone) {
       if (await this.isReferenced(manager, calendar)) {
         if (isWritable(calendar)) {
-          blocksDisabled += await disableCalendarBlocks(manager, calendar.organizationId, [
+          blocksDisabled += await syncState.calendarDisabled(manager, calendar.organizationId, [
             calendar.id,
           ]);
         }

@@ -7,7 +7,8 @@ import { CursorPage, paginate } from '../common/pagination/cursor';
 import { currentTimestamp } from '../database/timestamped.entity';
 import { inTransaction, isSqlite } from '../database/transaction';
 import { canManageIntegration } from '../integrations/integration-access';
-import { disableCalendarBlocks, isWritable, resumeCalendarBlocks } from './calendar-blocks';
+import * as syncState from '../sync/block-sync-state';
+import { isWritable } from './calendar-blocks';
 import { Calendar } from './calendar.entity';
 import { CalendarQueryDto, UpdateCalendarDto } from './dto/calendar.dto';
 
@@ -110,13 +111,13 @@ export class CalendarsService {
       );
       const blocks = { time_blocks_disabled: 0, time_blocks_resumed: 0 };
       if (wasWritable && !isWritable(calendar)) {
-        blocks.time_blocks_disabled = await disableCalendarBlocks(
+        blocks.time_blocks_disabled = await syncState.calendarDisabled(
           manager,
           membership.organizationId,
           [calendar.id],
         );
       } else if (!wasWritable && isWritable(calendar)) {
-        blocks.time_blocks_resumed = await resumeCalendarBlocks(
+        blocks.time_blocks_resumed = await syncState.calendarResumed(
           manager,
           membership.organizationId,
           [calendar.id],

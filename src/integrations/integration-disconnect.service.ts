@@ -9,6 +9,7 @@ import { APP_CONFIG, AppConfig } from '../config';
 import { inTransaction } from '../database/transaction';
 import { CalendarEventsClient, EventWrite } from '../providers/calendar-events';
 import { CalendarOAuthProvider } from '../providers/calendar-provider';
+import * as syncState from '../sync/block-sync-state';
 import { TimeBlock } from '../time-blocks/time-block.entity';
 import { manageableIntegrations } from './integration-access';
 import { IntegrationSession, IntegrationSessions } from './integration-session';
@@ -199,17 +200,11 @@ export class IntegrationDisconnectService {
     events: DanwelEvent[],
   ): Promise<void> {
     for (const event of events) {
-      await manager
-        .createQueryBuilder()
-        .update(TimeBlock)
-        .set({ externalCalendarEventId: null, syncedCalendarId: null })
-        .where('id = :blockId AND organization_id = :organizationId', {
-          blockId: event.blockId,
-          organizationId: membership.organizationId,
-        })
-        .andWhere('external_calendar_event_id = :eventId', { eventId: event.eventId })
-        .updateEntity(false)
-        .execute();
+      await syncState.eventForgotten(manager, 'calendar', {
+        blockId: event.blockId,
+        externalId: event.eventId,
+        organizationId: membership.organizationId,
+      });
     }
   }
 
@@ -263,13 +258,9 @@ export class IntegrationDisconnectService {
 
   /**
    * The local half, in one transaction. Blocks are detached explicitly (not through the foreign
-   * keys' SET NULL) so their sync state says what happened:
-   * - blocks placed on the account's calendars, or holding an event there, become `disabled`
-   *   (when pending, failed or synced) — unless the block still has something to do elsewhere:
-   *   an event in another account's calendar to remove, or a place in another account's calendar;
-   * - `calendar_id` and `synced_calendar_id` pointing at these calendars and the event ids of
-   *   those calendars become NULL.
-   * Then the calendars and the integration (with its tokens) are deleted.
+   * keys' SET NULL) so their sync state says what happened (`calendarsDetached`), then lose their
+   * place on these calendars (`calendar_id`). Then the calendars and the integration (with its
+   * tokens) are deleted.
    */
   private async forget(
     manager: EntityManager,
@@ -292,42 +283,14 @@ export class IntegrationDisconnectService {
 
     let detached = 0;
     if (calendarIds.length > 0) {
-      const blocks = () =>
-        manager
-          .createQueryBuilder()
-          .update(TimeBlock)
-          .where('organization_id = :organizationId', { organizationId })
-          .updateEntity(false);
-      const params = { calendarIds };
-      await blocks()
-        .set({
-          calendarSyncStatus: 'disabled',
-          syncVersion: () => 'sync_version + 1',
-          syncAttempts: 0,
-          syncRetryAt: null,
-          syncError: null,
-        })
-        .andWhere(
-          '(calendar_id IN (:...calendarIds) OR synced_calendar_id IN (:...calendarIds))',
-          params,
-        )
-        .andWhere("calendar_sync_status IN ('pending', 'error', 'synced')")
-        .andWhere(
-          '(deleted_at IS NOT NULL OR calendar_id IS NULL OR calendar_id IN (:...calendarIds))',
-          params,
-        )
-        .andWhere(
-          '(external_calendar_event_id IS NULL OR synced_calendar_id IS NULL OR synced_calendar_id IN (:...calendarIds))',
-          params,
-        )
-        .execute();
-      const unplaced = await blocks()
+      await syncState.calendarsDetached(manager, organizationId, calendarIds);
+      const unplaced = await manager
+        .createQueryBuilder()
+        .update(TimeBlock)
         .set({ calendarId: null })
-        .andWhere('calendar_id IN (:...calendarIds)', params)
-        .execute();
-      await blocks()
-        .set({ syncedCalendarId: null, externalCalendarEventId: null })
-        .andWhere('synced_calendar_id IN (:...calendarIds)', params)
+        .where('organization_id = :organizationId', { organizationId })
+        .andWhere('calendar_id IN (:...calendarIds)', { calendarIds })
+        .updateEntity(false)
         .execute();
       detached = unplaced.affected ?? 0;
     }

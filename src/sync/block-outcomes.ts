@@ -1,9 +1,10 @@
 import { EntityManager } from 'typeorm';
 import { backoffSeconds } from '../jobs/backoff';
 import { EventWrite, WriteFailure, WriteResult } from '../providers/calendar-events';
-import { SyncStatus, TimeBlock } from '../time-blocks/time-block.entity';
+import { TimeBlock } from '../time-blocks/time-block.entity';
+import * as syncState from './block-sync-state';
 import { eventHash } from './event-hash';
-import { isUnconfirmed, UNCONFIRMED_PREFIX } from './event-plan';
+import { isUnconfirmed } from './event-plan';
 
 /** One block's write and what the provider said. */
 export interface BlockOutcome {
@@ -27,11 +28,12 @@ export interface OutcomePolicy {
 
 /**
  * Writing the provider's answers back onto the blocks (docs/architecture.md, "Version-conditional
- * write-back"). Two kinds of writes, deliberately separate:
+ * write-back"), through the transitions of `block-sync-state.ts`. Two kinds of writes,
+ * deliberately separate:
  * - facts about the outside world (this event exists in that calendar; that event is gone) are
  *   recorded whatever happened to the block meanwhile, guarded only by the event reference they
  *   replace — losing one would leave an orphan event or a dangling id;
- * - the verdict (`synced`, `error`, backoff) only where the row still has the `sync_version` that
+ * - the verdict (`synced`, `error`, backoff) only where the row still has the version that
  *   was pushed: an edit made during the push leaves the block pending, and it is pushed again.
  *
  * Returns the event ids danwel created but could not record because the block meanwhile got
@@ -52,8 +54,10 @@ export async function recordOutcomes(
     if (write.kind === 'delete') {
       await forgetEvent(manager, block.id, write.eventId);
       // A deleted block or one without a calendar is done; a moved one waits for its create.
-      if (block.deletedAt !== null) await settle(manager, block, 'synced', now);
-      else if (block.calendarId === null) await settle(manager, block, 'disabled', now);
+      if (block.deletedAt !== null || block.calendarId === null) {
+        const status = block.deletedAt !== null ? 'synced' : 'disabled';
+        await syncState.settled(manager, 'calendar', block, status, now);
+      }
       continue;
     }
     // A create that found an unconfirmed Graph event (by its transactionId) got that event as it
@@ -61,39 +65,21 @@ export async function recordOutcomes(
     // then what the event says is unknown (no digest, so a pull does not mistake it for an edit).
     const resolvedUnconfirmed =
       block.externalCalendarEventId !== null && isUnconfirmed(block.externalCalendarEventId);
-    const recorded = await rememberEvent(
-      manager,
-      block.id,
-      result.eventId,
+    const recorded = await syncState.eventRecorded(manager, 'calendar', block.id, {
+      externalId: result.eventId,
       calendarId,
-      resolvedUnconfirmed ? null : eventHash(write.event),
-    );
+      hash: resolvedUnconfirmed ? null : eventHash(write.event),
+    });
     if (!recorded) {
       orphans.push({ calendarExternalId: write.calendarExternalId, eventId: result.eventId });
       continue;
     }
     // In another calendar than the block's, the create only resolved the event to delete.
     if (!resolvedUnconfirmed && block.deletedAt === null && block.calendarId === calendarId) {
-      await settle(manager, block, 'synced', now);
+      await syncState.settled(manager, 'calendar', block, 'synced', now);
     }
   }
   return orphans;
-}
-
-/** Settles a block without the provider (nothing to do, or its calendar is not writable). */
-export async function settle(
-  manager: EntityManager,
-  block: TimeBlock,
-  status: Extract<SyncStatus, 'synced' | 'disabled'>,
-  now: Date,
-): Promise<void> {
-  await verdict(manager, block, {
-    calendarSyncStatus: status,
-    lastSyncedAt: status === 'synced' ? now : block.lastSyncedAt,
-    syncError: null,
-    syncAttempts: 0,
-    syncRetryAt: null,
-  });
 }
 
 async function recordFailure(
@@ -112,133 +98,32 @@ async function recordFailure(
   }
   switch (failure.kind) {
     case 'permanent':
-      await verdict(manager, block, { calendarSyncStatus: 'error', syncError: message });
+      await syncState.failed(manager, 'calendar', block, message);
       return;
     case 'throttled':
       // The whole integration waits (the caller sets that); the block keeps its place.
       return;
     default: {
-      const attempts = block.syncAttempts + 1;
+      const attempts = syncState.of('calendar', block).attempts + 1;
       const delay = Math.max(
         failure.retryAfterSeconds ?? 0,
         backoffSeconds(attempts, policy.backoff),
       );
-      await verdict(manager, block, {
-        syncAttempts: attempts,
-        syncRetryAt: new Date(now.getTime() + delay * 1000),
-        syncError: message,
+      await syncState.backedOff(manager, 'calendar', block, {
+        attempts,
+        retryAt: new Date(now.getTime() + delay * 1000),
+        error: message,
       });
     }
   }
 }
 
-/** Only while the row still has the version that was pushed. */
-async function verdict(
-  manager: EntityManager,
-  block: TimeBlock,
-  values: Partial<
-    Pick<
-      TimeBlock,
-      'calendarSyncStatus' | 'lastSyncedAt' | 'syncError' | 'syncAttempts' | 'syncRetryAt'
-    >
-  >,
-): Promise<void> {
-  await manager
-    .createQueryBuilder()
-    .update(TimeBlock)
-    .set(values)
-    .where('id = :id AND sync_version = :version', { id: block.id, version: block.syncVersion })
-    .updateEntity(false)
-    .execute();
-}
-
-/**
- * Records that the block's event is `eventId` in calendar `calendarId`, unless the block meanwhile
- * got a different event (another integration created one for a newer placement).
- */
-async function rememberEvent(
-  manager: EntityManager,
-  blockId: number,
-  eventId: string,
-  calendarId: number,
-  syncedHash: string | null,
-): Promise<boolean> {
-  const result = await manager
-    .createQueryBuilder()
-    .update(TimeBlock)
-    .set({ externalCalendarEventId: eventId, syncedCalendarId: calendarId, syncedHash })
-    .where('id = :blockId', { blockId })
-    .andWhere(
-      `(external_calendar_event_id IS NULL
-        OR ((external_calendar_event_id = :eventId OR external_calendar_event_id LIKE :unconfirmed)
-            AND synced_calendar_id = :calendarId))`,
-      { eventId, calendarId, unconfirmed: `${UNCONFIRMED_PREFIX}%` },
-    )
-    .updateEntity(false)
-    .execute();
-  return (result.affected ?? 0) > 0;
-}
-
-/**
- * Write-ahead for creates: before a create is sent, the block records where its event may come
- * to exist (`eventId` in `calendarId`). A worker killed mid-request, a timeout or a lost response
- * then leaves a trace the next round resolves (update it, or delete it if the block moved),
- * instead of an event nobody knows about. Only for a block that has no event reference yet.
- */
-export async function rememberUnconfirmed(
-  manager: EntityManager,
-  blockId: number,
-  eventId: string,
-  calendarId: number,
-  syncedHash: string,
-): Promise<void> {
-  await manager
-    .createQueryBuilder()
-    .update(TimeBlock)
-    // The digest of what is being sent, too: a pull that finds the event before the answer
-    // does must see danwel's own write, not an edit.
-    .set({ externalCalendarEventId: eventId, syncedCalendarId: calendarId, syncedHash })
-    .where('id = :blockId AND external_calendar_event_id IS NULL', { blockId })
-    .updateEntity(false)
-    .execute();
-}
-
-/** The event `eventId` no longer exists: drop the reference, if the block still holds it. */
+/** The event `eventId` no longer exists: drop the reference, and settle what has nothing left. */
 async function forgetEvent(
   manager: EntityManager,
   blockId: number,
   eventId: string,
 ): Promise<void> {
-  await manager
-    .createQueryBuilder()
-    .update(TimeBlock)
-    .set({ externalCalendarEventId: null, syncedCalendarId: null })
-    .where('id = :blockId AND external_calendar_event_id = :eventId', { blockId, eventId })
-    .updateEntity(false)
-    .execute();
-  await settleIfNothingLeft(manager, blockId);
-}
-
-/**
- * A pending block without an event and with nowhere to put one (deleted, or taken off its
- * calendar) has nothing left to sync, whatever its version: settle it, or no worker would ever
- * act on it (no calendar's account is responsible for it).
- */
-export async function settleIfNothingLeft(manager: EntityManager, blockId: number): Promise<void> {
-  await manager
-    .createQueryBuilder()
-    .update(TimeBlock)
-    .set({
-      calendarSyncStatus: () =>
-        "CASE WHEN deleted_at IS NOT NULL THEN 'synced' ELSE 'disabled' END",
-      syncError: null,
-      syncAttempts: 0,
-      syncRetryAt: null,
-    })
-    .where('id = :blockId', { blockId })
-    .andWhere("calendar_sync_status = 'pending'")
-    .andWhere('external_calendar_event_id IS NULL')
-    .andWhere('(deleted_at IS NOT NULL OR calendar_id IS NULL)')
-    .updateEntity(false)
-    .execute();
+  await syncState.eventForgotten(manager, 'calendar', { blockId, externalId: eventId });
+  await syncState.nothingLeft(manager, 'calendar', blockId);
 }

@@ -6,7 +6,7 @@ import { currentTimestamp } from '../database/timestamped.entity';
 import { Integration } from '../integrations/integration.entity';
 import { ChangePage, ExternalEvent, PullWindow } from '../providers/calendar-changes';
 import { TimeBlock } from '../time-blocks/time-block.entity';
-import { settleIfNothingLeft } from './block-outcomes';
+import * as syncState from './block-sync-state';
 import { eventHash } from './event-hash';
 import { removalPending } from './event-plan';
 
@@ -126,7 +126,7 @@ export class CalendarPull {
     if (hash === eventHash({ title: block.title, start: block.startTime, end: block.endTime })) {
       // The event already says what the block says: a write of danwel's whose answer was never
       // recorded (a worker died, a response was lost). Record it; nobody edited anything.
-      await this.manager.update(TimeBlock, block.id, { syncedHash: hash });
+      await syncState.eventConfirmed(this.manager, 'calendar', block.id, hash);
       return;
     }
 
@@ -152,20 +152,19 @@ export class CalendarPull {
     }
     const oldValues = { title: block.title, start_time: block.startTime, end_time: block.endTime };
     const title = event.title.slice(0, 255);
+    const now = currentTimestamp();
     await this.manager.update(TimeBlock, block.id, {
       title,
       startTime: event.start,
       endTime: event.end,
-      syncedHash: hash,
-      // A move to another calendar still waits to be pushed; otherwise block and event agree.
-      calendarSyncStatus: block.calendarId === this.calendar.id ? 'synced' : 'pending',
-      syncVersion: block.syncVersion + 1,
-      syncError: null,
-      syncAttempts: 0,
-      syncRetryAt: null,
-      lastSyncedAt: currentTimestamp(),
-      updatedAt: currentTimestamp(),
+      updatedAt: now,
     });
+    await syncState.externallyEdited(
+      this.manager,
+      block,
+      { calendarId: this.calendar.id, hash },
+      now,
+    );
     await this.record('time_block.updated', block, oldValues, {
       title,
       start_time: event.start,
@@ -191,11 +190,6 @@ export class CalendarPull {
     });
     if (!block || block.deletedAt !== null) return; // not ours, or our own delete coming back
 
-    const forget = {
-      externalCalendarEventId: null,
-      syncedCalendarId: null,
-      syncedHash: null,
-    };
     const changedSinceLastPull =
       block.calendarSyncStatus === 'pending' &&
       (this.calendar.lastPulledAt === null ||
@@ -205,32 +199,23 @@ export class CalendarPull {
       // left this calendar wanted the event gone anyway — most likely this is danwel's own
       // delete, seen before its answer was recorded (a worker died in between). Only forget it
       // (and settle the block if that left it nothing to do).
-      await this.manager.update(TimeBlock, block.id, forget);
-      await settleIfNothingLeft(this.manager, block.id);
+      await syncState.eventForgotten(this.manager, 'calendar', {
+        blockId: block.id,
+        externalId,
+      });
+      await syncState.nothingLeft(this.manager, 'calendar', block.id);
       return;
     }
     if (changedSinceLastPull) {
       // The block changed after our last look, so its change is the later one: it wins, and
       // its event is made again.
       await this.conflict(block, 'danwel', { deleted: true });
-      await this.manager.update(TimeBlock, block.id, {
-        ...forget,
-        calendarSyncStatus: 'pending',
-        syncVersion: block.syncVersion + 1,
-        syncAttempts: 0,
-        syncRetryAt: null,
-      });
+      await syncState.externallyDeleted(this.manager, block, 'danwel', currentTimestamp());
       return;
     }
     const now = currentTimestamp();
-    await this.manager.update(TimeBlock, block.id, {
-      ...forget,
-      deletedAt: now,
-      updatedAt: now,
-      calendarSyncStatus: 'synced',
-      syncVersion: block.syncVersion + 1,
-      lastSyncedAt: now,
-    });
+    await syncState.externallyDeleted(this.manager, block, 'provider', now);
+    await this.manager.update(TimeBlock, block.id, { deletedAt: now, updatedAt: now });
     await this.record('time_block.deleted', block, {
       title: block.title,
       start_time: block.startTime,

@@ -19,14 +19,8 @@ import {
   googleEventId,
   graphTransactionId,
 } from '../providers/calendar-events';
-import {
-  BackoffPolicy,
-  BlockOutcome,
-  OutcomePolicy,
-  recordOutcomes,
-  rememberUnconfirmed,
-  settle,
-} from './block-outcomes';
+import { BackoffPolicy, BlockOutcome, OutcomePolicy, recordOutcomes } from './block-outcomes';
+import * as syncState from './block-sync-state';
 import { planEvent, UNCONFIRMED_PREFIX } from './event-plan';
 import { duePendingBlocks, nextBlocksOf } from './pending-blocks';
 import { CalendarPuller } from './calendar-puller';
@@ -229,7 +223,9 @@ export class CalendarReconciler {
     if (settled.length > 0) {
       const now = new Date();
       await inTransaction(this.dataSource, async (manager) => {
-        for (const { block, status } of settled) await settle(manager, block, status, now);
+        for (const { block, status } of settled) {
+          await syncState.settled(manager, 'calendar', block, status, now);
+        }
       });
     }
     if (writes.length === 0) return { done: settled.length, pause: null };
@@ -250,13 +246,11 @@ export class CalendarReconciler {
       for (const { block, write } of writes) {
         if (write.kind !== 'create' || block.externalCalendarEventId !== null) continue;
         const marker = policy.unconfirmedEventId(block.id, write.calendarId);
-        await rememberUnconfirmed(
-          manager,
-          block.id,
-          marker,
-          write.calendarId,
-          eventHash(write.event),
-        );
+        await syncState.createIntended(manager, 'calendar', block.id, {
+          externalId: marker,
+          calendarId: write.calendarId,
+          hash: eventHash(write.event),
+        });
       }
     });
     const results = await session.apply(

@@ -15,6 +15,7 @@ import { Integration } from '../integrations/integration.entity';
 import { OrganizationMember } from '../organizations/organization-member.entity';
 import { Organization } from '../organizations/organization.entity';
 import { Project } from '../projects/project.entity';
+import * as syncState from '../sync/block-sync-state';
 import { approvalAfterEdit, approvalFields, assertDeletable } from './approval/approval-rules';
 import { MAX_BLOCK_MS, TimeInputError, toInstant } from './block-time';
 import { BulkOperation } from './dto/bulk-time-blocks.dto';
@@ -158,11 +159,9 @@ export class BlockWriter {
 
     const block = this.manager.create(TimeBlock, {
       organizationId: this.membership.organizationId,
+      ...syncState.neverSynced(),
       userId,
       calendarId,
-      syncedCalendarId: null,
-      externalCalendarEventId: null,
-      externalInvoicingEntryId: null,
       title: data.title,
       description: data.description ?? null,
       startTime: startTime!,
@@ -177,13 +176,9 @@ export class BlockWriter {
       approvedAt: null,
       rejectionNote: null,
       invoiceReference: null,
-      lastSyncedAt: null,
-      syncError: null,
-      syncVersion: 0,
       deletedAt: null,
     });
-    await this.markForSync(block);
-    await this.insert(block);
+    await this.insert(block, await this.markForSync(block));
     await this.record('time_block.created', block, { newValues: blockFields(block) });
     return { block, status: 'created', moved: true };
   }
@@ -237,8 +232,7 @@ export class BlockWriter {
       return { block, status: 'unchanged', moved: false };
     }
     const approvalBefore = approvalAfterEdit(block, Object.keys(diff.newValues));
-    await this.markForSync(block);
-    await this.store(block);
+    await this.store(block, await this.markForSync(block));
     await this.record('time_block.updated', block, diff);
     if (approvalBefore) {
       await this.record('time_block.approval_reset', block, {
@@ -256,8 +250,7 @@ export class BlockWriter {
     this.authorize(block.userId, 'delete');
     assertDeletable(block);
     block.deletedAt = currentTimestamp();
-    await this.markForSync(block);
-    await this.store(block);
+    await this.store(block, await this.markForSync(block));
     await this.record('time_block.deleted', block, { oldValues: blockFields(block) });
     return { block, status: 'deleted', moved: false };
   }
@@ -427,10 +420,9 @@ export class BlockWriter {
    * The sync marks, written with the change itself (docs/architecture.md, "Marks in one
    * transaction"): the calendar side is pending when the block has a calendar; the invoicing
    * side when the organization has an active invoicing integration and the block is billable —
-   * or was pushed there already, so that the entry is corrected or removed. Either mark bumps
-   * `sync_version`.
+   * or was pushed there already, so that the entry is corrected or removed.
    */
-  private async markForSync(block: TimeBlock): Promise<void> {
+  private async markForSync(block: TimeBlock): Promise<syncState.SyncValues> {
     this.invoicing ??= await this.membership.scope
       .query(this.manager, Integration, 'integration')
       .andWhere('integration.providerType = :type', { type: 'invoicing' })
@@ -438,18 +430,11 @@ export class BlockWriter {
       .getExists();
     // A block that has an event somewhere stays pending even without a calendar: the event must go.
     const hasEvent = block.externalCalendarEventId !== null && block.syncedCalendarId !== null;
-    block.calendarSyncStatus = block.calendarId !== null || hasEvent ? 'pending' : 'disabled';
-    block.invoicingSyncStatus =
-      this.invoicing && (block.isBillable === true || block.externalInvoicingEntryId !== null)
-        ? 'pending'
-        : 'disabled';
-    if (block.calendarSyncStatus === 'pending' || block.invoicingSyncStatus === 'pending') {
-      block.syncVersion = (block.syncVersion ?? 0) + 1;
-    }
-    // A change starts over: the last attempt's error and backoff no longer describe the row.
-    block.syncError = null;
-    block.syncAttempts = 0;
-    block.syncRetryAt = null;
+    return syncState.changed(block, {
+      calendar: block.calendarId !== null || hasEvent,
+      invoicing:
+        this.invoicing && (block.isBillable === true || block.externalInvoicingEntryId !== null),
+    });
   }
 
   /*
@@ -458,7 +443,7 @@ export class BlockWriter {
    * 500-block import notices. (The query builder sets no timestamps: these two do.)
    */
 
-  private async insert(block: TimeBlock): Promise<void> {
+  private async insert(block: TimeBlock, sync: syncState.SyncValues): Promise<void> {
     block.createdAt = block.updatedAt = currentTimestamp();
     const result = await this.manager
       .createQueryBuilder()
@@ -466,11 +451,9 @@ export class BlockWriter {
       .into(TimeBlock)
       .values({
         organizationId: block.organizationId,
-        externalCalendarEventId: block.externalCalendarEventId,
-        externalInvoicingEntryId: block.externalInvoicingEntryId,
-        lastSyncedAt: block.lastSyncedAt,
         createdAt: block.createdAt,
         ...this.ownColumns(block),
+        ...sync,
       })
       .updateEntity(false)
       .execute();
@@ -479,18 +462,18 @@ export class BlockWriter {
     block.id = Number(typeof raw === 'object' ? raw.insertId : raw);
   }
 
-  private async store(block: TimeBlock): Promise<void> {
+  private async store(block: TimeBlock, sync: syncState.SyncValues): Promise<void> {
     block.updatedAt = currentTimestamp();
     await this.manager
       .createQueryBuilder()
       .update(TimeBlock)
-      .set(this.ownColumns(block))
+      .set({ ...this.ownColumns(block), ...sync })
       .where('id = :id', { id: block.id })
       .updateEntity(false)
       .execute();
   }
 
-  /** The columns a request changes (external ids and the last sync are the worker's). */
+  /** The columns a request changes; the sync state is `markForSync`'s. */
   private ownColumns(block: TimeBlock) {
     return {
       userId: block.userId,
@@ -508,12 +491,6 @@ export class BlockWriter {
       approvedBy: block.approvedBy,
       approvedAt: block.approvedAt,
       rejectionNote: block.rejectionNote,
-      calendarSyncStatus: block.calendarSyncStatus,
-      invoicingSyncStatus: block.invoicingSyncStatus,
-      syncVersion: block.syncVersion,
-      syncError: block.syncError,
-      syncAttempts: block.syncAttempts,
-      syncRetryAt: block.syncRetryAt,
       deletedAt: block.deletedAt,
       updatedAt: block.updatedAt,
     };

@@ -1,4 +1,5 @@
 import type { Project } from '../../projects/project.entity';
+import { changed, SyncValues } from '../../sync/block-sync-state';
 import type { TimeBlock } from '../../time-blocks/time-block.entity';
 import { BILLABLE_ACTIVITIES, DESCRIPTIONS, DEMO_TIMEZONE, INTERNAL_ACTIVITIES } from './demo-data';
 import { SeededRandom } from './random';
@@ -17,11 +18,10 @@ export type DemoBlockRow = Pick<
   | 'clientId'
   | 'projectId'
   | 'isBillable'
-  | 'calendarSyncStatus'
-  | 'invoicingSyncStatus'
   | 'createdAt'
   | 'updatedAt'
->;
+> &
+  SyncValues;
 
 /**
  * Gives planned slots their content. Exactly half the blocks (rounded down) are billable client
@@ -64,8 +64,7 @@ export function demoBlockRows(
       clientId: project?.clientId ?? null,
       projectId: project?.id ?? null,
       isBillable,
-      calendarSyncStatus: 'disabled',
-      invoicingSyncStatus: 'disabled',
+      ...changed({}, { calendar: false, invoicing: false }),
       createdAt: context.now,
       updatedAt: context.now,
     };

@@ -7,6 +7,7 @@ import { currentTimestamp } from '../../database/timestamped.entity';
 import { inTransaction, isSqlite } from '../../database/transaction';
 import { Integration } from '../../integrations/integration.entity';
 import { OrganizationMember } from '../../organizations/organization-member.entity';
+import * as syncState from '../../sync/block-sync-state';
 import { whereOverlaps } from '../block-writer';
 import { listRange } from '../list-range';
 import { TimeBlock } from '../time-block.entity';
@@ -151,10 +152,11 @@ export class ApprovalsService {
   ): Promise<void> {
     const before = approvalFields(block);
     decide();
-    if (invoicing && (block.isBillable === true || block.externalInvoicingEntryId !== null)) {
-      block.invoicingSyncStatus = 'pending';
-      block.syncVersion += 1;
-    }
+    // The decision concerns the invoicing entry only: the calendar's event and version stay.
+    const sync =
+      invoicing && (block.isBillable === true || block.externalInvoicingEntryId !== null)
+        ? syncState.changed(block, { invoicing: true })
+        : {};
     block.updatedAt = currentTimestamp();
     await manager
       .createQueryBuilder()
@@ -164,9 +166,8 @@ export class ApprovalsService {
         approvedBy: block.approvedBy,
         approvedAt: block.approvedAt,
         rejectionNote: block.rejectionNote,
-        invoicingSyncStatus: block.invoicingSyncStatus,
-        syncVersion: block.syncVersion,
         updatedAt: block.updatedAt,
+        ...sync,
       })
       .where('id = :id', { id: block.id })
       .updateEntity(false)
