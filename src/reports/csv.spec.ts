@@ -12,6 +12,8 @@ describe('CSV (RFC 4180)', () => {
     ['Rocket "Alpha"', '"Rocket ""Alpha"""'],
     ['two\nlines', '"two\nlines"'],
     ['carriage\rreturn', '"carriage\rreturn"'],
+    ['a;b', '"a;b"'],
+    ['tab\there', '"tab\there"'],
     ['a-b', 'a-b'],
     ['x=1', 'x=1'],
   ])('writes %p as %p', (value, field) => {
@@ -23,7 +25,12 @@ describe('CSV (RFC 4180)', () => {
     ['+31 20 123', "'+31 20 123"],
     ['-2+3', "'-2+3"],
     ['@SUM(A1)', "'@SUM(A1)"],
-    ['\t=1', "'\t=1"],
+    ['\t=1', `"'\t'=1"`],
+    ['Review;=HYPERLINK("http://x","y")', `"Review;'=HYPERLINK(""http://x"",""y"")"`],
+    ['a;-1', `"a;'-1"`],
+    ['a;\t=1', `"a;'\t'=1"`],
+    ['one\r\n@two', `"one\r\n'@two"`],
+    ['x;"=1"', `"x;'""=1"""`],
     ['=HYPERLINK("http://x","y")', '"\'=HYPERLINK(""http://x"",""y"")"'],
   ])('neutralizes the formula %p as %p', (value, field) => {
     expect(csvField(value)).toBe(field);
