@@ -16,6 +16,8 @@ const VIEWER = [
   'reports:view',
   'calendars:view',
   'integrations:view:own',
+  // A viewer (e.g. demoted) can still end a connection of their own.
+  'integrations:disconnect:own',
   'calendar-feed:manage:own',
 ] as const;
 

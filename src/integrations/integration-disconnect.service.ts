@@ -5,6 +5,7 @@ import { Membership } from '../auth/authenticated-user';
 import { Calendar } from '../calendars/calendar.entity';
 import { Encrypter } from '../common/crypto/encrypter';
 import { ConflictError, NotFoundError } from '../common/errors/domain.error';
+import { TenantScope } from '../common/tenancy/tenant-scope';
 import { APP_CONFIG, AppConfig } from '../config';
 import { inTransaction } from '../database/transaction';
 import { CalendarEventsClient, EventWrite } from '../providers/calendar-events';
@@ -15,7 +16,15 @@ import { manageableIntegrations } from './integration-access';
 import { IntegrationSession, IntegrationSessions } from './integration-session';
 import { Integration } from './integration.entity';
 import { EventsNotRemovedError, IntegrationBusyError, providerProblem } from './integration.errors';
-import { IntegrationProviders, isCalendarProvider } from './integration-providers';
+import {
+  CalendarProviderName,
+  IntegrationProviders,
+  isCalendarProvider,
+} from './integration-providers';
+import type { DepartureReason } from './departures';
+
+/** What a disconnect needs of the organization: its id and the tenant filter. */
+type OrganizationView = Pick<Membership, 'organizationId' | 'scope'>;
 
 /** How long a disconnect waits for a sync worker to hand the integration back. */
 const LEASE_WAIT_MS = 5_000;
@@ -67,8 +76,50 @@ export class IntegrationDisconnectService {
     if (!isCalendarProvider(integration.provider)) {
       throw new ConflictError('Only calendar integrations can be disconnected here.');
     }
-    const provider = this.providers.get(integration.provider);
-    const session = this.sessions.open(integration, integration.provider, 'disconnect');
+    await this.end(membership, integration, integration.provider, options, {});
+  }
+
+  /**
+   * The account of someone who is no longer a member (or of a deleted organization): the same
+   * disconnect, without deleting their events, run by a job (a busy lease makes it retry).
+   */
+  async disconnectDeparted(
+    organizationId: number,
+    integrationId: number,
+    reason: DepartureReason,
+  ): Promise<void> {
+    const integration = await this.dataSource.manager.findOneBy(Integration, {
+      id: integrationId,
+      organizationId,
+    });
+    if (!integration) return;
+    const view = { organizationId, scope: new TenantScope(organizationId) };
+    if (!isCalendarProvider(integration.provider)) {
+      await inTransaction(this.dataSource, async (manager) => {
+        await manager.delete(Integration, { id: integration.id, organizationId });
+        await this.audit.record(manager, {
+          action: 'integration.disconnected',
+          organizationId,
+          auditable: { type: 'integration', id: integration.id },
+          oldValues: { provider: integration.provider, connected_by: integration.connectedById },
+          newValues: { reason },
+        });
+      });
+      return;
+    }
+    await this.end(view, integration, integration.provider, { removeEvents: false }, { reason });
+  }
+
+  /** Lease, events (optionally), push channels, grant, then the local half; the lease is ours. */
+  private async end(
+    membership: OrganizationView,
+    integration: Integration,
+    providerName: CalendarProviderName,
+    options: { removeEvents: boolean },
+    details: { reason?: DepartureReason },
+  ): Promise<void> {
+    const provider = this.providers.get(providerName);
+    const session = this.sessions.open(integration, providerName, 'disconnect');
     await this.takeLease(session);
 
     try {
@@ -82,6 +133,7 @@ export class IntegrationDisconnectService {
           remove_events: options.removeEvents,
           events_removed: eventsRemoved,
           revoked_at_provider: revoked,
+          ...details,
         }),
       );
     } catch (error) {
@@ -116,7 +168,7 @@ export class IntegrationDisconnectService {
    * not, and the problem of the token or provider when it cannot start at all.
    */
   private async removeEvents(
-    membership: Membership,
+    membership: OrganizationView,
     integration: Integration,
     client: CalendarEventsClient,
     session: IntegrationSession,
@@ -168,7 +220,7 @@ export class IntegrationDisconnectService {
 
   /** Every event danwel holds in the account's calendars: blocks' `synced_calendar_id` there. */
   private async danwelEvents(
-    membership: Membership,
+    membership: OrganizationView,
     integrationId: number,
   ): Promise<DanwelEvent[]> {
     const rows = await membership.scope
@@ -196,7 +248,7 @@ export class IntegrationDisconnectService {
   /** Drops the references to events that are gone (only while the block still holds them). */
   private async forgetEvents(
     manager: EntityManager,
-    membership: Membership,
+    membership: OrganizationView,
     events: DanwelEvent[],
   ): Promise<void> {
     for (const event of events) {
@@ -264,10 +316,15 @@ export class IntegrationDisconnectService {
    */
   private async forget(
     manager: EntityManager,
-    membership: Membership,
+    membership: OrganizationView,
     integration: Integration,
     session: IntegrationSession,
-    outcome: { remove_events: boolean; events_removed: number; revoked_at_provider: boolean },
+    outcome: {
+      remove_events: boolean;
+      events_removed: number;
+      revoked_at_provider: boolean;
+      reason?: DepartureReason;
+    },
   ): Promise<void> {
     const organizationId = membership.organizationId;
     // Still ours (a very slow disconnect could have let it expire and a worker take it over).

@@ -97,7 +97,7 @@ export class IntegrationsController {
   @Delete(':integrationId')
   @HttpCode(204)
   @ApiParam({ name: 'integrationId', type: 'integer', description: 'The integration.' })
-  @RequirePermission('integrations:manage:own')
+  @RequirePermission('integrations:disconnect:own')
   @ApiNoContentResponse({
     description:
       'Disconnected: the grant is revoked at the provider (Google), the tokens, calendars and ' +

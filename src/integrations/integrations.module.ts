@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ProviderHttpModule } from '../providers/provider-http';
 import { AccessTokens } from './access-tokens';
+import { DepartedConnections } from './departures';
 import { IntegrationDisconnectService } from './integration-disconnect.service';
 import { IntegrationProviders } from './integration-providers';
 import { IntegrationSessions } from './integration-session';
@@ -16,6 +17,7 @@ import { PendingGrants } from './pending-grants.service';
     IntegrationsService,
     PendingGrants,
     IntegrationDisconnectService,
+    DepartedConnections,
     IntegrationProviders,
     AccessTokens,
     IntegrationSessions,

@@ -7,6 +7,9 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/d
 import { CursorPage, CursorQueryDto, paginate } from '../common/pagination/cursor';
 import { inTransaction } from '../database/transaction';
 import { CalendarFeed } from '../ical-feeds/calendar-feed.entity';
+import { endConnections } from '../integrations/departures';
+import { revokeInvitationsSentBy } from '../invitations/revoke-sent-by';
+import { JobQueue } from '../jobs/job-queue.service';
 import { User } from '../users/user.entity';
 import { UpdateMemberDto } from './dto/member.dto';
 import { OrganizationMember } from './organization-member.entity';
@@ -17,6 +20,7 @@ export class MembersService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly queue: JobQueue,
   ) {}
 
   listMembers(
@@ -53,6 +57,15 @@ export class MembersService {
       const oldRole = target.role;
       target.role = dto.role;
       await manager.save(target);
+      if (!can(dto.role, 'invitations:create')) {
+        await revokeInvitationsSentBy(
+          manager,
+          this.audit,
+          membership.organizationId,
+          target.userId,
+          'role_changed',
+        );
+      }
       await this.audit.record(manager, {
         action: 'member.role_changed',
         organizationId: membership.organizationId,
@@ -81,6 +94,15 @@ export class MembersService {
         }
       }
       await manager.delete(OrganizationMember, { id: target.id });
+      const reason = leaving ? 'member_left' : 'member_removed';
+      await endConnections(manager, this.queue, membership.organizationId, target.userId, reason);
+      await revokeInvitationsSentBy(
+        manager,
+        this.audit,
+        membership.organizationId,
+        target.userId,
+        reason,
+      );
       // Their secret calendar feed of this organization dies with the membership.
       await manager.delete(CalendarFeed, {
         organizationId: membership.organizationId,

@@ -5,6 +5,8 @@ import { Membership } from '../auth/authenticated-user';
 import { ValidationFailedError } from '../common/errors/domain.error';
 import { CursorPage, CursorQueryDto, paginate } from '../common/pagination/cursor';
 import { inTransaction, isUniqueViolation } from '../database/transaction';
+import { endConnections } from '../integrations/departures';
+import { JobQueue } from '../jobs/job-queue.service';
 import { User } from '../users/user.entity';
 import { CreateOrganizationDto, UpdateOrganizationDto } from './dto/organization.dto';
 import { TransferOwnershipDto } from './dto/member.dto';
@@ -19,6 +21,7 @@ export class OrganizationsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly queue: JobQueue,
   ) {}
 
   /** The caller's organizations with their role, oldest membership first. */
@@ -136,6 +139,13 @@ export class OrganizationsService {
   async remove(membership: Membership): Promise<void> {
     await inTransaction(this.dataSource, async (manager) => {
       await manager.softDelete(Organization, { id: membership.organizationId });
+      await endConnections(
+        manager,
+        this.queue,
+        membership.organizationId,
+        null,
+        'organization_deleted',
+      );
       await manager.update(
         User,
         { currentOrganizationId: membership.organizationId },

@@ -3723,7 +3723,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Your role lacks `integrations:manage:own`. */
+            /** @description Your role lacks `integrations:disconnect:own`. */
             403: {
                 headers: {
                     [name: string]: unknown;
