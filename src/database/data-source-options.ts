@@ -1,9 +1,38 @@
+import * as mysql2 from 'mysql2';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config';
 import { migrations } from '../../migrations';
 import { entities } from './entities';
+
+/**
+ * Session settings of every MySQL/MariaDB connection, whatever the server's defaults: UTC, so
+ * NOW() and TIMESTAMP columns agree with the UTC we write; strict, so a bad value is an error
+ * rather than a silently truncated or zeroed one.
+ */
+export const MYSQL_SESSION_SQL =
+  "SET time_zone = '+00:00', sql_mode = " +
+  "'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'";
+
+/**
+ * mysql2 as TypeORM loads it, except that each new pooled connection runs the session settings
+ * first (queued before anything else on that connection, so no query can run without them).
+ */
+const mysqlWithSessionSettings = Object.create(mysql2, {
+  createPool: {
+    value: (options: mysql2.PoolOptions) => {
+      const pool = mysql2.createPool(options);
+      pool.on('connection', (connection) => {
+        // A connection without its settings must not be used: dropping it fails the query.
+        connection.query(MYSQL_SESSION_SQL, (error) => {
+          if (error) connection.destroy();
+        });
+      });
+      return pool;
+    },
+  },
+}) as typeof mysql2;
 
 /** One place that turns the database config into TypeORM options, for the app, CLI and tests. */
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
@@ -34,6 +63,7 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   return {
     ...common,
     type: 'mysql',
+    driver: mysqlWithSessionSettings,
     host: config.host,
     port: config.port,
     username: config.username,
