@@ -94,7 +94,9 @@ export class AuthService {
    */
   async verifyCredentials(email: string, password: string, ip: string): Promise<User | null> {
     const normalised = email.trim().toLowerCase();
-    this.limiter.consume(`login:ip:${ip}`, `login:email:${normalised}`);
+    // Per IP and per IP+email, not per email alone: failing logins in someone's name from
+    // elsewhere must not lock them out.
+    this.limiter.consume(`login:ip:${ip}`, `login:ip-email:${ip}:${normalised}`);
     const user = await this.dataSource.getRepository(User).findOneBy({ email: normalised });
     const valid = await this.hasher.verify(user?.password ?? null, password);
     if (user && !valid) await this.recordFailedLogin(user.id, 'password');
