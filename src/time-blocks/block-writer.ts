@@ -1,47 +1,26 @@
-import { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AuditService, changes } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
 import { can } from '../auth/permissions';
-import { Calendar } from '../calendars/calendar.entity';
-import { Client } from '../clients/client.entity';
 import {
   ForbiddenError,
   NotFoundError,
   ValidationFailedError,
 } from '../common/errors/domain.error';
+import { FieldErrors } from '../common/validation/field-errors';
 import { isIanaTimeZone } from '../common/validation/validators';
 import { currentTimestamp } from '../database/timestamped.entity';
 import { Integration } from '../integrations/integration.entity';
-import { OrganizationMember } from '../organizations/organization-member.entity';
 import { Organization } from '../organizations/organization.entity';
-import { Project } from '../projects/project.entity';
 import * as syncState from '../sync/block-sync-state';
 import { approvalAfterEdit, approvalFields, assertDeletable } from './approval/approval-rules';
+import { overlapsOf } from './block-overlaps';
+import { BlockReferences } from './block-references';
 import { MAX_BLOCK_MS, TimeInputError, toInstant } from './block-time';
 import { BulkOperation } from './dto/bulk-time-blocks.dto';
 import { CreateTimeBlockDto } from './dto/create-time-block.dto';
 import { UpdateTimeBlockDto } from './dto/update-time-block.dto';
 import { TimeBlock } from './time-block.entity';
-
-/**
- * Blocks of one member overlapping `[from, to)` (half-open: touching is not overlapping). The
- * `start_time > from − 24 h` bound is implied by the 24-hour limit on blocks and gives the index
- * range (organization_id, user_id, start_time) both ends, so a range far in a long history does
- * not scan everything before it.
- */
-export function whereOverlaps<T extends TimeBlock>(
-  query: SelectQueryBuilder<T>,
-  alias: string,
-  from: Date,
-  to: Date,
-): SelectQueryBuilder<T> {
-  return query
-    .andWhere(`${alias}.startTime < :rangeTo`, { rangeTo: to })
-    .andWhere(`${alias}.startTime > :earliestStart`, {
-      earliestStart: new Date(from.getTime() - MAX_BLOCK_MS),
-    })
-    .andWhere(`${alias}.endTime > :rangeFrom`, { rangeFrom: from });
-}
 
 /** Zone names already checked: building the Intl formatter that checks one costs about 1 ms. */
 const knownZones = new Map<string, boolean>();
@@ -68,23 +47,6 @@ function blockFields(block: TimeBlock) {
   };
 }
 
-/** Field messages gathered while checking one operation, thrown together as one 422. */
-export class FieldErrors {
-  readonly errors: Record<string, string[]> = {};
-
-  add(field: string, message: string): void {
-    (this.errors[field] ??= []).push(message);
-  }
-
-  has(field?: string): boolean {
-    return field === undefined ? Object.keys(this.errors).length > 0 : field in this.errors;
-  }
-
-  throwIfAny(): void {
-    if (this.has()) throw new ValidationFailedError(this.errors);
-  }
-}
-
 /** Whether a missing block is the path's 404 or a bulk operation's 422 on its `id`. */
 export type Mode = 'single' | 'bulk';
 
@@ -102,17 +64,16 @@ export interface Outcome {
 export class BlockWriter {
   private organization!: Organization;
   private invoicing: boolean | undefined;
-  private readonly members = new Map<number, { timezone: string | null } | null>();
-  private readonly clients = new Map<number, Client | null>();
-  private readonly projects = new Map<number, Project | null>();
-  private readonly calendars = new Map<number, Calendar | null>();
+  private readonly references: BlockReferences;
 
   constructor(
     private readonly manager: EntityManager,
     private readonly membership: Membership,
     private readonly audit: AuditService,
     private readonly locking: boolean,
-  ) {}
+  ) {
+    this.references = new BlockReferences(manager, membership);
+  }
 
   async open(): Promise<this> {
     this.organization = await this.manager.findOneByOrFail(Organization, {
@@ -140,7 +101,7 @@ export class BlockWriter {
     const userId = data.user_id ?? this.membership.userId;
     this.authorize(userId, 'create');
     const errors = new FieldErrors();
-    const owner = await this.member(userId);
+    const owner = await this.references.member(userId);
     if (!owner) errors.add('user_id', 'user_id is not a member of this organization.');
 
     const timezone =
@@ -149,12 +110,12 @@ export class BlockWriter {
     const endTime = this.instant(errors, 'end_time', data.end_time, timezone);
     if (startTime && endTime) this.checkDuration(errors, startTime, endTime);
 
-    const { clientId, projectId } = await this.clientAndProject(errors, data, {
+    const { clientId, projectId } = await this.references.clientAndProject(errors, data, {
       clientId: null,
       projectId: null,
     });
     const calendarId = data.calendar_id ?? null;
-    if (calendarId !== null) await this.checkCalendar(errors, calendarId);
+    if (calendarId !== null) await this.references.checkCalendar(errors, calendarId);
     errors.throwIfAny();
 
     const block = this.manager.create(TimeBlock, {
@@ -190,7 +151,7 @@ export class BlockWriter {
     const userId = data.user_id ?? block.userId;
     if (userId !== block.userId) {
       this.authorize(userId, 'update');
-      if (!(await this.member(userId)))
+      if (!(await this.references.member(userId)))
         errors.add('user_id', 'user_id is not a member of this organization.');
     }
 
@@ -207,9 +168,9 @@ export class BlockWriter {
     if (startTime && endTime && (data.start_time ?? data.end_time) !== undefined) {
       this.checkDuration(errors, startTime, endTime);
     }
-    const { clientId, projectId } = await this.clientAndProject(errors, data, block);
+    const { clientId, projectId } = await this.references.clientAndProject(errors, data, block);
     if (data.calendar_id !== undefined && data.calendar_id !== null) {
-      await this.checkCalendar(errors, data.calendar_id);
+      await this.references.checkCalendar(errors, data.calendar_id);
     }
     errors.throwIfAny();
 
@@ -255,44 +216,9 @@ export class BlockWriter {
     return { block, status: 'deleted', moved: false };
   }
 
-  /**
-   * For each given block, the other live blocks of its owner that overlap it, as the database
-   * holds them now (this transaction's writes included). On MySQL the owner's range is read
-   * with FOR UPDATE: its next-key locks keep a concurrent transaction from writing into the same
-   * range until this one ends (the loser of such a race deadlocks and is retried, and then sees
-   * the winner's block). SQLite runs one transaction at a time.
-   */
-  async overlaps(blocks: TimeBlock[]): Promise<Map<TimeBlock, TimeBlock[]>> {
-    const found = new Map<TimeBlock, TimeBlock[]>();
-    const byUser = new Map<number, TimeBlock[]>();
-    for (const block of blocks)
-      byUser.set(block.userId, [...(byUser.get(block.userId) ?? []), block]);
-    for (const [userId, own] of byUser) {
-      const from = new Date(Math.min(...own.map((block) => block.startTime.getTime())));
-      const to = new Date(Math.max(...own.map((block) => block.endTime.getTime())));
-      const query = whereOverlaps(
-        this.membership.scope
-          .query(this.manager, TimeBlock, 'block')
-          .andWhere('block.userId = :userId', { userId }),
-        'block',
-        from,
-        to,
-      );
-      if (this.locking) query.setLock('pessimistic_write');
-      const neighbours = await query.getMany();
-      for (const block of own) {
-        const conflicting = neighbours
-          .filter(
-            (other) =>
-              other.id !== block.id &&
-              other.startTime.getTime() < block.endTime.getTime() &&
-              other.endTime.getTime() > block.startTime.getTime(),
-          )
-          .sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || a.id - b.id);
-        if (conflicting.length > 0) found.set(block, conflicting);
-      }
-    }
-    return found;
+  /** The other live blocks of each block's owner that overlap it (see `overlapsOf`). */
+  overlaps(blocks: TimeBlock[]): Promise<Map<TimeBlock, TimeBlock[]>> {
+    return overlapsOf(this.manager, this.membership, blocks, this.locking);
   }
 
   /** Own blocks need the `:own` permission (the route's); anyone else's the `:all` one. */
@@ -337,83 +263,6 @@ export class BlockWriter {
     } else if (end.getTime() - start.getTime() > MAX_BLOCK_MS) {
       errors.add('end_time', 'end_time must be at most 24 hours after start_time');
     }
-  }
-
-  /**
-   * The client and project the block will have. A project's client (if it has one) must be the
-   * block's client; when the request names a project but no client, the project's fills it in.
-   */
-  private async clientAndProject(
-    errors: FieldErrors,
-    data: { client_id?: number | null; project_id?: number | null },
-    current: { clientId: number | null; projectId: number | null },
-  ): Promise<{ clientId: number | null; projectId: number | null }> {
-    if (data.client_id !== undefined && data.client_id !== null) {
-      if (!(await this.find(Client, this.clients, data.client_id)))
-        errors.add('client_id', 'client_id does not exist in this organization.');
-    }
-    let project: Project | null = null;
-    const projectId = data.project_id === undefined ? current.projectId : data.project_id;
-    if (projectId !== null) {
-      project = await this.find(Project, this.projects, projectId);
-      if (!project && data.project_id !== undefined)
-        errors.add('project_id', 'project_id does not exist in this organization.');
-    }
-    let clientId = data.client_id === undefined ? current.clientId : data.client_id;
-    if (project?.clientId != null && data.client_id === undefined && data.project_id != null) {
-      clientId = project.clientId;
-    }
-    if (
-      project?.clientId != null &&
-      clientId !== project.clientId &&
-      !errors.has('client_id') &&
-      !errors.has('project_id')
-    ) {
-      errors.add(
-        data.client_id !== undefined ? 'client_id' : 'project_id',
-        `client_id must be the project's client (${project.clientId}).`,
-      );
-    }
-    return { clientId, projectId };
-  }
-
-  private async checkCalendar(errors: FieldErrors, calendarId: number): Promise<void> {
-    const calendar = await this.find(Calendar, this.calendars, calendarId);
-    if (!calendar) {
-      errors.add('calendar_id', 'calendar_id does not exist in this organization.');
-    } else if (calendar.isEnabled !== true) {
-      errors.add('calendar_id', 'calendar_id is a disabled calendar.');
-    } else if (calendar.syncDirection !== 'write' && calendar.syncDirection !== 'both') {
-      errors.add('calendar_id', 'calendar_id is read-only: blocks cannot be written to it.');
-    }
-  }
-
-  /** A member's timezone, or null when `userId` is no member of this organization. */
-  private async member(userId: number): Promise<{ timezone: string | null } | null> {
-    if (!this.members.has(userId)) {
-      const membership = await this.membership.scope
-        .query(this.manager, OrganizationMember, 'membership')
-        .innerJoinAndSelect('membership.user', 'user')
-        .andWhere('membership.userId = :userId', { userId })
-        .getOne();
-      this.members.set(userId, membership ? { timezone: membership.user!.timezone } : null);
-    }
-    return this.members.get(userId)!;
-  }
-
-  private async find<T extends Client | Project | Calendar>(
-    entity: new () => T,
-    cache: Map<number, T | null>,
-    id: number,
-  ): Promise<T | null> {
-    if (!cache.has(id)) {
-      const row = await this.membership.scope
-        .query(this.manager, entity, 'row')
-        .andWhere('row.id = :id', { id })
-        .getOne();
-      cache.set(id, row);
-    }
-    return cache.get(id)!;
   }
 
   /**

@@ -1,5 +1,5 @@
+import { FieldErrors } from '../common/validation/field-errors';
 import { TimeInputError, toInstant } from './block-time';
-import { FieldErrors } from './block-writer';
 import { MAX_RANGE_DAYS } from './dto/list-time-blocks.dto';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -11,7 +11,8 @@ import {
 import { CursorPage, KeysetOrder, paginate } from '../common/pagination/cursor';
 import { inTransaction, isSqlite } from '../database/transaction';
 import { listRange } from './list-range';
-import { BlockWriter, Outcome, whereOverlaps } from './block-writer';
+import { whereOverlaps } from './block-overlaps';
+import { BlockWriter, Outcome } from './block-writer';
 import { BulkOperation, BulkTimeBlocksDto, validateOperation } from './dto/bulk-time-blocks.dto';
 import { CreateTimeBlockDto } from './dto/create-time-block.dto';
 import { ListTimeBlocksQueryDto } from './dto/list-time-blocks.dto';

@@ -8,7 +8,7 @@ import { inTransaction, isSqlite } from '../../database/transaction';
 import { Integration } from '../../integrations/integration.entity';
 import { OrganizationMember } from '../../organizations/organization-member.entity';
 import * as syncState from '../../sync/block-sync-state';
-import { whereOverlaps } from '../block-writer';
+import { whereOverlaps } from '../block-overlaps';
 import { listRange } from '../list-range';
 import { TimeBlock } from '../time-block.entity';
 import { approvalFields, SentToBillingError, setApproval } from './approval-rules';
