@@ -22,6 +22,7 @@ import { CreateUserTokensTable1704067250000 } from './1704067250000-create-user-
 import { AddTwoFactorToUsers1704067251000 } from './1704067251000-add-two-factor-to-users';
 import { CreateOauthStatesTable1704067216000 } from './1704067216000-create-oauth-states-table';
 import { AddParkedGrantToOauthStates1704067260000 } from './1704067260000-add-parked-grant-to-oauth-states';
+import { AddSharedWithOrganizationToCalendars1704067261000 } from './1704067261000-add-shared-with-organization-to-calendars';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed) so the same list works from
@@ -52,4 +53,5 @@ export const migrations = [
   CreateUserTokensTable1704067250000,
   AddTwoFactorToUsers1704067251000,
   AddParkedGrantToOauthStates1704067260000,
+  AddSharedWithOrganizationToCalendars1704067261000,
 ];

@@ -43,6 +43,10 @@ export class Calendar extends TimestampedEntity {
   @BooleanColumn('is_enabled', { default: true, nullable: true })
   isEnabled!: boolean | null;
 
+  /** The account's owner lets colleagues put their blocks on it too (a team calendar). */
+  @BooleanColumn('shared_with_organization', { default: false })
+  sharedWithOrganization!: boolean;
+
   @Column({
     name: 'sync_direction',
     type: 'simple-enum',

@@ -1,13 +1,15 @@
 import { needsReconnect } from '../integrations/integration.presenter';
 import { isWritable } from './calendar-blocks';
+import { isUsableBy } from './calendar-use';
 import { Calendar } from './calendar.entity';
 
 /**
  * A calendar as the API shows it, with the account it belongs to (never a token) and the member
- * who connected that account. `is_writable` says whether blocks can be planned onto it now.
- * Expects `integration` and `integration.connectedBy` loaded (see `CalendarsService`).
+ * who connected that account. `is_writable` says whether blocks can be planned onto it now;
+ * `usable`, whether the viewer can plan their own blocks onto it (theirs, or shared with the
+ * organization). Expects `integration` and `integration.connectedBy` loaded (`CalendarsService`).
  */
-export function presentCalendar(calendar: Calendar) {
+export function presentCalendar(calendar: Calendar, viewerId: number) {
   const integration = calendar.integration!;
   const owner = integration.connectedBy;
   return {
@@ -18,6 +20,8 @@ export function presentCalendar(calendar: Calendar) {
     is_enabled: calendar.isEnabled === true,
     sync_direction: calendar.syncDirection,
     is_writable: isWritable(calendar),
+    shared_with_organization: calendar.sharedWithOrganization === true,
+    usable: isUsableBy(calendar, viewerId),
     external_id: calendar.externalId,
     integration: {
       id: integration.id,

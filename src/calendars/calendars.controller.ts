@@ -32,12 +32,16 @@ export class CalendarsController {
   @RequirePermission('calendars:view')
   @ApiOkResponse({
     description:
-      'Every calendar of the organization (all members see all: blocks may be planned onto any ' +
-      'writable one), by name, with its account and the member who connected it.',
+      'Every calendar of the organization, by name, with its account and the member who ' +
+      'connected it. `usable`: you can plan your own blocks onto it (it is writable, and yours ' +
+      'or shared with the organization).',
   })
   async list(@CurrentMembership() membership: Membership, @Query() query: CalendarQueryDto) {
     const page = await this.calendars.list(membership, query);
-    return { data: page.data.map(presentCalendar), next_cursor: page.next_cursor };
+    return {
+      data: page.data.map((calendar) => presentCalendar(calendar, membership.userId)),
+      next_cursor: page.next_cursor,
+    };
   }
 
   @Patch('calendars/:calendarId')
@@ -50,7 +54,10 @@ export class CalendarsController {
     @Param('calendarId', new ParseIdPipe('Calendar')) calendarId: number,
     @Body() dto: UpdateCalendarDto,
   ) {
-    return presentCalendar(await this.calendars.update(membership, calendarId, dto));
+    return presentCalendar(
+      await this.calendars.update(membership, calendarId, dto),
+      membership.userId,
+    );
   }
 
   @Post('integrations/:integrationId/calendars/refresh')
@@ -65,6 +72,7 @@ export class CalendarsController {
     @CurrentMembership() membership: Membership,
     @Param('integrationId', new ParseIdPipe('Integration')) integrationId: number,
   ) {
-    return { data: (await this.refresher.refresh(membership, integrationId)).map(presentCalendar) };
+    const calendars = await this.refresher.refresh(membership, integrationId);
+    return { data: calendars.map((calendar) => presentCalendar(calendar, membership.userId)) };
   }
 }

@@ -14,10 +14,10 @@ import { CalendarQueryDto, UpdateCalendarDto } from './dto/calendar.dto';
 
 /**
  * The organization's calendars. Every member with `calendars:view` sees all of them, not only
- * those of their own accounts: a block may be planned onto any enabled, writable calendar of the
- * organization (an assistant planning into a shared team calendar, an admin into anyone's), so the
- * SPA's calendar picker needs the whole list. Tokens never leave the integration row; the list
- * shows the account (provider, e-mail, health) and who connected it.
+ * those of their own accounts, each with whether the viewer may plan their own blocks onto it
+ * (`usable`): a block goes only onto its member's own calendars, or one its owner shared with
+ * the organization (a team calendar). Tokens never leave the integration row; the list shows the
+ * account (provider, e-mail, health) and who connected it.
  */
 @Injectable()
 export class CalendarsService {
@@ -73,7 +73,8 @@ export class CalendarsService {
 
   /**
    * Enables or disables a calendar, changes its direction or colour. The account's owner and
-   * admins may; other members see the calendar but get 403. Blocks follow the calendar's
+   * admins may; other members see the calendar but get 403. Sharing it with the organization is
+   * the owner's decision alone: it lets colleagues into their calendar. Blocks follow the calendar's
    * writability in the same transaction (see calendar-blocks.ts).
    */
   update(membership: Membership, calendarId: number, dto: UpdateCalendarDto): Promise<Calendar> {
@@ -90,8 +91,21 @@ export class CalendarsService {
         );
       }
 
+      if (
+        dto.shared_with_organization !== undefined &&
+        dto.shared_with_organization !== calendar.sharedWithOrganization &&
+        calendar.integration!.connectedById !== membership.userId
+      ) {
+        throw new ForbiddenError(
+          'Only the member who connected this calendar account can share it with the organization.',
+        );
+      }
+
       const before = calendarFields(calendar);
       const wasWritable = isWritable(calendar);
+      if (dto.shared_with_organization !== undefined) {
+        calendar.sharedWithOrganization = dto.shared_with_organization;
+      }
       if (dto.is_enabled !== undefined) calendar.isEnabled = dto.is_enabled;
       if (dto.sync_direction !== undefined) calendar.syncDirection = dto.sync_direction;
       if (dto.color !== undefined) calendar.color = dto.color;
@@ -106,6 +120,7 @@ export class CalendarsService {
           isEnabled: calendar.isEnabled,
           syncDirection: calendar.syncDirection,
           color: calendar.color,
+          sharedWithOrganization: calendar.sharedWithOrganization,
           updatedAt: calendar.updatedAt,
         },
       );
@@ -169,5 +184,6 @@ function calendarFields(calendar: Calendar) {
     is_enabled: calendar.isEnabled,
     sync_direction: calendar.syncDirection,
     color: calendar.color,
+    shared_with_organization: calendar.sharedWithOrganization,
   };
 }

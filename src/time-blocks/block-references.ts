@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { Membership } from '../auth/authenticated-user';
 import { Calendar } from '../calendars/calendar.entity';
+import { holdsBlocksOf } from '../calendars/calendar-use';
 import { Client } from '../clients/client.entity';
 import { FieldErrors } from '../common/validation/field-errors';
 import { OrganizationMember } from '../organizations/organization-member.entity';
@@ -59,15 +60,51 @@ export class BlockReferences {
     return { clientId, projectId };
   }
 
-  async checkCalendar(errors: FieldErrors, calendarId: number): Promise<void> {
-    const calendar = await this.find(Calendar, this.calendars, calendarId);
+  /**
+   * A calendar `userId`'s block may be placed on: enabled, written to, and theirs or shared
+   * (`userId` null: no member, refused on `user_id` already).
+   */
+  async checkCalendar(errors: FieldErrors, calendarId: number, userId: number | null) {
+    const calendar = await this.calendar(calendarId);
     if (!calendar) {
       errors.add('calendar_id', 'calendar_id does not exist in this organization.');
     } else if (calendar.isEnabled !== true) {
       errors.add('calendar_id', 'calendar_id is a disabled calendar.');
     } else if (calendar.syncDirection !== 'write' && calendar.syncDirection !== 'both') {
       errors.add('calendar_id', 'calendar_id is read-only: blocks cannot be written to it.');
+    } else if (userId !== null) {
+      this.ownedBy(errors, calendar, userId);
     }
+  }
+
+  /** Only the ownership rule, for a block handed to `userId` on the calendar it already has. */
+  async checkCalendarOwner(errors: FieldErrors, calendarId: number, userId: number) {
+    const calendar = await this.calendar(calendarId);
+    if (calendar) this.ownedBy(errors, calendar, userId);
+  }
+
+  private ownedBy(errors: FieldErrors, calendar: Calendar, userId: number): void {
+    if (!holdsBlocksOf(calendar, userId)) {
+      errors.add(
+        'calendar_id',
+        "calendar_id is another member's calendar: it holds only their own blocks, unless " +
+          'they share it with the organization.',
+      );
+    }
+  }
+
+  /** A calendar of this organization with the member who connected its account. */
+  private async calendar(id: number): Promise<Calendar | null> {
+    if (!this.calendars.has(id)) {
+      const row = await this.membership.scope
+        .query(this.manager, Calendar, 'calendar')
+        .innerJoin('calendar.integration', 'integration')
+        .addSelect(['integration.id', 'integration.connectedById'])
+        .andWhere('calendar.id = :id', { id })
+        .getOne();
+      this.calendars.set(id, row);
+    }
+    return this.calendars.get(id)!;
   }
 
   /** A member's timezone, or null when `userId` is no member of this organization. */
@@ -83,7 +120,7 @@ export class BlockReferences {
     return this.members.get(userId)!;
   }
 
-  private async find<T extends Client | Project | Calendar>(
+  private async find<T extends Client | Project>(
     entity: new () => T,
     cache: Map<number, T | null>,
     id: number,

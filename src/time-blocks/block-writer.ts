@@ -115,7 +115,9 @@ export class BlockWriter {
       projectId: null,
     });
     const calendarId = data.calendar_id ?? null;
-    if (calendarId !== null) await this.references.checkCalendar(errors, calendarId);
+    if (calendarId !== null) {
+      await this.references.checkCalendar(errors, calendarId, owner ? userId : null);
+    }
     errors.throwIfAny();
 
     const block = this.manager.create(TimeBlock, {
@@ -149,10 +151,11 @@ export class BlockWriter {
     this.authorize(block.userId, 'update');
     const errors = new FieldErrors();
     const userId = data.user_id ?? block.userId;
+    let member = true;
     if (userId !== block.userId) {
       this.authorize(userId, 'update');
-      if (!(await this.references.member(userId)))
-        errors.add('user_id', 'user_id is not a member of this organization.');
+      member = (await this.references.member(userId)) !== null;
+      if (!member) errors.add('user_id', 'user_id is not a member of this organization.');
     }
 
     // Wall-clock times are read in the zone the block will have.
@@ -170,7 +173,15 @@ export class BlockWriter {
     }
     const { clientId, projectId } = await this.references.clientAndProject(errors, data, block);
     if (data.calendar_id !== undefined && data.calendar_id !== null) {
-      await this.references.checkCalendar(errors, data.calendar_id);
+      await this.references.checkCalendar(errors, data.calendar_id, member ? userId : null);
+    } else if (
+      data.calendar_id === undefined &&
+      block.calendarId !== null &&
+      userId !== block.userId &&
+      member
+    ) {
+      // Handed to another member, the block cannot stay on its previous owner's calendar.
+      await this.references.checkCalendarOwner(errors, block.calendarId, userId);
     }
     errors.throwIfAny();
 

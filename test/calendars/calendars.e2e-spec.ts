@@ -96,6 +96,9 @@ describe(`calendars (${databaseKind()})`, () => {
         is_enabled: true,
         sync_direction: 'both',
         is_writable: true,
+        shared_with_organization: false,
+        // The viewer's own blocks cannot go onto a colleague's calendar.
+        usable: false,
         external_id: memberAccount.email,
         integration: {
           id: memberAccount.integrationId,

@@ -56,6 +56,8 @@ describe('two-way calendar sync under chaos (mysql, worker processes)', () => {
   let people: Actor[];
   let accounts: ConnectedAccount[];
   let calendars: Calendar[];
+  /** A block goes only onto its own member's calendars. */
+  let calendarsOf: (person: Actor) => Calendar[];
   const workers = new Set<ChildProcess>();
   let caFile: string;
   let listening = '';
@@ -84,6 +86,17 @@ describe('two-way calendar sync under chaos (mysql, worker processes)', () => {
       }
     }
     calendars = accounts.flatMap((account) => account.calendars);
+    const integrations = await t.dataSource.manager.findBy(Integration, {
+      id: In(accounts.map((account) => account.integrationId)),
+    });
+    calendarsOf = (person) =>
+      accounts
+        .filter((account) =>
+          integrations.some(
+            (i) => i.id === account.integrationId && i.connectedById === person.user.id,
+          ),
+        )
+        .flatMap((account) => account.calendars);
     caFile = join(mkdtempSync(join(tmpdir(), 'danwel-chaos-')), 'microsoft-ca.pem');
     writeFileSync(caFile, emulators.ms.ca);
   });
@@ -321,7 +334,7 @@ describe('two-way calendar sync under chaos (mysql, worker processes)', () => {
           start_time: start.toISOString(),
           end_time: new Date(start.getTime() + 3_600_000).toISOString(),
           timezone: pick(['Europe/Amsterdam', 'America/New_York', 'Asia/Tokyo', 'UTC']),
-          calendar_id: pick(calendars).id,
+          calendar_id: pick(calendarsOf(owner)).id,
         });
         expect(response.status).toBe(201);
         blocks.set((response.body as { id: number }).id, owner);
@@ -339,7 +352,7 @@ describe('two-way calendar sync under chaos (mysql, worker processes)', () => {
         expect(response.status).toBe(200);
         count('edit');
       } else if (roll < 0.8) {
-        const response = await owner.patch(url).send({ calendar_id: pick(calendars).id });
+        const response = await owner.patch(url).send({ calendar_id: pick(calendarsOf(owner)).id });
         if (await goneBySync(id, response.status)) return;
         expect(response.status).toBe(200);
         count('move');

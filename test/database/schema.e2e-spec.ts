@@ -401,6 +401,8 @@ const ADDED_AFTER_BASE: Record<string, string[]> = {
     'push_resource_id VARCHAR(255) NULL',
     'push_secret_hash VARCHAR(64) NULL',
     'push_expires_at TIMESTAMP NULL',
+    // AddSharedWithOrganizationToCalendars1704067261000
+    'shared_with_organization BOOLEAN NOT NULL DEFAULT FALSE',
   ],
   audit_logs: ['actor VARCHAR(100) NULL'],
 };

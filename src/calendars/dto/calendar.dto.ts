@@ -61,6 +61,17 @@ export class UpdateCalendarDto {
   sync_direction?: CalendarSyncDirection;
 
   @ApiPropertyOptional({
+    type: Boolean,
+    description:
+      'true: colleagues may put their own blocks on this calendar too (a team calendar). Only ' +
+      'the member who connected the account may change it. false (the default): only their ' +
+      'blocks go onto it.',
+  })
+  @NotNullWhenPresent()
+  @IsBoolean({ message: 'shared_with_organization must be true or false' })
+  shared_with_organization?: boolean;
+
+  @ApiPropertyOptional({
     type: String,
     example: '#4f46e5',
     pattern: HEX_COLOR.source,

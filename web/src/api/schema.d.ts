@@ -1267,6 +1267,8 @@ export interface components {
              * @enum {string}
              */
             sync_direction?: "read" | "write" | "both";
+            /** @description true: colleagues may put their own blocks on this calendar too (a team calendar). Only the member who connected the account may change it. false (the default): only their blocks go onto it. */
+            shared_with_organization?: boolean;
             /**
              * @description Shown in danwel. A refresh of the calendar list takes the provider’s again.
              * @example #4f46e5
@@ -3935,7 +3937,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every calendar of the organization (all members see all: blocks may be planned onto any writable one), by name, with its account and the member who connected it. */
+            /** @description Every calendar of the organization, by name, with its account and the member who connected it. `usable`: you can plan your own blocks onto it (it is writable, and yours or shared with the organization). */
             200: {
                 headers: {
                     [name: string]: unknown;
