@@ -1,4 +1,4 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
 
 /** IANA zone names (`Europe/Amsterdam`, `UTC`); raw offsets like `+01:00` are not zones. */
 export function isIanaTimeZone(value: unknown): value is string {
@@ -48,3 +48,11 @@ export const lowercaseColor = ({ value }: { value: unknown }) =>
  */
 export const queryBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
+
+/**
+ * May be left out, but not sent as null: unlike `@IsOptional()`, a null goes on to the field's
+ * other validators (and fails them), instead of reaching a NOT NULL column.
+ */
+export function IsOptionalNotNull(options?: ValidationOptions): PropertyDecorator {
+  return ValidateIf((_, value) => value !== undefined, options);
+}

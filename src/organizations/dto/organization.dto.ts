@@ -10,7 +10,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { IsTimeZone, SLUG } from '../../common/validation/validators';
+import { IsOptionalNotNull, IsTimeZone, SLUG } from '../../common/validation/validators';
 import { OrganizationSettingsDto } from './organization-settings.dto';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -26,14 +26,14 @@ export class CreateOrganizationDto {
     example: 'acme-studio',
     description: 'Generated from the name when absent.',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(2, 100)
   @Matches(SLUG, { message: 'slug may contain lowercase letters, digits and single hyphens' })
   slug?: string;
 
   @ApiPropertyOptional({ example: 'Europe/Amsterdam', default: 'UTC' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsTimeZone()
   timezone?: string;
 
@@ -45,9 +45,12 @@ export class CreateOrganizationDto {
   billing_email?: string | null;
 }
 
-export class UpdateOrganizationDto extends PartialType(CreateOrganizationDto) {
+// Left out means unchanged; null is validated (and refused) like any other value.
+export class UpdateOrganizationDto extends PartialType(CreateOrganizationDto, {
+  skipNullProperties: false,
+}) {
   @ApiPropertyOptional({ type: OrganizationSettingsDto })
-  @IsOptional()
+  @IsOptionalNotNull()
   @ValidateNested()
   @Type(() => OrganizationSettingsDto)
   settings?: OrganizationSettingsDto;

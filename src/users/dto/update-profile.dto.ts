@@ -4,23 +4,22 @@ import {
   IsArray,
   IsIn,
   IsObject,
-  IsOptional,
   IsString,
   Length,
   Matches,
 } from 'class-validator';
-import { IsTimeZone, TIME_OF_DAY } from '../../common/validation/validators';
+import { IsOptionalNotNull, IsTimeZone, TIME_OF_DAY } from '../../common/validation/validators';
 import { WEEKDAYS, Weekday } from '../user.entity';
 
 export class UpdateProfileDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 255)
   name?: string;
 
   @ApiPropertyOptional({ example: 'Europe/Amsterdam' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsTimeZone()
   timezone?: string;
 
@@ -29,24 +28,24 @@ export class UpdateProfileDto {
     isArray: true,
     example: ['mon', 'tue', 'wed', 'thu', 'fri'],
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayUnique()
   @IsIn(WEEKDAYS, { each: true })
   work_days?: Weekday[];
 
   @ApiPropertyOptional({ example: '08:00' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Matches(TIME_OF_DAY, { message: 'work_hours_start must be a time like 08:00' })
   work_hours_start?: string;
 
   @ApiPropertyOptional({ example: '18:00' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Matches(TIME_OF_DAY, { message: 'work_hours_end must be a time like 18:00' })
   work_hours_end?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   preferences?: Record<string, unknown>;
 }
