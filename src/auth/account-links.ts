@@ -99,9 +99,7 @@ export class AccountLinks implements OnModuleInit {
     token: string,
     purpose: UserTokenPurpose,
   ): Promise<number | null> {
-    const found = await manager.findOneBy(UserToken, { tokenHash: sha256Hex(token), purpose });
-    if (!found || found.usedAt || found.expiresAt.getTime() <= Date.now()) return null;
-    return found.userId;
+    return (await this.live(manager, token, purpose))?.userId ?? null;
   }
 
   /**
@@ -113,14 +111,20 @@ export class AccountLinks implements OnModuleInit {
     token: string,
     purpose: UserTokenPurpose,
   ): Promise<number | null> {
-    const found = await manager.findOneBy(UserToken, { tokenHash: sha256Hex(token), purpose });
-    if (!found || found.usedAt || found.expiresAt.getTime() <= Date.now()) return null;
+    const found = await this.live(manager, token, purpose);
+    if (!found) return null;
     const claimed = await manager.update(
       UserToken,
       { id: found.id, usedAt: IsNull() },
       { usedAt: currentTimestamp() },
     );
     return claimed.affected === 1 ? found.userId : null;
+  }
+
+  /** The token's row while it is unused and unexpired. */
+  private async live(manager: EntityManager, token: string, purpose: UserTokenPurpose) {
+    const found = await manager.findOneBy(UserToken, { tokenHash: sha256Hex(token), purpose });
+    return found && !found.usedAt && found.expiresAt.getTime() > Date.now() ? found : null;
   }
 
   /** Makes every unused link of that purpose stop working (a reset invalidates older mails). */
