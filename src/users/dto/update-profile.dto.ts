@@ -1,13 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsObject,
-  IsString,
-  Length,
-  Matches,
-} from 'class-validator';
+import { ArrayUnique, IsArray, IsIn, IsObject, IsString, Length, Matches } from 'class-validator';
 import { IsOptionalNotNull, IsTimeZone, TIME_OF_DAY } from '../../common/validation/validators';
 import { WEEKDAYS, Weekday } from '../user.entity';
 
