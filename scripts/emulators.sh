@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trap 'kill 0' EXIT INT TERM
-node test/emulators/shared/run-ts.cjs test/emulators/google/serve.ts --port "${GOOGLE_EMULATOR_PORT:-8085}" "$@" &
-node test/emulators/shared/run-ts.cjs test/emulators/microsoft/serve.ts --port "${MICROSOFT_EMULATOR_PORT:-8443}" &
+node test/emulators/common/run-ts.cjs test/emulators/google/serve.ts --port "${GOOGLE_EMULATOR_PORT:-8085}" "$@" &
+node test/emulators/common/run-ts.cjs test/emulators/microsoft/serve.ts --port "${MICROSOFT_EMULATOR_PORT:-8443}" &
 wait

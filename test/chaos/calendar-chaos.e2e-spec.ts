@@ -10,7 +10,7 @@ import { Integration } from '../../src/integrations/integration.entity';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
 import { googleFaults } from '../emulators/google';
 import { microsoftFaults, seededRandom } from '../emulators/microsoft';
-import { weightedFaults } from '../emulators/shared/faults';
+import { weightedFaults } from '../emulators/common/faults';
 import { Factory } from '../factories';
 import { Actor, actingAs, makeTeam, Team } from '../support/actors';
 import { bootApp, TEST_APP_KEY, TestApp } from '../support/app';

@@ -18,7 +18,7 @@ import {
   MAX_CHANNEL_TTL_MS,
   startGoogleEmulator,
 } from '../emulators/google';
-import { startWebhookReceiver, WebhookReceiver } from '../emulators/shared/webhook-receiver';
+import { startWebhookReceiver, WebhookReceiver } from '../emulators/common/webhook-receiver';
 import { googleConfig } from './provider-configs';
 
 /**

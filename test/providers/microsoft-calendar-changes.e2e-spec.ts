@@ -21,7 +21,7 @@ import {
   correctAnswer,
   startWebhookReceiver,
   WebhookReceiver,
-} from '../emulators/shared/webhook-receiver';
+} from '../emulators/common/webhook-receiver';
 import { microsoftConfig } from './provider-configs';
 
 /**

@@ -4,7 +4,7 @@ import { Integration } from '../../src/integrations/integration.entity';
 import { BLOCK_ID_PROPERTY, GRAPH_BLOCK_ID_PROPERTY } from '../../src/providers/calendar-events';
 import { ProviderHttp } from '../../src/providers/provider-http';
 import { startGoogleEmulator } from '../emulators/google';
-import type { Fault } from '../emulators/shared/faults';
+import type { Fault } from '../emulators/common/faults';
 import { canonicalPropertyId, startMicrosoftEmulator } from '../emulators/microsoft';
 import { Actor } from './actors';
 import { TestApp } from './app';

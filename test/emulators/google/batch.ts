@@ -6,7 +6,7 @@
  */
 import { ApiResponse } from './errors';
 import { randomToken } from './state';
-import { statusText } from '../shared/http';
+import { statusText } from '../common/http';
 
 export interface BatchPart {
   contentId?: string;

@@ -12,15 +12,15 @@
  * README.md.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { carryOutFault, FaultAnswer, FaultSchedule, RequestFacts } from '../shared/faults';
-import { listen, readBody, resetConnection, RunningServer } from '../shared/http';
+import { carryOutFault, FaultAnswer, FaultSchedule, RequestFacts } from '../common/faults';
+import { listen, readBody, resetConnection, RunningServer } from '../common/http';
 import {
   NotificationDispatcher,
   NotificationDropHandle,
   NotificationDropRule,
   NotificationRecord,
   WebhookOptions,
-} from '../shared/notifications';
+} from '../common/notifications';
 import { BatchAnswer, BatchSyntaxError, boundaryOf, parseBatch, serializeBatch } from './batch';
 import { ApiCall, CalendarApi } from './calendar';
 import { matchRoute, validateBody, validateParameters } from './discovery';

@@ -3,7 +3,7 @@
  * as Google documents them. Messages follow what Google answers where known; `[U]` marks the ones
  * picked without a verified sample.
  */
-import type { RetryAfter } from '../shared/faults';
+import type { RetryAfter } from '../common/faults';
 
 export interface ApiResponse {
   status: number;

@@ -11,7 +11,7 @@ import {
   RandomFaults,
   TOKEN_REFRESH,
   faultAnswer,
-} from '../shared/faults';
+} from '../common/faults';
 import { defaultReason } from './errors';
 
 export const googleFaults = {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { calendar_v3 } from 'googleapis';
-import { startWebhookReceiver, WebhookReceiver } from '../shared/webhook-receiver';
+import { startWebhookReceiver, WebhookReceiver } from '../common/webhook-receiver';
 import { GoogleEmulator, startGoogleEmulator } from './emulator';
 import { MAX_CHANNEL_TTL_MS } from './push';
 import { calendarApi, connectedClient, failure } from './sdk-helpers';

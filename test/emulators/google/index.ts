@@ -18,6 +18,6 @@ export type {
   NotificationMatch,
   NotificationRecord,
   WebhookOptions,
-} from '../shared/notifications';
+} from '../common/notifications';
 export type { EventResource, OAuthClient } from './state';
-export type { Fault, FaultMatch, FaultRule, RequestFacts } from '../shared/faults';
+export type { Fault, FaultMatch, FaultRule, RequestFacts } from '../common/faults';

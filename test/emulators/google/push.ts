@@ -7,7 +7,7 @@
  * `NotificationDispatcher`. Expired and stopped channels deliver nothing.
  */
 import { createHash, randomInt } from 'node:crypto';
-import { checkAddress, NotificationDispatcher } from '../shared/notifications';
+import { checkAddress, NotificationDispatcher } from '../common/notifications';
 import { ApiResponse, googleError, json } from './errors';
 import { AccessToken, Calendar, Store } from './state';
 

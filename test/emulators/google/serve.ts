@@ -1,7 +1,7 @@
 /**
  * The Google emulator as a standalone process, for poking at it with curl or a dev server:
  *
- *   node test/emulators/shared/run-ts.cjs test/emulators/google/serve.ts \
+ *   node test/emulators/common/run-ts.cjs test/emulators/google/serve.ts \
  *     --port 8085 --account ann@example.com --redirect-uri http://localhost:3000/callback
  *
  * Options: --port N, --account EMAIL (repeatable), --client-id, --client-secret,

@@ -12,7 +12,7 @@ import {
   RetryAfter,
   TOKEN_REFRESH,
   faultAnswer,
-} from '../shared/faults';
+} from '../common/faults';
 import { IdentityResult, oauthError } from './identity';
 import { GraphHttpError } from './state';
 

@@ -8,8 +8,8 @@ export type {
   ThrottleSettings,
 } from './server';
 export { microsoftFaults, GRAPH_CALLS } from './faults';
-export { FaultSchedule, seededRandom, TOKEN_REFRESH, weightedFaults } from '../shared/faults';
-export type { Fault, FaultKind, FaultMatch, FaultRule, RandomFaults } from '../shared/faults';
+export { FaultSchedule, seededRandom, TOKEN_REFRESH, weightedFaults } from '../common/faults';
+export type { Fault, FaultKind, FaultMatch, FaultRule, RandomFaults } from '../common/faults';
 export { canonicalPropertyId, GraphHttpError, MicrosoftState } from './state';
 export { generateSelfSignedCertificate, trustingDispatcher } from './tls';
 export { MAX_EVENT_SUBSCRIPTION_MINUTES } from './subscriptions';
@@ -20,4 +20,4 @@ export type {
   NotificationMatch,
   NotificationRecord,
   WebhookOptions,
-} from '../shared/notifications';
+} from '../common/notifications';

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Client, FetchOptions, GraphError, ResponseType } from '@microsoft/microsoft-graph-client';
-import { correctAnswer, startWebhookReceiver, WebhookReceiver } from '../shared/webhook-receiver';
+import { correctAnswer, startWebhookReceiver, WebhookReceiver } from '../common/webhook-receiver';
 import { MAX_EVENT_SUBSCRIPTION_MINUTES, MicrosoftEmulator, startMicrosoftEmulator } from './index';
 
 const REDIRECT = 'https://danwel.test/integrations/microsoft/callback';

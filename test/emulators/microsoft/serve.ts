@@ -5,7 +5,7 @@ import { startMicrosoftEmulator } from './server';
 
 /**
  * Standalone Microsoft emulator for poking at by hand or from another process:
- *   node test/emulators/shared/run-ts.cjs test/emulators/microsoft/serve.ts [--port 8443] [--account alice@contoso.test]…
+ *   node test/emulators/common/run-ts.cjs test/emulators/microsoft/serve.ts [--port 8443] [--account alice@contoso.test]…
  *        [--client-id ID --client-secret SECRET] [--allow-http-addresses]
  * (`--allow-http-addresses`: subscriptions may use http:// notification URLs, for a local dev server.)
  * Prints the URL, the CA file to trust (e.g. NODE_EXTRA_CA_CERTS for a separate process,

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { carryOutFault, Fault, faultAnswer, FaultSchedule, seededRandom } from '../shared/faults';
-import { Holds } from '../shared/http';
+import { carryOutFault, Fault, faultAnswer, FaultSchedule, seededRandom } from '../common/faults';
+import { Holds } from '../common/http';
 import { createMicrosoftFaultSchedule, graphFaultError, identityFaultError } from './faults';
 import {
   NotificationDispatcher,
@@ -11,7 +11,7 @@ import {
   NotificationDropRule,
   NotificationRecord,
   WebhookOptions,
-} from '../shared/notifications';
+} from '../common/notifications';
 import { GraphResult, handleGraph } from './graph';
 import {
   authorize,

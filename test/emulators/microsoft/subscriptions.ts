@@ -8,7 +8,7 @@
  * subscription (shared `NotificationDispatcher`). Expired and deleted subscriptions deliver nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { checkAddress, NotificationDispatcher, NotificationRecord } from '../shared/notifications';
+import { checkAddress, NotificationDispatcher, NotificationRecord } from '../common/notifications';
 import type { GraphResult } from './graph';
 import { Account, EventChange, GraphHttpError, MicrosoftState } from './state';
 import { graphTimestamp, parseQueryInstant } from './time';

@@ -10,8 +10,8 @@
  * limit (150 requests per 5 minutes per grant) and scopes, then the handler. See README.md.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { carryOutFault, FaultSchedule, RequestFacts } from '../shared/faults';
-import { listen, readBody, resetConnection, RunningServer } from '../shared/http';
+import { carryOutFault, FaultSchedule, RequestFacts } from '../common/faults';
+import { listen, readBody, resetConnection, RunningServer } from '../common/http';
 import { MoneybirdApi, TimeEntryInput } from './api';
 import {
   ApiResponse,

@@ -13,7 +13,7 @@ import {
   TOKEN_REFRESH,
   faultAnswer,
   retryAfterSeconds,
-} from '../shared/faults';
+} from '../common/faults';
 import { ApiResponse, json, oauthError } from './errors';
 
 export const moneybirdFaults = {

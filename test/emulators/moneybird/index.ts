@@ -14,5 +14,5 @@ export type {
   MoneybirdTimeEntry,
   MoneybirdUser,
 } from './state';
-export { FaultSchedule, TOKEN_REFRESH, weightedFaults } from '../shared/faults';
-export type { Fault, FaultMatch, FaultRule } from '../shared/faults';
+export { FaultSchedule, TOKEN_REFRESH, weightedFaults } from '../common/faults';
+export type { Fault, FaultMatch, FaultRule } from '../common/faults';

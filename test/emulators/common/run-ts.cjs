@@ -1,6 +1,6 @@
 // Runs an emulator entry written in TypeScript without a build step: .ts files are compiled on
 // require by @swc/core (already installed for Jest). The entry's exported `main(argv)` is called.
-//   node test/emulators/shared/run-ts.cjs test/emulators/google/serve.ts --port 8085
+//   node test/emulators/common/run-ts.cjs test/emulators/google/serve.ts --port 8085
 const fs = require('node:fs');
 const path = require('node:path');
 const { transformSync } = require('@swc/core');
@@ -16,7 +16,7 @@ require.extensions['.ts'] = (module, filename) => {
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
-  console.error('usage: node test/emulators/shared/run-ts.cjs <entry.ts> [args…]');
+  console.error('usage: node test/emulators/common/run-ts.cjs <entry.ts> [args…]');
   process.exit(2);
 }
 Promise.resolve(require(path.resolve(entry)).main(args)).catch((error) => {
