@@ -98,8 +98,11 @@ export class ApiTokensService {
         : {
             organizationId,
             role: row.role,
+            // Only admins and owners without it can miss it: the settings JSON is read for them alone.
             missingRequiredTwoFactor:
-              Number(row.two_factor) === 0 && requiresTwoFactor(row.organization_settings),
+              (row.role === 'owner' || row.role === 'admin') &&
+              Number(row.two_factor) === 0 &&
+              requiresTwoFactor(row.organization_settings),
           };
     return {
       id: Number(row.user_id),
