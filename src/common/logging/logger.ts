@@ -96,7 +96,9 @@ export function createLogger(
         censor: REDACTED,
       },
     },
-    destination,
+    // Written synchronously: a process stopping on SIGTERM re-raises the signal right after its
+    // shutdown hooks, and lines still queued in an asynchronous stream ("worker stopped") are lost.
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
 
