@@ -1,0 +1,83 @@
+import type {
+  InvoicingAccess,
+  InvoicingProvider,
+  InvoicingProviderName,
+} from '../../src/invoicing/invoicing-provider';
+
+/**
+ * One invoicing provider as the contract specs see it: its emulator, the real danwel client
+ * pointed at it, and what a person working in the provider can do. Each provider has one subject
+ * (`test/support/invoicing-subjects/<provider>.ts`); the contract specs run the same cases against
+ * every subject with `describe.each(INVOICING_SUBJECTS)`, and only what differs is written per
+ * provider.
+ */
+export interface InvoicingSubject {
+  readonly name: InvoicingProviderName;
+  /** Starts the emulator with one account set up as `InvoicingWorld.fixtures` describes. */
+  start(): Promise<InvoicingWorld>;
+}
+
+/** What a provider account holds at the start: enough to book time. */
+export interface InvoicingFixtures {
+  /** The account chosen as `provider_account_id` (administration, Harvest account, Xero tenant). */
+  accountId: string;
+  accountName: string;
+  /** A contact (client) named `contactName` and a project named `projectName` for it. */
+  contactExternalId: string;
+  contactName: string;
+  projectExternalId: string;
+  projectName: string;
+  /** A billable task on that project, where the provider books on tasks (else null). */
+  taskExternalId: string | null;
+  /** The provider user with e-mail `userEmail` time is booked for, where the provider needs one. */
+  userExternalId: string | null;
+  userEmail: string;
+}
+
+/** A time entry as the emulator stores it, for assertions (independent of danwel's client). */
+export interface StoredEntry {
+  externalId: string;
+  spentDate: string;
+  minutes: number;
+  description: string;
+  projectExternalId: string | null;
+  billable: boolean | null;
+}
+
+export interface InvoicingWorld {
+  /** The client danwel uses, built by `InvoicingProviders` from a configuration loaded with `env`. */
+  readonly provider: InvoicingProvider;
+  /** The environment variables that point danwel at this emulator (`<PROVIDER>_*_URL`, client). */
+  env(): Record<string, string>;
+  /** A valid access token for `fixtures.accountId` and the account, without the OAuth dance. */
+  access(): InvoicingAccess;
+  readonly fixtures: InvoicingFixtures;
+
+  // --- a person working in the provider ---------------------------------------------------------
+  /** Every time entry of the account, as stored. */
+  entries(): StoredEntry[];
+  /** Locks an entry (a locked period, an approved timesheet…): it can no longer be changed. */
+  lockEntry(externalId: string): Promise<void>;
+  /** Puts the entry on an invoice; answers the invoice's reference as the provider shows it. */
+  invoiceEntry(externalId: string): Promise<string>;
+  editEntry(externalId: string, changes: { description: string }): Promise<void>;
+  deleteEntry(externalId: string): Promise<void>;
+  /** Archives the contact or project upstream. */
+  archive(kind: 'contact' | 'project', externalId: string): Promise<void>;
+  addContact(name: string): Promise<string>;
+  addProject(name: string, contactExternalId: string): Promise<string>;
+
+  // --- faults, in the provider's own shapes -------------------------------------------------------
+  /** The next API call is applied but its answer never arrives. */
+  loseNextResponse(): void;
+  /** The next API call answers 429 with this provider's `Retry-After` for `seconds`. */
+  throttleNext(seconds: number): void;
+  /** The next API call answers a 5xx. */
+  failNext(): void;
+  /** The current access token stops working (the next call answers 401). */
+  expireAccessToken(): void;
+
+  /** Requests the emulator has received so far (API calls only, not OAuth). */
+  requestCount(): number;
+  stop(): Promise<void>;
+}
