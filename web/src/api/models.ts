@@ -14,6 +14,7 @@ export interface User {
   name: string;
   email: string;
   email_verified_at: string | null;
+  two_factor_enabled: boolean;
   timezone: string;
   work_days: Weekday[];
   work_hours_start: string;
@@ -29,6 +30,33 @@ export interface Me extends User {
 export interface Session {
   user: User;
   token: string;
+}
+
+/** The password step of a login for an account with two-factor on. */
+export interface TwoFactorChallenge {
+  two_factor_required: true;
+  challenge_token: string;
+  expires_at: string;
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  current: boolean;
+  last_used_at: string | null;
+  expires_at: string;
+  created_at: string | null;
+}
+
+export interface TwoFactorEnrolment {
+  secret: string;
+  otpauth_url: string;
+}
+
+export interface CalendarFeed {
+  exists: boolean;
+  created_at: string | null;
+  last_accessed_at: string | null;
 }
 
 export interface Organization {

@@ -1,5 +1,5 @@
 // Small shared pieces: loading, empty and error states, field errors, page frame.
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { isRouteErrorResponse, useRouteError } from 'react-router';
 import { ApiError } from '../api/client';
 import { t } from '../strings';
@@ -97,5 +97,29 @@ export function RouteError() {
       <p role="alert">{message}</p>
       <a href="/">{t.appName}</a>
     </main>
+  );
+}
+
+/** A secret shown once (token, feed URL, 2FA secret), with a button that copies it. */
+export function CopyValue({ label, value }: { label: string; value: string }) {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  }
+  return (
+    <div className="copy-value">
+      <code aria-label={label}>{value}</code>
+      <button type="button" onClick={() => void copy()}>
+        {t.profile.copy}
+      </button>
+      <span role="status">
+        {copied === true ? t.profile.copied : copied === false ? t.profile.copyFailed : ''}
+      </span>
+    </div>
   );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatInstant,
   formatRange,
   fromWallClock,
   shiftInterval,
@@ -93,7 +94,10 @@ describe('wall clock and instants', () => {
 
   it('measures wall minutes across days', () => {
     expect(
-      wallMinutesBetween({ date: '2026-11-24', minutes: 1380 }, { date: '2026-11-25', minutes: 60 }),
+      wallMinutesBetween(
+        { date: '2026-11-24', minutes: 1380 },
+        { date: '2026-11-25', minutes: 60 },
+      ),
     ).toBe(120);
   });
 });
@@ -127,5 +131,12 @@ describe('shiftInterval', () => {
     expect(formatRange('2026-06-10T03:30:00Z', '2026-06-10T05:00:00Z', 'Asia/Kolkata')).toBe(
       '09:00–10:30',
     );
+  });
+});
+
+describe('formatInstant', () => {
+  it('reads the instant on the zone clock, across the date line', () => {
+    expect(formatInstant('2026-12-07T23:30:00Z', 'Pacific/Auckland')).toBe('8 Dec 2026, 12:30');
+    expect(formatInstant('2026-12-07T23:30:00Z', 'America/New_York')).toBe('7 Dec 2026, 18:30');
   });
 });

@@ -88,8 +88,7 @@ export interface WallClock {
 
 /** Where an instant falls on the zone's wall clock (the planner's position of a block). */
 export function toWallClock(instant: string | number, zone: string): WallClock {
-  const t =
-    typeof instant === 'number' ? DateTime.fromMillis(instant) : DateTime.fromISO(instant);
+  const t = typeof instant === 'number' ? DateTime.fromMillis(instant) : DateTime.fromISO(instant);
   const local = t.setZone(zone);
   return { date: local.toISODate()!, minutes: local.hour * 60 + local.minute };
 }
@@ -163,6 +162,11 @@ export function formatRange(startIso: string, endIso: string, zone: string): str
   const s = DateTime.fromISO(startIso).setZone(zone);
   const e = DateTime.fromISO(endIso).setZone(zone);
   return `${s.toFormat('HH:mm')}–${e.toFormat('HH:mm')}`;
+}
+
+/** A moment such as "7 Dec 2026, 14:05" on the zone's clock. */
+export function formatInstant(iso: string, zone: string, locale = 'en-GB'): string {
+  return DateTime.fromISO(iso).setZone(zone).setLocale(locale).toFormat('d LLL yyyy, HH:mm');
 }
 
 export function formatDuration(seconds: number): string {
