@@ -13,7 +13,7 @@ import { IntegrationProviders, isCalendarProvider } from '../integrations/integr
 import { ProviderCalendar, ProviderError } from '../providers/calendar-provider';
 import { TimeBlock } from '../time-blocks/time-block.entity';
 import * as syncState from '../sync/block-sync-state';
-import { applyProviderCalendar, isWritable } from './calendar-blocks';
+import { applyProviderCalendar, discoveredCalendar, isWritable } from './calendar-blocks';
 import { Calendar } from './calendar.entity';
 import { CalendarsService } from './calendars.service';
 
@@ -97,19 +97,22 @@ export class CalendarRefreshService {
     const updated: string[] = [];
     for (const item of found) {
       const existing = known.find((row) => row.externalId === item.externalId);
-      const calendar =
-        existing ??
-        manager.create(Calendar, {
-          organizationId: integration.organizationId,
-          integrationId: integration.id,
-          externalId: item.externalId,
-        });
-      const shown = () => JSON.stringify([calendar.name, calendar.color, calendar.isPrimary]);
+      if (!existing) {
+        const calendar = discoveredCalendar(
+          manager,
+          { organizationId: integration.organizationId, integrationId: integration.id },
+          item,
+        );
+        added.push(calendar.name);
+        await manager.save(calendar);
+        continue;
+      }
+      const shown = () => JSON.stringify([existing.name, existing.color, existing.isPrimary]);
       const before = shown();
-      applyProviderCalendar(calendar, item);
-      if (existing && shown() === before) continue;
-      (existing ? updated : added).push(calendar.name);
-      await manager.save(calendar);
+      applyProviderCalendar(existing, item);
+      if (shown() === before) continue;
+      updated.push(existing.name);
+      await manager.save(existing);
     }
 
     const gone = known.filter((row) => !found.some((item) => item.externalId === row.externalId));

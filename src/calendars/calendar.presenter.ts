@@ -1,3 +1,5 @@
+import { Membership } from '../auth/authenticated-user';
+import { canSeeAccount } from '../integrations/integration-access';
 import { needsReconnect } from '../integrations/integration.presenter';
 import { isWritable } from './calendar-blocks';
 import { isUsableBy } from './calendar-use';
@@ -7,9 +9,10 @@ import { Calendar } from './calendar.entity';
  * A calendar as the API shows it, with the account it belongs to (never a token) and the member
  * who connected that account. `is_writable` says whether blocks can be planned onto it now;
  * `usable`, whether the viewer can plan their own blocks onto it (theirs, or shared with the
- * organization). Expects `integration` and `integration.connectedBy` loaded (`CalendarsService`).
+ * organization). The account's e-mail address is shown only to those `canSeeAccount` allows.
+ * Expects `integration` and `integration.connectedBy` loaded (`CalendarsService`).
  */
-export function presentCalendar(calendar: Calendar, viewerId: number) {
+export function presentCalendar(calendar: Calendar, viewer: Membership) {
   const integration = calendar.integration!;
   const owner = integration.connectedBy;
   return {
@@ -21,12 +24,14 @@ export function presentCalendar(calendar: Calendar, viewerId: number) {
     sync_direction: calendar.syncDirection,
     is_writable: isWritable(calendar),
     shared_with_organization: calendar.sharedWithOrganization === true,
-    usable: isUsableBy(calendar, viewerId),
+    usable: isUsableBy(calendar, viewer.userId),
     external_id: calendar.externalId,
     integration: {
       id: integration.id,
       provider: integration.provider,
-      provider_account_email: integration.providerAccountEmail,
+      provider_account_email: canSeeAccount(viewer, integration)
+        ? integration.providerAccountEmail
+        : null,
       is_active: integration.isActive !== false,
       needs_reconnect: needsReconnect(integration),
     },

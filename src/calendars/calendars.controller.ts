@@ -39,7 +39,7 @@ export class CalendarsController {
   async list(@CurrentMembership() membership: Membership, @Query() query: CalendarQueryDto) {
     const page = await this.calendars.list(membership, query);
     return {
-      data: page.data.map((calendar) => presentCalendar(calendar, membership.userId)),
+      data: page.data.map((calendar) => presentCalendar(calendar, membership)),
       next_cursor: page.next_cursor,
     };
   }
@@ -54,10 +54,7 @@ export class CalendarsController {
     @Param('calendarId', new ParseIdPipe('Calendar')) calendarId: number,
     @Body() dto: UpdateCalendarDto,
   ) {
-    return presentCalendar(
-      await this.calendars.update(membership, calendarId, dto),
-      membership.userId,
-    );
+    return presentCalendar(await this.calendars.update(membership, calendarId, dto), membership);
   }
 
   @Post('integrations/:integrationId/calendars/refresh')
@@ -73,6 +70,6 @@ export class CalendarsController {
     @Param('integrationId', new ParseIdPipe('Integration')) integrationId: number,
   ) {
     const calendars = await this.refresher.refresh(membership, integrationId);
-    return { data: calendars.map((calendar) => presentCalendar(calendar, membership.userId)) };
+    return { data: calendars.map((calendar) => presentCalendar(calendar, membership)) };
   }
 }

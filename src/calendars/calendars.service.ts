@@ -8,7 +8,7 @@ import { currentTimestamp } from '../database/timestamped.entity';
 import { inTransaction, isSqlite } from '../database/transaction';
 import { canManageIntegration } from '../integrations/integration-access';
 import * as syncState from '../sync/block-sync-state';
-import { isWritable } from './calendar-blocks';
+import { isWritable, widensAccess } from './calendar-blocks';
 import { Calendar } from './calendar.entity';
 import { CalendarQueryDto, UpdateCalendarDto } from './dto/calendar.dto';
 
@@ -106,8 +106,18 @@ export class CalendarsService {
       if (dto.shared_with_organization !== undefined) {
         calendar.sharedWithOrganization = dto.shared_with_organization;
       }
+      const access = { isEnabled: calendar.isEnabled, syncDirection: calendar.syncDirection };
       if (dto.is_enabled !== undefined) calendar.isEnabled = dto.is_enabled;
       if (dto.sync_direction !== undefined) calendar.syncDirection = dto.sync_direction;
+      if (
+        calendar.integration!.connectedById !== membership.userId &&
+        widensAccess(access, calendar)
+      ) {
+        throw new ForbiddenError(
+          'Only the member who connected this calendar account can enable a calendar or let ' +
+            'danwel read or write more of it; an admin can only disable or narrow it.',
+        );
+      }
       if (dto.color !== undefined) calendar.color = dto.color;
       const diff = changes(before, calendarFields(calendar));
       if (Object.keys(diff.newValues).length === 0) return calendar;

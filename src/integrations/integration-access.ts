@@ -4,6 +4,20 @@ import { can } from '../auth/permissions';
 import { Integration } from './integration.entity';
 
 /**
+ * Whether the caller may see which provider account an integration is (its e-mail address): the
+ * member who connected it, and those who see every integration (admins and owners). Colleagues
+ * see only that a calendar exists and whose it is.
+ */
+export function canSeeAccount(
+  membership: Membership,
+  integration: Pick<Integration, 'connectedById'>,
+): boolean {
+  return (
+    can(membership.role, 'integrations:view:all') || integration.connectedById === membership.userId
+  );
+}
+
+/**
  * Who may change a calendar account (its calendars' settings, refresh, disconnect): the member who
  * connected it (`integrations:manage:own`) and admins and owners (`integrations:manage:all`).
  */

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
-import { applyProviderCalendar } from '../calendars/calendar-blocks';
+import { applyProviderCalendar, discoveredCalendar } from '../calendars/calendar-blocks';
 import { Calendar } from '../calendars/calendar.entity';
 import { Encrypter } from '../common/crypto/encrypter';
 import { generateSecretToken, sha256Hex } from '../common/crypto/tokens';
@@ -231,15 +231,16 @@ export class PendingGrants implements OnModuleInit {
       integrationId: saved.id,
     });
     for (const found of grant.calendars) {
-      const calendar =
-        known.find((row) => row.externalId === found.externalId) ??
-        manager.create(Calendar, {
-          organizationId: state.organizationId,
-          integrationId: saved.id,
-          externalId: found.externalId,
-        });
-      applyProviderCalendar(calendar, found);
-      await manager.save(calendar);
+      const seen = known.find((row) => row.externalId === found.externalId);
+      if (seen) applyProviderCalendar(seen, found);
+      await manager.save(
+        seen ??
+          discoveredCalendar(
+            manager,
+            { organizationId: state.organizationId, integrationId: saved.id },
+            found,
+          ),
+      );
     }
 
     await this.audit.record(manager, {

@@ -31,7 +31,7 @@ interface ShownCalendar {
   integration: {
     id: number;
     provider: string;
-    provider_account_email: string;
+    provider_account_email: string | null;
     is_active: boolean;
     needs_reconnect: boolean;
   };
@@ -103,7 +103,8 @@ describe(`calendars (${databaseKind()})`, () => {
         integration: {
           id: memberAccount.integrationId,
           provider: 'google_calendar',
-          provider_account_email: memberAccount.email,
+          // A colleague's account address is the account owner's and the admins' business.
+          provider_account_email: null,
           is_active: true,
           needs_reconnect: false,
         },
@@ -111,6 +112,17 @@ describe(`calendars (${databaseKind()})`, () => {
         created_at: expect.any(String),
         updated_at: expect.any(String),
       });
+      // The account's owner and the admins and owners do see it.
+      for (const actor of [team.member, team.admin, team.owner]) {
+        const shown = dataOf((await actor.get(team.url('/calendars?limit=100'))).body);
+        const account = shown.find((c) => c.id === memberAccount.calendars[0].id)!;
+        expect(account.integration.provider_account_email).toBe(memberAccount.email);
+      }
+      const colleague = dataOf((await team.member.get(team.url('/calendars?limit=100'))).body);
+      expect(
+        colleague.find((c) => c.id === adminAccount.calendars[0].id)!.integration
+          .provider_account_email,
+      ).toBeNull();
       const outlook = calendars.find((c) => c.id === adminAccount.calendars[0].id)!;
       expect(outlook.integration.provider).toBe('office365');
       expect(outlook.owner).toEqual({ id: team.admin.user.id, name: team.admin.user.name });
@@ -358,6 +370,41 @@ describe(`calendars (${databaseKind()})`, () => {
       }
     });
 
+    it('only the account’s owner enables a calendar or widens its direction; admins narrow', async () => {
+      const account = await emulators.connect(t, team.member, team.url, 'google_calendar', 1, {
+        enableExtra: false,
+      });
+      const [primary, extra] = account.calendars;
+      // Found at connect: the primary calendar is on, the others wait for their owner.
+      expect(primary).toMatchObject({ isEnabled: true });
+      expect(extra).toMatchObject({ isEnabled: false });
+      const patch = (actor: Actor, id: number, body: object) =>
+        actor.patch(team.url(`/calendars/${id}`), body);
+
+      for (const actor of [team.admin, team.owner]) {
+        const refused = await patch(actor, extra.id, { is_enabled: true });
+        expect(refused.status).toBe(403);
+        expect(refused.body.detail).toMatch(/Only the member who connected/);
+      }
+      expect(await calendarRow(extra.id)).toMatchObject({ isEnabled: false });
+      expect((await patch(team.member, extra.id, { is_enabled: true })).status).toBe(200);
+
+      // Narrowing is open to admins; widening again is the owner's.
+      expect((await patch(team.admin, primary.id, { sync_direction: 'read' })).status).toBe(200);
+      expect((await patch(team.admin, primary.id, { sync_direction: 'both' })).status).toBe(403);
+      expect((await patch(team.owner, primary.id, { sync_direction: 'write' })).status).toBe(403);
+      expect(await calendarRow(primary.id)).toMatchObject({ syncDirection: 'read' });
+      expect((await patch(team.admin, primary.id, { is_enabled: false })).status).toBe(200);
+      expect((await patch(team.admin, primary.id, { is_enabled: true })).status).toBe(403);
+      expect(
+        (await patch(team.member, primary.id, { is_enabled: true, sync_direction: 'both' })).status,
+      ).toBe(200);
+      expect(await calendarRow(primary.id)).toMatchObject({
+        isEnabled: true,
+        syncDirection: 'both',
+      });
+    });
+
     it('answers 404 for unknown and other organizations’ calendars', async () => {
       const foreign = await factory.calendar(
         await factory.integration(other.organization, { connectedBy: other.owner.user }),
@@ -478,7 +525,8 @@ describe(`calendars (${databaseKind()})`, () => {
         [
           [primary.name, true],
           ['Renamed at the provider', true],
-          ['Added at the provider', true],
+          // Only the primary calendar starts enabled: the owner turns others on.
+          ['Added at the provider', false],
           [used.name, false],
         ].sort(),
       );
@@ -488,7 +536,7 @@ describe(`calendars (${databaseKind()})`, () => {
       expect(stored.map((c) => c.id)).not.toContain(unused.id);
       expect(stored.find((c) => c.id === used.id)).toMatchObject({ isEnabled: false });
       const added = stored.find((c) => c.name === 'Added at the provider')!;
-      expect(added).toMatchObject({ isEnabled: true, syncDirection: 'both', isPrimary: false });
+      expect(added).toMatchObject({ isEnabled: false, syncDirection: 'both', isPrimary: false });
       expect(await blockRow(live.id)).toMatchObject({
         calendarId: used.id,
         calendarSyncStatus: 'disabled',

@@ -102,16 +102,34 @@ export class CalendarEmulators {
     await this.ms.stop();
   }
 
-  /** A new provider account with a primary calendar and `extraCalendars` more, connected by `actor`. */
+  /**
+   * A new provider account with a primary calendar and `extraCalendars` more, connected by `actor`,
+   * who then turns the extra calendars on (they start disabled) unless `enableExtra` is false.
+   */
   async connect(
     t: TestApp,
     actor: Actor,
     organizationUrl: (path: string) => string,
     provider: CalendarProviderName,
     extraCalendars = 1,
+    { enableExtra = true } = {},
   ): Promise<ConnectedAccount> {
     const email = this.addAccount(provider, extraCalendars);
     const integrationId = await this.authorize(t, actor, organizationUrl, provider, email);
+    if (enableExtra) {
+      const extra = await t.dataSource.manager.findBy(Calendar, {
+        integrationId,
+        isPrimary: false,
+      });
+      for (const calendar of extra) {
+        const response = await actor.patch(organizationUrl(`/calendars/${calendar.id}`), {
+          is_enabled: true,
+        });
+        if (response.status !== 200) {
+          throw new Error(`enabling ${calendar.name} answered ${response.status}`);
+        }
+      }
+    }
     const calendars = await t.dataSource.manager.find(Calendar, {
       where: { integrationId },
       order: { isPrimary: 'DESC', id: 'ASC' },
