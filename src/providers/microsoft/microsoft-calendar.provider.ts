@@ -13,7 +13,7 @@ import {
 } from '../calendar-provider';
 import { ProviderHttp } from '../provider-http';
 import { graphClient } from './graph-client';
-import { transportFailureCode } from '../transport-failure';
+import { refreshedTokens, requestTokens, TokenAnswer, tokenExpiry } from '../oauth-token-request';
 import { MicrosoftCalendarChanges } from './microsoft-calendar-changes';
 import { MicrosoftCalendarEvents } from './microsoft-calendar-events';
 
@@ -23,16 +23,6 @@ export const MICROSOFT_CALENDAR_SCOPES = [
   'offline_access',
   'Calendars.ReadWrite',
 ];
-
-interface TokenResponse {
-  access_token?: string;
-  refresh_token?: string;
-  expires_in?: number;
-  scope?: string;
-  token_type?: string;
-  id_token?: string;
-  error?: string;
-}
 
 interface GraphCalendar {
   id?: string;
@@ -87,7 +77,7 @@ export class MicrosoftCalendarProvider implements CalendarOAuthProvider {
     return {
       accessToken: tokens.access_token,
       refreshToken: tokens.refresh_token ?? null,
-      expiresAt: expiresAt(tokens),
+      expiresAt: tokenExpiry(tokens),
       metadata: { scope: tokens.scope ?? null, token_type: tokens.token_type ?? null },
       accountId: claimString(claims.oid) ?? claimString(claims.sub),
       email: claimString(claims.email) ?? claimString(claims.preferred_username),
@@ -99,35 +89,10 @@ export class MicrosoftCalendarProvider implements CalendarOAuthProvider {
    * one may stop working at once).
    */
   async refresh(refreshToken: string): Promise<RefreshedTokens> {
-    const answer = await this.tokenRequest({
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-    });
-    if ('failed' in answer) {
-      throw new ProviderError(
-        'refresh_failed',
-        `Microsoft token refresh failed: ${answer.failed}.`,
-      );
-    }
-    const { response, tokens } = answer;
-    if (response.status === 400 && tokens.error === 'invalid_grant') {
-      throw new ProviderError(
-        'invalid_grant',
-        'Microsoft refused the refresh token (invalid_grant).',
-      );
-    }
-    if (!response.ok || !tokens.access_token) {
-      const error = typeof tokens.error === 'string' ? ` ${tokens.error}` : '';
-      throw new ProviderError(
-        'refresh_failed',
-        `Microsoft token refresh failed: answered ${response.status}${error}.`,
-      );
-    }
-    return {
-      accessToken: tokens.access_token,
-      refreshToken: tokens.refresh_token ?? null,
-      expiresAt: expiresAt(tokens),
-    };
+    return refreshedTokens(
+      'Microsoft',
+      await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+    );
   }
 
   /** The identity platform has no revocation endpoint: disconnecting only forgets our tokens. */
@@ -151,35 +116,19 @@ export class MicrosoftCalendarProvider implements CalendarOAuthProvider {
     });
   }
 
-  /**
-   * A form POST to the token endpoint with our client credentials and scopes. HTTP error answers
-   * are returned for the caller to read (a body that is not JSON reads as `{}`); no answer at all
-   * is `failed`, with the transport failure's code.
-   */
-  private async tokenRequest(
-    grant: Record<string, string>,
-  ): Promise<{ response: Response; tokens: TokenResponse } | { failed: string }> {
-    const body = new URLSearchParams({
-      client_id: this.config.clientId,
-      client_secret: this.config.clientSecret,
-      ...grant,
-      scope: MICROSOFT_CALENDAR_SCOPES.join(' '),
-    });
-    const signal = AbortSignal.timeout(this.requestTimeoutMs);
-    try {
-      const response = await this.http.request(this.config.tokenUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
-        body: body.toString(),
-        signal,
-      });
-      return { response, tokens: parseTokenResponse(await response.text()) };
-    } catch (error) {
-      return { failed: transportFailureCode(error, signal) };
-    }
+  /** A token request with our client credentials and scopes. */
+  private tokenRequest(grant: Record<string, string>): Promise<TokenAnswer> {
+    return requestTokens(
+      this.http,
+      this.config.tokenUrl,
+      {
+        client_id: this.config.clientId,
+        client_secret: this.config.clientSecret,
+        ...grant,
+        scope: MICROSOFT_CALENDAR_SCOPES.join(' '),
+      },
+      this.requestTimeoutMs,
+    );
   }
 
   async listCalendars(accessToken: string): Promise<ProviderCalendar[]> {
@@ -217,20 +166,5 @@ export class MicrosoftCalendarProvider implements CalendarOAuthProvider {
       );
     }
     return calendars;
-  }
-}
-
-function expiresAt(tokens: TokenResponse): Date | null {
-  return typeof tokens.expires_in === 'number'
-    ? new Date(Date.now() + tokens.expires_in * 1000)
-    : null;
-}
-
-function parseTokenResponse(text: string): TokenResponse {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' ? (parsed as TokenResponse) : {};
-  } catch {
-    return {};
   }
 }
