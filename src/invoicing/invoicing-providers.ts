@@ -8,6 +8,7 @@ import {
   InvoicingProvider,
   InvoicingProviderName,
 } from './invoicing-provider';
+import { MoneybirdInvoicingProvider } from './moneybird/moneybird-invoicing.provider';
 
 /** What a provider client is built from. */
 export interface InvoicingProviderDeps {
@@ -19,7 +20,10 @@ export interface InvoicingProviderDeps {
 type Factory = (deps: InvoicingProviderDeps) => InvoicingProvider;
 
 /** One line per provider: its name and how its client is built. */
-const FACTORIES: { [name in InvoicingProviderName]?: Factory } = {};
+const FACTORIES: { [name in InvoicingProviderName]?: Factory } = {
+  moneybird: ({ providers, http, requestTimeoutMs }) =>
+    new MoneybirdInvoicingProvider(providers.moneybird, http, requestTimeoutMs),
+};
 
 /** The invoicing providers this build can connect, and their clients, built from configuration. */
 @Injectable()

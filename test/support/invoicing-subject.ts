@@ -52,6 +52,14 @@ export interface InvoicingWorld {
   /** A valid access token for `fixtures.accountId` and the account, without the OAuth dance. */
   access(): InvoicingAccess;
   readonly fixtures: InvoicingFixtures;
+  /** The most items one listing page of danwel's client holds (so a spec can span pages). */
+  readonly pageSize: number;
+  /**
+   * A moment after every change made so far, by the provider's clock: a listing `since` then
+   * shows only what changes afterwards (the emulator's clock moves on where its change stamps
+   * are coarse).
+   */
+  checkpoint(): Promise<Date>;
 
   // --- a person working in the provider ---------------------------------------------------------
   /** Every time entry of the account, as stored. */
@@ -68,7 +76,7 @@ export interface InvoicingWorld {
   addProject(name: string, contactExternalId: string): Promise<string>;
 
   // --- faults, in the provider's own shapes -------------------------------------------------------
-  /** The next API call is applied but its answer never arrives. */
+  /** The next API call that writes (create, update, delete) is applied; its answer never arrives. */
   loseNextResponse(): void;
   /** The next API call answers 429 with this provider's `Retry-After` for `seconds`. */
   throttleNext(seconds: number): void;

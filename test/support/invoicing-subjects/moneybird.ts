@@ -1,0 +1,112 @@
+import { DateTime } from 'luxon';
+import { loadConfig } from '../../../src/config';
+import { InvoicingProviders } from '../../../src/invoicing/invoicing-providers';
+import { ProviderHttp } from '../../../src/providers/provider-http';
+import { API_CALLS, moneybirdFaults, startMoneybirdEmulator } from '../../emulators/moneybird';
+import { TEST_APP_KEY } from '../app';
+import type { InvoicingSubject, InvoicingWorld, StoredEntry } from '../invoicing-subject';
+
+const EMAIL = 'ann@acme.test';
+
+/** Moneybird: an administration with one user, a contact and a project (no tasks). */
+export const moneybirdSubject: InvoicingSubject = {
+  name: 'moneybird',
+  async start(): Promise<InvoicingWorld> {
+    const mb = await startMoneybirdEmulator();
+    const administration = mb.addAdministration({ name: 'Acme BV', members: [EMAIL] });
+    const adm = administration.id;
+    const user = [...administration.users.values()][0];
+    const contact = mb.addContact(adm, { companyName: 'Globex' });
+    const project = mb.addProject(adm, { name: 'Website' });
+    const token = mb.issueTokens({ email: EMAIL }).access_token;
+
+    const env = (): Record<string, string> => ({
+      MONEYBIRD_CLIENT_ID: mb.app.clientId,
+      MONEYBIRD_CLIENT_SECRET: mb.app.clientSecret,
+      MONEYBIRD_AUTHORIZE_URL: mb.authorizeUrl,
+      MONEYBIRD_TOKEN_URL: mb.tokenUrl,
+      MONEYBIRD_REVOKE_URL: `${mb.url}/oauth/revoke`,
+      MONEYBIRD_API_BASE_URL: mb.apiUrl,
+    });
+    const config = loadConfig({ NODE_ENV: 'test', APP_KEY: TEST_APP_KEY, ...env() });
+    const provider = new InvoicingProviders(config, new ProviderHttp()).get('moneybird');
+    const localDate = (iso: string) =>
+      DateTime.fromISO(iso, { zone: 'utc' }).setZone(administration.timeZone).toISODate()!;
+    const asUser = () => mb.asUser(adm);
+
+    return {
+      provider,
+      env,
+      access: () => ({ accessToken: token, accountId: adm }),
+      fixtures: {
+        accountId: adm,
+        accountName: administration.name,
+        contactExternalId: contact.id,
+        contactName: 'Globex',
+        projectExternalId: project.id,
+        projectName: 'Website',
+        taskExternalId: null,
+        userExternalId: user.id,
+        userEmail: EMAIL,
+      },
+      pageSize: 100,
+      checkpoint: () => {
+        // Contact versions are epoch seconds that run ahead when many change within one second.
+        const versions = [...administration.contacts.values()].map((c) => c.version);
+        const ahead = (Math.max(0, ...versions) + 1) * 1000 - mb.now();
+        mb.advanceTime(Math.max(ahead, 0) + 1000);
+        return Promise.resolve(new Date(mb.now()));
+      },
+
+      entries: (): StoredEntry[] =>
+        mb.timeEntries(adm).map((e) => ({
+          externalId: e.id,
+          spentDate: localDate(e.started_at),
+          minutes: (Date.parse(e.ended_at ?? e.started_at) - Date.parse(e.started_at)) / 60_000,
+          description: e.description,
+          projectExternalId: e.project_id,
+          billable: e.billable,
+        })),
+      lockEntry: (externalId) => {
+        const entry = mb.timeEntry(adm, externalId);
+        if (!entry) throw new Error(`no time entry ${externalId}`);
+        mb.lockPeriod(adm, localDate(entry.started_at));
+        return Promise.resolve();
+      },
+      invoiceEntry: (externalId) => Promise.resolve(asUser().invoice([externalId])),
+      editEntry: (externalId, changes) => {
+        asUser().edit(externalId, { description: changes.description });
+        return Promise.resolve();
+      },
+      deleteEntry: (externalId) => {
+        asUser().delete(externalId);
+        return Promise.resolve();
+      },
+      archive: (kind, externalId) => {
+        if (kind === 'contact') mb.editContact(adm, externalId, { archived: true });
+        else mb.editProject(adm, externalId, { state: 'archived' });
+        return Promise.resolve();
+      },
+      addContact: (name) => Promise.resolve(mb.addContact(adm, { companyName: name }).id),
+      // Moneybird projects belong to no contact.
+      addProject: (name) => Promise.resolve(mb.addProject(adm, { name }).id),
+
+      loseNextResponse: () => {
+        mb.faults.add({
+          match: { ...API_CALLS, method: ['POST', 'PATCH', 'DELETE'] },
+          fault: { kind: 'lostResponse' },
+        });
+      },
+      throttleNext: (seconds) => {
+        mb.faults.add({ match: API_CALLS, fault: moneybirdFaults.throttle(seconds) });
+      },
+      failNext: () => {
+        mb.faults.add({ match: API_CALLS, fault: moneybirdFaults.serverError() });
+      },
+      expireAccessToken: () => mb.expireAccessTokens(EMAIL),
+
+      requestCount: () => mb.requests.filter((r) => r.path.startsWith('/api/v2/')).length,
+      stop: () => mb.stop(),
+    };
+  },
+};
