@@ -7,6 +7,7 @@ import { CryptoModule } from './common/crypto/crypto.module';
 import { AppConfig, ConfigModule } from './config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { IcalFeedsModule } from './ical-feeds/ical-feeds.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { InvitationsModule } from './invitations/invitations.module';
@@ -38,6 +39,7 @@ export class AppModule {
         MailModule,
         AuditModule,
         HealthModule,
+        HousekeepingModule,
         AuthModule,
         UsersModule,
         OrganizationsModule,

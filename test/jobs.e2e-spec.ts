@@ -15,6 +15,8 @@ describe('durable job queue', () => {
   let queue: JobQueue;
   const seen: number[] = [];
   let failuresLeft = 0;
+  let cleanUps = 0;
+  let cleanUpFailures = 0;
 
   beforeAll(async () => {
     t = await bootApp();
@@ -34,6 +36,12 @@ describe('durable job queue', () => {
     registry.register('test.broken', {
       handle: async () => {
         throw new PermanentJobError('payload cannot be processed');
+      },
+    });
+    registry.registerRecurring('test.every_minute', 60, {
+      handle: async () => {
+        if (cleanUpFailures-- > 0) throw new PermanentJobError('the clean-up failed this time');
+        cleanUps += 1;
       },
     });
   });
@@ -153,14 +161,65 @@ describe('durable job queue', () => {
     const registry = t.app.get(JobHandlerRegistry);
     const workers = [
       t.worker,
-      new JobWorker(t.dataSource, registry, t.config, false),
-      new JobWorker(t.dataSource, registry, t.config, false),
+      new JobWorker(t.dataSource, registry, queue, t.config, false),
+      new JobWorker(t.dataSource, registry, queue, t.config, false),
     ];
     expect(new Set(workers.map((worker) => worker.id)).size).toBe(3);
     await Promise.all(workers.map((worker) => worker.drain()));
     expect(seen.length).toBe(total);
     expect(new Set(seen).size).toBe(total);
     expect(await t.dataSource.getRepository(Job).count()).toBe(0);
+  });
+
+  describe('recurring jobs', () => {
+    const rowsOf = (type: string) => t.dataSource.getRepository(Job).findBy({ type });
+    beforeEach(() => {
+      cleanUps = 0;
+      cleanUpFailures = 0;
+    });
+
+    it('runs when a worker starts, then waits its period, in one row', async () => {
+      await t.worker.scheduleRecurring();
+      await t.worker.scheduleRecurring();
+      expect(await rowsOf('test.every_minute')).toHaveLength(1);
+      const before = Date.now();
+      await t.worker.drain();
+      expect(cleanUps).toBe(1);
+      const [row] = await rowsOf('test.every_minute');
+      expect(row.availableAt.getTime()).toBeGreaterThanOrEqual(before + 59_000);
+      expect(row).toMatchObject({ attempts: 0, reservedBy: null, failedAt: null });
+      // Not due again yet.
+      expect(await t.worker.drain()).toBe(0);
+      await makeDue(t.dataSource);
+      await t.worker.drain();
+      expect(cleanUps).toBe(2);
+    });
+
+    it('keeps its schedule after a failure, with the error kept', async () => {
+      await t.worker.scheduleRecurring();
+      cleanUpFailures = 1;
+      await t.worker.drain();
+      expect(cleanUps).toBe(0);
+      const [row] = await rowsOf('test.every_minute');
+      expect(row).toMatchObject({ failedAt: null, lastError: 'the clean-up failed this time' });
+      expect(row.availableAt.getTime()).toBeGreaterThan(Date.now() + 50_000);
+      await makeDue(t.dataSource);
+      await t.worker.drain();
+      expect(cleanUps).toBe(1);
+      expect((await rowsOf('test.every_minute'))[0].lastError).toBeNull();
+    });
+
+    it('two workers scheduling at once leave one row after the first runs', async () => {
+      const duplicate = () =>
+        inTransaction(t.dataSource, (manager) =>
+          queue.enqueue(manager, 'test.every_minute', {}, { queue: 'recurring' }),
+        );
+      await duplicate();
+      await duplicate();
+      await t.worker.drain();
+      expect(cleanUps).toBe(2);
+      expect(await rowsOf('test.every_minute')).toHaveLength(1);
+    });
   });
 
   it('stops gracefully: finishes what it runs and releases what it holds', async () => {

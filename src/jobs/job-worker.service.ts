@@ -12,6 +12,7 @@ import { backoffSeconds } from './backoff';
 import { PollingLoop } from './polling-loop';
 import { JobHandlerRegistry, PermanentJobError, RetryJobLaterError } from './job-handler';
 import { Job } from './job.entity';
+import { JobQueue } from './job-queue.service';
 import { LeaseHolder, LeaseTable, workerIdentity } from './lease';
 
 const jobLease = new LeaseTable(Job, {
@@ -37,6 +38,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   constructor(
     private readonly dataSource: DataSource,
     private readonly registry: JobHandlerRegistry,
+    private readonly queue: JobQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(WORKER_AUTOSTART) private readonly autostart: boolean,
   ) {
@@ -57,8 +59,24 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
 
   start(): void {
     if (this.loop.isRunning) return;
+    this.scheduleRecurring().catch((error: unknown) =>
+      this.logger.error({ msg: 'scheduling recurring jobs failed', err: error }),
+    );
     this.loop.start();
     this.logger.log({ msg: 'worker started', worker: this.id });
+  }
+
+  /**
+   * Gives every recurring job type its row, due now, unless it has one. Two workers starting at
+   * once may both add one; the duplicate removes itself after its first run (`finishRecurring`).
+   */
+  async scheduleRecurring(): Promise<void> {
+    for (const { type } of this.registry.recurring()) {
+      await inTransaction(this.dataSource, async (manager) => {
+        if (await manager.existsBy(Job, { type })) return;
+        await this.queue.enqueue(manager, type, {}, { queue: 'recurring' });
+      });
+    }
   }
 
   /** Stops claiming, lets in-flight jobs finish, then hands back any lease still held. */
@@ -118,6 +136,8 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       if (!handler)
         throw new PermanentJobError(`No handler is registered for job type "${job.type}".`);
       await handler.handle(job.payload);
+      const period = this.registry.periodOf(job.type);
+      if (period !== undefined) return await this.finishRecurring(job, period);
       await inTransaction(this.dataSource, (manager) =>
         manager.delete(Job, { id: job.id, ...jobLease.heldBy(this.holder) }),
       );
@@ -126,9 +146,42 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     }
   }
 
+  /**
+   * A recurring job's row waits for its next run (also after a failure: housekeeping must not stop
+   * for good). Of duplicate rows of one type the oldest survives.
+   */
+  private async finishRecurring(job: Job, everySeconds: number, lastError: string | null = null) {
+    const now = new Date();
+    await inTransaction(this.dataSource, async (manager) => {
+      const older = await manager
+        .getRepository(Job)
+        .createQueryBuilder('job')
+        .where('job.type = :type AND job.id < :id', { type: job.type, id: job.id })
+        .getExists();
+      if (older) {
+        await manager.delete(Job, { id: job.id, ...jobLease.heldBy(this.holder) });
+        return;
+      }
+      await jobLease.release(manager, this.holder, {
+        id: job.id,
+        extra: {
+          attempts: 0,
+          lastError,
+          updatedAt: now,
+          availableAt: new Date(now.getTime() + everySeconds * 1000),
+        },
+      });
+    });
+  }
+
   private async recordFailure(job: Job, error: unknown): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     const givesUp = error instanceof PermanentJobError || job.attempts >= job.maxAttempts;
+    const period = this.registry.periodOf(job.type);
+    if (givesUp && period !== undefined) {
+      this.logger.warn({ msg: 'recurring job failed', job: job.id, type: job.type, err: message });
+      return this.finishRecurring(job, period, message.slice(0, 2000));
+    }
     const delay =
       error instanceof RetryJobLaterError ? error.retryAfterSeconds : backoffSeconds(job.attempts);
     const now = new Date();
