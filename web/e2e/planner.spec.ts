@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { OUTBOX } from './playwright.config';
-import { callApi, checkScreen, invitationLink, signUp, yOf } from './support';
+import { awaitMailedLink, callApi, checkScreen, signUp, yOf } from './support';
 
 const run = Date.now().toString(36);
 const owner = { name: 'Ada Owner', email: `ada-${run}@example.com` };
@@ -41,20 +41,7 @@ test('sign up, create an organization, invite a colleague who accepts as a new u
   await checkScreen(page, 'members');
 
   for (const person of [colleague, viewer]) {
-    // The worker mails within a poll interval or so; until then the outbox has no link (a throw).
-    await expect
-      .poll(
-        () => {
-          try {
-            return invitationLink(OUTBOX, person.email);
-          } catch {
-            return null;
-          }
-        },
-        { timeout: 10_000 },
-      )
-      .toBeTruthy();
-    const link = invitationLink(OUTBOX, person.email);
+    const link = await awaitMailedLink(OUTBOX, person.email, 'invitations');
     const context = await browser.newContext();
     const other = await context.newPage();
     await other.goto(new URL(link).pathname);
@@ -98,13 +85,17 @@ test('drag a block into Tuesday, move it by keyboard, see it in the report', asy
   await dialog.getByLabel('Title').fill('Deep work');
   await dialog.getByLabel('Billable').check();
   await checkScreen(page, 'block-dialog');
-  const created = page.waitForResponse((r) => r.url().endsWith('/time-blocks') && r.request().method() === 'POST');
+  const created = page.waitForResponse(
+    (r) => r.url().endsWith('/time-blocks') && r.request().method() === 'POST',
+  );
   await dialog.getByRole('button', { name: 'Save' }).click();
   expect((await created).status()).toBe(201);
 
   const block = page.getByRole('button', { name: /Deep work 10:00–11:30/ });
   await expect(block).toBeVisible();
-  await expect(page.locator(`.day-column[data-date="${TUESDAY}"]`).getByText('Deep work')).toBeVisible();
+  await expect(
+    page.locator(`.day-column[data-date="${TUESDAY}"]`).getByText('Deep work'),
+  ).toBeVisible();
 
   // Keyboard: Alt+↓ moves it 15 minutes later, and the server keeps it there.
   await block.focus();

@@ -17,7 +17,11 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
   const violations = await page.evaluate(async () => {
     const result = await (
       window as unknown as {
-        axe: { run: (c?: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+        axe: {
+          run: (c?: unknown) => Promise<{
+            violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
+          }>;
+        };
       }
     ).axe.run(document);
     return result.violations
@@ -27,18 +31,46 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
   expect(violations, `accessibility on ${name}`).toEqual([]);
 }
 
-/** The newest invitation link written to the mail outbox for that address. */
-export function invitationLink(outbox: string, email: string): string {
+/** The newest link to `path` (followed by `/` or `#` and a token) mailed to that address. */
+export function mailedLink(outbox: string, email: string, path: string): string {
   const texts = readdirSync(outbox)
     .filter((f) => f.endsWith('.txt') || f.endsWith('.eml'))
     .map((f) => readFileSync(join(outbox, f), 'utf8'))
     .filter((text) => text.includes(email));
-  const links = texts.join('\n').match(/https?:\/\/[^\s"<>]*\/invitations\/inv_[A-Za-z0-9_-]+/g);
-  if (!links) throw new Error(`no invitation mail for ${email} in ${outbox}`);
+  const links = texts
+    .join('\n')
+    .match(new RegExp(`https?://[^\\s"<>]*/${path}[/#][A-Za-z0-9_-]+`, 'g'));
+  if (!links) throw new Error(`no ${path} mail for ${email} in ${outbox}`);
   return links[links.length - 1];
 }
 
-export async function signUp(page: Page, name: string, email: string, password = 'correct horse battery') {
+/** Waits for the worker to mail a link (a poll interval or so), then answers it. */
+export async function awaitMailedLink(
+  outbox: string,
+  email: string,
+  path: string,
+): Promise<string> {
+  await expect
+    .poll(
+      () => {
+        try {
+          return mailedLink(outbox, email, path);
+        } catch {
+          return null;
+        }
+      },
+      { timeout: 10_000 },
+    )
+    .toBeTruthy();
+  return mailedLink(outbox, email, path);
+}
+
+export async function signUp(
+  page: Page,
+  name: string,
+  email: string,
+  password = 'correct horse battery',
+) {
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
@@ -46,7 +78,12 @@ export async function signUp(page: Page, name: string, email: string, password =
 }
 
 /** Calls the API as the user signed in on the page (setup a spec does not test through screens). */
-export async function callApi(page: Page, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function callApi(
+  page: Page,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   return page.evaluate(
     async ({ method, path, body }) => {
       const response = await fetch(path, {
@@ -65,7 +102,11 @@ export async function callApi(page: Page, method: string, path: string, body?: u
 }
 
 /** Pixel y of a wall-clock time in a day column of the planner. */
-export async function yOf(page: Page, date: string, minutes: number): Promise<{ x: number; y: number }> {
+export async function yOf(
+  page: Page,
+  date: string,
+  minutes: number,
+): Promise<{ x: number; y: number }> {
   const column = page.locator(`.day-column[data-date="${date}"]`);
   const box = (await column.boundingBox())!;
   const first = (await page.locator('.gutter span').first().textContent())!;

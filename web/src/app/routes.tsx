@@ -10,6 +10,9 @@ const lazy = (load: () => Promise<{ default: React.ComponentType }>) => async ()
 export const router = createBrowserRouter([
   { path: '/login', lazy: lazy(() => import('../pages/SignIn')) },
   { path: '/register', lazy: lazy(() => import('../pages/SignUp')) },
+  { path: '/forgot-password', lazy: lazy(() => import('../pages/ForgotPassword')) },
+  { path: '/reset-password', lazy: lazy(() => import('../pages/ResetPassword')) },
+  { path: '/verify-email', lazy: lazy(() => import('../pages/VerifyEmail')) },
   { path: '/invitations/:token', lazy: lazy(() => import('../pages/AcceptInvitation')) },
   {
     path: '/',
