@@ -230,3 +230,15 @@ export function billableMinutes(start: Date, end: Date): number {
 export function entryMarker(blockId: number): string {
   return `[danwel:${blockId}]`;
 }
+
+/** The description with the block's marker, which a provider's lookup before a create finds. */
+export function markedDescription(content: EntryContent): string {
+  const marker = entryMarker(content.blockId);
+  const text = content.description.trim();
+  return text ? `${text} ${marker}` : marker;
+}
+
+/** The description as danwel wrote it: without any marker. */
+export function unmarkedDescription(description: string): string {
+  return description.replace(/\s*\[danwel:\d+\]/g, '').trim();
+}

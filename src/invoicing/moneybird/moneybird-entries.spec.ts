@@ -1,13 +1,11 @@
-import { EntryContent } from '../invoicing-provider';
+import { EntryContent, markedDescription, unmarkedDescription } from '../invoicing-provider';
 import {
   billingState,
-  markedDescription,
   moneybirdDurationFields,
   moneybirdRetryAfterSeconds,
   MoneybirdTimeEntry,
   periodAround,
   toProviderEntry,
-  unmarkedDescription,
 } from './moneybird-entries';
 
 const content = (overrides: Partial<EntryContent> = {}): EntryContent => ({

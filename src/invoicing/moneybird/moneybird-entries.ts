@@ -1,6 +1,13 @@
 import { DateTime } from 'luxon';
 import { parseRetryAfter } from '../../providers/write-failure';
-import { EntryBillingState, EntryContent, entryMarker, ProviderEntry } from '../invoicing-provider';
+import {
+  EntryBillingState,
+  EntryContent,
+  entryMarker,
+  markedDescription,
+  ProviderEntry,
+  unmarkedDescription,
+} from '../invoicing-provider';
 
 /**
  * The pure parts of the Moneybird client: how a block becomes a time entry and back. Moneybird
@@ -44,18 +51,6 @@ export function moneybirdDurationFields(content: EntryContent): {
     started_at: new Date(start).toISOString(),
     ended_at: new Date(start + content.minutes * 60_000).toISOString(),
   };
-}
-
-/** The description with the block's marker, which `findEntry` searches with `query=`. */
-export function markedDescription(content: EntryContent): string {
-  const marker = entryMarker(content.blockId);
-  const text = content.description.trim();
-  return text ? `${text} ${marker}` : marker;
-}
-
-/** The description as danwel wrote it: without any marker. */
-export function unmarkedDescription(description: string): string {
-  return description.replace(/\s*\[danwel:\d+\]/g, '').trim();
 }
 
 /** Whether this entry carries exactly this block's marker (`query=` matches substrings). */
