@@ -12,6 +12,7 @@ const root = resolve(here, '../..');
 const scratch = resolve(here, '../artifacts/e2e-server');
 export const PORT = Number(process.env.E2E_PORT ?? 3217);
 export const OUTBOX = resolve(scratch, 'mail');
+export const DATABASE = resolve(scratch, 'danwel.sqlite');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
   throw new Error(
@@ -65,7 +66,7 @@ export default defineConfig({
       APP_URL: `http://127.0.0.1:${PORT}`,
       APP_KEY: `base64:${Buffer.alloc(32, 9).toString('base64')}`,
       DB_CONNECTION: 'sqlite',
-      DB_DATABASE_PATH: resolve(scratch, 'danwel.sqlite'),
+      DB_DATABASE_PATH: DATABASE,
       // The specs read the invitation mails from the outbox.
       MAIL_TRANSPORT: 'log',
       MAIL_LOG_IN_PRODUCTION: 'true',
