@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '../config';
 import { ProvidersConfig } from '../config/app-config';
 import { NotFoundError } from '../common/errors/domain.error';
 import { ProviderHttp } from '../providers/provider-http';
+import { HarvestInvoicingProvider } from './harvest/harvest-invoicing.provider';
 import {
   INVOICING_PROVIDERS,
   InvoicingProvider,
@@ -23,6 +24,8 @@ type Factory = (deps: InvoicingProviderDeps) => InvoicingProvider;
 const FACTORIES: { [name in InvoicingProviderName]?: Factory } = {
   moneybird: ({ providers, http, requestTimeoutMs }) =>
     new MoneybirdInvoicingProvider(providers.moneybird, http, requestTimeoutMs),
+  harvest: ({ providers, http, requestTimeoutMs }) =>
+    new HarvestInvoicingProvider(providers.harvest, http, requestTimeoutMs),
 };
 
 /** The invoicing providers this build can connect, and their clients, built from configuration. */
