@@ -1,5 +1,6 @@
 import type { InvoicingSubject } from '../invoicing-subject';
+import { harvestSubject } from './harvest';
 import { moneybirdSubject } from './moneybird';
 
 /** Every invoicing provider's contract subject: one line per provider. */
-export const INVOICING_SUBJECTS: InvoicingSubject[] = [moneybirdSubject];
+export const INVOICING_SUBJECTS: InvoicingSubject[] = [moneybirdSubject, harvestSubject];
