@@ -23,6 +23,7 @@ import { AddTwoFactorToUsers1704067251000 } from './1704067251000-add-two-factor
 import { CreateOauthStatesTable1704067216000 } from './1704067216000-create-oauth-states-table';
 import { AddParkedGrantToOauthStates1704067260000 } from './1704067260000-add-parked-grant-to-oauth-states';
 import { AddSharedWithOrganizationToCalendars1704067261000 } from './1704067261000-add-shared-with-organization-to-calendars';
+import { CreateThrottleHitsTable1704067270000 } from './1704067270000-create-throttle-hits-table';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed) so the same list works from
@@ -54,4 +55,5 @@ export const migrations = [
   AddTwoFactorToUsers1704067251000,
   AddParkedGrantToOauthStates1704067260000,
   AddSharedWithOrganizationToCalendars1704067261000,
+  CreateThrottleHitsTable1704067270000,
 ];

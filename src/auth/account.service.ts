@@ -22,7 +22,7 @@ const UNUSABLE_LINK = 'This link is invalid, already used or expired; ask for a 
 @Injectable()
 export class AccountService {
   /** Mails are slow to arrive; a few requests per address and quarter hour are plenty. */
-  private readonly mailLimiter = new RateLimiter(3, 15 * 60);
+  private readonly mailLimiter: RateLimiter;
   private readonly attemptLimiter: RateLimiter;
 
   constructor(
@@ -32,7 +32,8 @@ export class AccountService {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.attemptLimiter = new RateLimiter(config.auth.throttlePerMinute, 60);
+    this.mailLimiter = new RateLimiter(dataSource, 3, 15 * 60);
+    this.attemptLimiter = new RateLimiter(dataSource, config.auth.throttlePerMinute, 60);
   }
 
   /**
@@ -40,8 +41,8 @@ export class AccountService {
    * the answer, and the throttle, are the same for unknown addresses.
    */
   async requestPasswordReset(email: string, ip: string): Promise<void> {
-    this.attemptLimiter.consume(`reset:ip:${ip}`);
-    this.mailLimiter.consume(`reset:email:${email}`);
+    await this.attemptLimiter.consume(`reset:ip:${ip}`);
+    await this.mailLimiter.consume(`reset:email:${email}`);
     await inTransaction(this.dataSource, async (manager) => {
       const user = await manager.findOneBy(User, { email });
       if (!user) return;
@@ -60,7 +61,7 @@ export class AccountService {
    * mailbox, which also verifies the address: whoever registered it before its owner loses it.
    */
   async resetPassword(token: string, password: string, ip: string): Promise<void> {
-    this.attemptLimiter.consume(`reset:ip:${ip}`);
+    await this.attemptLimiter.consume(`reset:ip:${ip}`);
     const hash = await this.hasher.hash(password);
     await inTransaction(this.dataSource, async (manager) => {
       const userId = await this.links.claim(manager, token, 'password_reset');
@@ -85,7 +86,7 @@ export class AccountService {
 
   /** Needs the current password; every other token of the caller is revoked. */
   async changePassword(caller: AuthenticatedUser, current: string, password: string) {
-    this.attemptLimiter.consume(`password:user:${caller.id}`);
+    await this.attemptLimiter.consume(`password:user:${caller.id}`);
     const user = await this.dataSource.getRepository(User).findOneByOrFail({ id: caller.id });
     if (!(await this.hasher.verify(user.password, current))) {
       throw ValidationFailedError.field('current_password', 'current_password is not correct.');
@@ -110,7 +111,7 @@ export class AccountService {
   }
 
   async resendVerification(caller: AuthenticatedUser): Promise<void> {
-    this.mailLimiter.consume(`verify:user:${caller.id}`);
+    await this.mailLimiter.consume(`verify:user:${caller.id}`);
     await inTransaction(this.dataSource, async (manager) => {
       const user = await manager.findOneByOrFail(User, { id: caller.id });
       if (user.emailVerifiedAt) throw new ConflictError('Your email address is already confirmed.');
@@ -119,7 +120,7 @@ export class AccountService {
   }
 
   async verifyEmail(token: string, ip: string): Promise<void> {
-    this.attemptLimiter.consume(`verify:ip:${ip}`);
+    await this.attemptLimiter.consume(`verify:ip:${ip}`);
     await inTransaction(this.dataSource, async (manager) => {
       const userId = await this.links.claim(manager, token, 'email_verification');
       if (userId === null) throw ValidationFailedError.field('token', UNUSABLE_LINK);

@@ -43,11 +43,11 @@ export class AuthService {
     private readonly twoFactor: TwoFactorService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.limiter = new RateLimiter(config.auth.throttlePerMinute, 60);
+    this.limiter = new RateLimiter(dataSource, config.auth.throttlePerMinute, 60);
   }
 
   async register(dto: RegisterDto, ip: string): Promise<IssuedToken> {
-    this.limiter.consume(`register:ip:${ip}`, `register:email:${dto.email}`);
+    await this.limiter.consume(`register:ip:${ip}`, `register:email:${dto.email}`);
     const password = await this.hasher.hash(dto.password);
     return inTransaction(this.dataSource, async (manager) => {
       if (await manager.existsBy(User, { email: dto.email })) {
@@ -96,7 +96,7 @@ export class AuthService {
     const normalised = email.trim().toLowerCase();
     // Per IP and per IP+email, not per email alone: failing logins in someone's name from
     // elsewhere must not lock them out.
-    this.limiter.consume(`login:ip:${ip}`, `login:ip-email:${ip}:${normalised}`);
+    await this.limiter.consume(`login:ip:${ip}`, `login:ip-email:${ip}:${normalised}`);
     const user = await this.dataSource.getRepository(User).findOneBy({ email: normalised });
     const valid = await this.hasher.verify(user?.password ?? null, password);
     if (user && !valid) await this.recordFailedLogin(user.id, 'password');

@@ -35,14 +35,16 @@ const normaliseRecoveryCode = (code: string) => code.trim().toLowerCase();
 @Injectable()
 export class TwoFactorService {
   /** Guessing six digits needs many tries; a handful per minute and account is plenty. */
-  private readonly attempts = new RateLimiter(5, 60);
+  private readonly attempts: RateLimiter;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly encrypter: Encrypter,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    this.attempts = new RateLimiter(dataSource, 5, 60);
+  }
 
   /** Starts (or restarts) an enrolment: the secret for the app, not in force until confirmed. */
   async enrol(caller: AuthenticatedUser, password: string) {
@@ -62,7 +64,7 @@ export class TwoFactorService {
 
   /** The first code proves the app holds the secret; answers the recovery codes, once. */
   async confirm(caller: AuthenticatedUser, code: string): Promise<string[]> {
-    this.attempts.consume(`2fa:user:${caller.id}`);
+    await this.attempts.consume(`2fa:user:${caller.id}`);
     return inTransaction(this.dataSource, async (manager) => {
       const user = await this.withSecrets(manager, caller.id);
       if (user.twoFactorConfirmedAt) {
@@ -141,7 +143,7 @@ export class TwoFactorService {
     user: User,
     factor: SecondFactor,
   ): Promise<boolean> {
-    this.attempts.consume(`2fa:user:${user.id}`);
+    await this.attempts.consume(`2fa:user:${user.id}`);
     const full =
       user.twoFactorSecret === undefined ? await this.withSecrets(manager, user.id) : user;
     if (!full.twoFactorSecret || !full.twoFactorConfirmedAt) return false;

@@ -14,6 +14,7 @@ import { Job } from '../jobs/job.entity';
 import { Project } from '../projects/project.entity';
 import { TimeBlock } from '../time-blocks/time-block.entity';
 import { User } from '../users/user.entity';
+import { ThrottleHit } from '../common/rate-limit/throttle-hit.entity';
 
 /**
  * Every entity, listed explicitly (no globs: the same list serves tsc's output, Jest and the CLI).
@@ -36,4 +37,5 @@ export const entities = [
   OAuthState,
   CalendarEvent,
   UserToken,
+  ThrottleHit,
 ];

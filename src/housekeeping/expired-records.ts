@@ -2,6 +2,8 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource, IsNull, LessThan } from 'typeorm';
 import { ApiToken } from '../auth/api-token.entity';
 import { UserToken } from '../auth/user-token.entity';
+import { THROTTLE_RETENTION_MS } from '../common/rate-limit/rate-limiter';
+import { ThrottleHit } from '../common/rate-limit/throttle-hit.entity';
 import { inTransaction } from '../database/transaction';
 import { OAuthState } from '../integrations/oauth-state.entity';
 import { JobHandlerRegistry } from '../jobs/job-handler';
@@ -13,7 +15,8 @@ const PURGE_EVERY_SECONDS = 3600;
 /**
  * Deletes what has expired and can no longer be used: OAuth states (a state still holding a
  * parked grant is left to the grant's own expiry job, which revokes it at the provider first),
- * password reset, verification and two-factor challenge links, and expired API tokens.
+ * password reset, verification and two-factor challenge links, expired API tokens, and throttle
+ * attempts older than any throttle window.
  */
 @Injectable()
 export class ExpiredRecords implements OnModuleInit {
@@ -42,10 +45,14 @@ export class ExpiredRecords implements OnModuleInit {
       const states = await manager.delete(OAuthState, { ...expired, parkedGrant: IsNull() });
       const links = await manager.delete(UserToken, expired);
       const tokens = await manager.delete(ApiToken, expired);
+      const hits = await manager.delete(ThrottleHit, {
+        hitAt: LessThan(new Date(now.getTime() - THROTTLE_RETENTION_MS)),
+      });
       return {
         oauth_states: states.affected ?? 0,
         account_links: links.affected ?? 0,
         api_tokens: tokens.affected ?? 0,
+        throttle_hits: hits.affected ?? 0,
       };
     });
   }

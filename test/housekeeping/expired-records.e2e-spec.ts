@@ -1,6 +1,8 @@
 import { ApiToken } from '../../src/auth/api-token.entity';
 import { UserToken, UserTokenPurpose } from '../../src/auth/user-token.entity';
+import { In } from 'typeorm';
 import { Encrypter } from '../../src/common/crypto/encrypter';
+import { ThrottleHit } from '../../src/common/rate-limit/throttle-hit.entity';
 import { generateSecretToken, sha256Hex } from '../../src/common/crypto/tokens';
 import { PURGE_EXPIRED } from '../../src/housekeeping/expired-records';
 import { OAuthState } from '../../src/integrations/oauth-state.entity';
@@ -28,7 +30,7 @@ describe(`purging expired records (${databaseKind()})`, () => {
   const ago = (ms: number) => new Date(Date.now() - ms);
   const ahead = (ms: number) => new Date(Date.now() + ms);
 
-  it('deletes expired states, account links and API tokens; keeps live ones and parked grants', async () => {
+  it('deletes expired states, links, API tokens and old throttle hits; keeps live ones and parked grants', async () => {
     const organization = await factory.organization();
     const user = await factory.user();
     const state = (expiresAt: Date) =>
@@ -69,6 +71,12 @@ describe(`purging expired records (${databaseKind()})`, () => {
     const liveVerification = await link('email_verification', ahead(HOUR));
     await apiToken(ago(HOUR));
     const liveToken = await apiToken(ahead(HOUR));
+    const hit = (hitAt: Date) =>
+      t.dataSource.manager.save(
+        t.dataSource.manager.create(ThrottleHit, { keyHash: sha256Hex(`test:${hitAt}`), hitAt }),
+      );
+    const oldHit = await hit(ago(25 * HOUR));
+    const recentHit = await hit(ago(HOUR));
 
     await t.worker.scheduleRecurring();
     await t.worker.drain();
@@ -84,6 +92,11 @@ describe(`purging expired records (${databaseKind()})`, () => {
     expect(await ids(t.dataSource.manager.findBy(ApiToken, { userId: user.id }))).toEqual([
       liveToken.id,
     ]);
+
+    const hits = await t.dataSource.manager.findBy(ThrottleHit, {
+      id: In([oldHit.id, recentHit.id]),
+    });
+    expect(hits.map((row) => row.id)).toEqual([recentHit.id]);
 
     // The job waits an hour for its next run.
     const [job] = await t.dataSource.manager.findBy(Job, { type: PURGE_EXPIRED });

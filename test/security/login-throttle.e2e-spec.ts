@@ -1,3 +1,4 @@
+import { RateLimiter, TooManyRequestsError } from '../../src/common/rate-limit/rate-limiter';
 import { Factory, TEST_PASSWORD } from '../factories';
 import { bootApp, TestApp } from '../support/app';
 
@@ -34,5 +35,50 @@ describe('security: others cannot lock a person out by failing logins in their n
       }
     }
     expect((await login('203.0.113.5', victim.email, TEST_PASSWORD)).status).toBe(200);
+  });
+
+  it('shares its count between API processes on the same database', async () => {
+    const second = await bootApp({
+      database: t.database,
+      migrate: false,
+      env: { AUTH_THROTTLE_PER_MINUTE: '3', TRUST_PROXY: 'loopback' },
+    });
+    try {
+      const user = await new Factory(t.dataSource).user();
+      const via = (app: TestApp) =>
+        app
+          .http()
+          .post('/api/v1/auth/login')
+          .set('X-Forwarded-For', '192.0.2.44')
+          .send({ email: user.email, password: 'guess' });
+      const statuses = [];
+      for (const app of [t, second, t, second]) statuses.push((await via(app)).status);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      // Stored as digests: neither the address nor the IP is readable in the table.
+      const stored = JSON.stringify(await t.dataSource.query('SELECT * FROM throttle_hits'));
+      expect(stored).not.toContain('192.0.2.44');
+      expect(stored).not.toContain(user.email);
+    } finally {
+      await second.close({ keepDatabase: true });
+    }
+  });
+
+  it('slides its window: an attempt counts for exactly its window, refused ones not at all', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const limiter = new RateLimiter(t.dataSource, 3, 60, () => now);
+    for (let i = 0; i < 3; i++) await limiter.consume('test:ip:1', 'test:email:a');
+    const refused = await limiter.consume('test:ip:1', 'test:email:b').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TooManyRequestsError);
+    expect((refused as TooManyRequestsError).retryAfterSeconds).toBe(60);
+    // Another IP is not affected, but the same email is; the refusal did not count for email b.
+    await expect(limiter.consume('test:ip:2', 'test:email:b')).resolves.toBeUndefined();
+    await expect(limiter.consume('test:ip:2', 'test:email:a')).rejects.toThrow(
+      TooManyRequestsError,
+    );
+    now += 30_000;
+    const later = await limiter.consume('test:ip:1').catch((e: unknown) => e);
+    expect((later as TooManyRequestsError).retryAfterSeconds).toBe(30);
+    now += 31_000;
+    await expect(limiter.consume('test:ip:1', 'test:email:a')).resolves.toBeUndefined();
   });
 });

@@ -1,4 +1,7 @@
+import { DataSource, In, MoreThan } from 'typeorm';
+import { sha256Hex } from '../crypto/tokens';
 import { DomainError } from '../errors/domain.error';
+import { ThrottleHit } from './throttle-hit.entity';
 
 export class TooManyRequestsError extends DomainError {
   constructor(readonly retryAfterSeconds: number) {
@@ -15,39 +18,50 @@ export class TooManyRequestsError extends DomainError {
   }
 }
 
+/** Throttle rows are kept this long; the longest window is far shorter. */
+export const THROTTLE_RETENTION_MS = 24 * 3_600_000;
+
 /**
- * A sliding-window counter per key, in memory. Good enough for the login/register brakes of one
- * API process; several API processes each keep their own window (documented in the README).
+ * A sliding-window brake: at most `limit` attempts per key in any `windowSeconds`. The attempts
+ * live in the database (`throttle_hits`), so every API process counts the same ones.
  */
 export class RateLimiter {
-  private readonly hits = new Map<string, number[]>();
-
   constructor(
+    private readonly dataSource: DataSource,
     private readonly limit: number,
     private readonly windowSeconds: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Records an attempt for each key; throws 429 (with Retry-After) if any key is over its limit. */
-  consume(...keys: string[]): void {
+  /**
+   * Counts an attempt for each key; throws 429 (with Retry-After) if any key is over its limit.
+   * The attempt is written before counting, so concurrent attempts from several processes all
+   * see each other; a refused attempt is taken back and does not count.
+   */
+  async consume(...keys: string[]): Promise<void> {
     const now = this.now();
-    const windowStart = now - this.windowSeconds * 1000;
-    let retryAfter = 0;
-    for (const key of keys) {
-      const recent = (this.hits.get(key) ?? []).filter((at) => at > windowStart);
-      if (recent.length >= this.limit) {
-        retryAfter = Math.max(retryAfter, Math.ceil((recent[0] - windowStart) / 1000));
-      }
-      this.hits.set(key, recent);
-    }
-    if (retryAfter > 0) throw new TooManyRequestsError(retryAfter);
-    for (const key of keys) this.hits.get(key)!.push(now);
-    if (this.hits.size > 10_000) this.forgetIdle(windowStart);
-  }
+    const windowStart = new Date(now - this.windowSeconds * 1000);
+    const hashes = keys.map((key) => sha256Hex(key));
+    const repository = this.dataSource.getRepository(ThrottleHit);
+    const written = await repository.save(
+      hashes.map((keyHash) => repository.create({ keyHash, hitAt: new Date(now) })),
+    );
+    const counts = await repository
+      .createQueryBuilder('hit')
+      .select('hit.keyHash', 'keyHash')
+      .addSelect('COUNT(*)', 'hits')
+      .where({ keyHash: In(hashes), hitAt: MoreThan(windowStart) })
+      .groupBy('hit.keyHash')
+      .getRawMany<{ keyHash: string; hits: string | number }>();
+    const over = counts.filter((row) => Number(row.hits) > this.limit).map((row) => row.keyHash);
+    if (over.length === 0) return;
 
-  private forgetIdle(windowStart: number): void {
-    for (const [key, times] of this.hits) {
-      if (times.every((at) => at <= windowStart)) this.hits.delete(key);
-    }
+    await repository.delete({ id: In(written.map((hit) => hit.id)) });
+    const oldest = await repository.findOne({
+      where: { keyHash: In(over), hitAt: MoreThan(windowStart) },
+      order: { hitAt: 'ASC' },
+    });
+    const freesAt = (oldest?.hitAt.getTime() ?? now) + this.windowSeconds * 1000;
+    throw new TooManyRequestsError(Math.max(1, Math.ceil((freesAt - now) / 1000)));
   }
 }
