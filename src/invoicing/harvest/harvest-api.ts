@@ -71,7 +71,29 @@ export class HarvestApi {
         request.accessToken,
       );
     }
-    return answer.body === undefined || answer.body === '' ? null : (answer.body as T);
+    if (answer.body === undefined) return null;
+    if (typeof answer.body !== 'object' || answer.body === null) {
+      // A proxy's page or a cut-off body: the call may have been applied, so it is retried.
+      throw new InvoicingError({
+        kind: 'retryable',
+        status: answer.status,
+        code: 'invalid_response',
+        message: `Harvest ${answer.status}: the answer is not JSON`,
+      });
+    }
+    return answer.body as T;
+  }
+
+  /** `send` for calls that answer the entry: an empty answer is retried like a lost one. */
+  async entry<T>(request: HarvestRequest): Promise<T> {
+    const answer = await this.send<T>(request);
+    if (answer !== null) return answer;
+    throw new InvoicingError({
+      kind: 'retryable',
+      status: null,
+      code: 'invalid_response',
+      message: 'Harvest: the answer has no body',
+    });
   }
 
   /**

@@ -234,14 +234,14 @@ export class HarvestInvoicingProvider implements InvoicingProvider {
       if (existing.billing !== 'open' || entryMatches(existing, content, taskId)) return existing;
       return this.updateEntry(access, existing.externalId, content);
     }
-    const created = await this.api.send<HarvestTimeEntry>({
+    const created = await this.api.entry<HarvestTimeEntry>({
       ...this.as(access),
       method: 'POST',
       path: '/time_entries',
       body: entryBody(content, taskId),
       call: 'create',
     });
-    return providerEntry(created!);
+    return providerEntry(created);
   }
 
   async findEntry(access: InvoicingAccess, content: EntryContent): Promise<ProviderEntry | null> {
@@ -264,14 +264,14 @@ export class HarvestInvoicingProvider implements InvoicingProvider {
     externalId: string,
     content: EntryContent,
   ): Promise<ProviderEntry> {
-    const updated = await this.api.send<HarvestTimeEntry>({
+    const updated = await this.api.entry<HarvestTimeEntry>({
       ...this.as(access),
       method: 'PATCH',
       path: entryPath(externalId),
       body: entryBody(content, requireTask(content)),
       call: 'update',
     });
-    return providerEntry(updated!);
+    return providerEntry(updated);
   }
 
   async deleteEntry(access: InvoicingAccess, externalId: string): Promise<void> {
