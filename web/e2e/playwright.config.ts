@@ -13,6 +13,14 @@ const scratch = resolve(here, '../artifacts/e2e-server');
 export const PORT = Number(process.env.E2E_PORT ?? 3217);
 export const OUTBOX = resolve(scratch, 'mail');
 export const DATABASE = resolve(scratch, 'danwel.sqlite');
+/** The Google emulator the integrations spec starts; the server is pointed at it from boot. */
+export const GOOGLE_PORT = PORT + 1;
+const google = `http://127.0.0.1:${GOOGLE_PORT}`;
+export const GOOGLE_CLIENT = {
+  clientId: '42-danwel-web.apps.googleusercontent.com',
+  clientSecret: 'GOCSPX-danwel-web',
+  redirectUris: [`http://127.0.0.1:${PORT}/api/v1/integrations/oauth/google_calendar/callback`],
+};
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
   throw new Error(
@@ -73,6 +81,13 @@ export default defineConfig({
       MAIL_OUTBOX_DIR: OUTBOX,
       WORKER_IN_PROCESS: 'true',
       LOG_LEVEL: 'warn',
+      GOOGLE_CLIENT_ID: GOOGLE_CLIENT.clientId,
+      GOOGLE_CLIENT_SECRET: GOOGLE_CLIENT.clientSecret,
+      GOOGLE_REDIRECT_URI: GOOGLE_CLIENT.redirectUris[0],
+      GOOGLE_AUTHORIZE_URL: `${google}/o/oauth2/v2/auth`,
+      GOOGLE_TOKEN_URL: `${google}/token`,
+      GOOGLE_REVOKE_URL: `${google}/revoke`,
+      GOOGLE_API_BASE_URL: google,
     },
   },
 });

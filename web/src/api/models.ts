@@ -148,6 +148,12 @@ export interface Integration {
   blocks?: { pending: number; error: number };
 }
 
+export interface PendingGrant {
+  provider: string;
+  provider_account_email: string | null;
+  expires_at: string;
+}
+
 export interface Calendar {
   id: number;
   name: string;

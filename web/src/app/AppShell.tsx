@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Suspense } from 'react';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 import { api, onUnauthorized, tokenStore } from '../api/client';
+import { connectingOrganization } from '../pages/integrations/connect-flow';
 import { t } from '../strings';
 import { isAdmin, roleIn, useMe, useSignOut } from './session';
 import { ErrorState, Loading } from './ui';
@@ -16,6 +17,20 @@ export function HomeRedirect() {
     ? me.data.current_organization_id
     : ids[0];
   return <Navigate to={current ? `/o/${current}/planner` : '/organizations/new'} replace />;
+}
+
+/** Back from a provider's consent: the organization the connection started in, same query. */
+export function IntegrationsReturn() {
+  const me = useMe();
+  const location = useLocation();
+  if (me.isPending) return <Loading />;
+  if (me.isError) return <ErrorState error={me.error} onRetry={() => me.refetch()} />;
+  const ids = me.data.memberships.map((m) => m.organization.id);
+  const orgId = [connectingOrganization(), me.data.current_organization_id, ids[0]].find(
+    (id) => id != null && ids.includes(id),
+  );
+  if (!orgId) return <Navigate to="/organizations/new" replace />;
+  return <Navigate to={`/o/${orgId}/integrations${location.search}`} replace />;
 }
 
 /** The signed-in frame: navigation, organization switcher, and the screen. */
@@ -105,7 +120,9 @@ export function AppShell() {
       </header>
       <main id="main">
         {organizationId && !role ? (
-          <p className="state" role="alert">{t.notFound}</p>
+          <p className="state" role="alert">
+            {t.notFound}
+          </p>
         ) : (
           <Suspense fallback={<Loading />}>
             <Outlet />

@@ -1,5 +1,5 @@
 import { createBrowserRouter, Navigate } from 'react-router';
-import { AppShell, HomeRedirect } from './AppShell';
+import { AppShell, HomeRedirect, IntegrationsReturn } from './AppShell';
 import { RouteError } from './ui';
 
 // Screens load on demand so the first page only carries the shell and the sign-in form.
@@ -22,7 +22,7 @@ export const router = createBrowserRouter([
       { index: true, Component: HomeRedirect },
       { path: 'organizations/new', lazy: lazy(() => import('../pages/NewOrganization')) },
       { path: 'profile', lazy: lazy(() => import('../pages/Profile')) },
-      { path: 'integrations', Component: HomeRedirect },
+      { path: 'integrations', Component: IntegrationsReturn },
       {
         path: 'o/:orgId',
         children: [
