@@ -87,6 +87,22 @@ describe('me: profile and current organization', () => {
     expect(stored).toMatchObject({ timezone: 'Europe/Amsterdam', workHoursStart: '09:30:00' });
   });
 
+  it('refuses preferences that are too large or too deeply nested, keeping the old ones', async () => {
+    await ada.patch('/api/v1/me', { preferences: { theme: 'dark' } }).expect(200);
+    let deep: Record<string, unknown> = { leaf: true };
+    for (let level = 0; level < 10; level++) deep = { nested: deep };
+    for (const preferences of [{ blob: 'x'.repeat(10 * 1024) }, deep, ['dark'], 'dark']) {
+      const refused = await ada.patch('/api/v1/me', { preferences });
+      expect(refused.status).toBe(422);
+      expect(Object.keys(refused.body.errors)).toEqual(['preferences']);
+    }
+    let nested: Record<string, unknown> = { leaf: true };
+    for (let level = 0; level < 7; level++) nested = { nested };
+    await ada.patch('/api/v1/me', { preferences: nested }).expect(200);
+    const stored = await t.dataSource.getRepository(User).findOneByOrFail({ id: ada.user.id });
+    expect(stored.preferences).toEqual(nested);
+  });
+
   it('refuses to change email, password or anything else through PATCH /me', async () => {
     const response = await ada.patch('/api/v1/me', { email: 'evil@example.com', password: 'x' });
     expect(response.status).toBe(422);

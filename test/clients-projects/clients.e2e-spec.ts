@@ -95,6 +95,11 @@ describe('clients', () => {
         { name: 'A', metadata: { blob: 'x'.repeat(10 * 1024) } },
         ['metadata'],
       ],
+      [
+        'metadata nested deeper than 8 levels',
+        { name: 'A', metadata: { a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } } },
+        ['metadata'],
+      ],
       ['is_active that is not a boolean', { name: 'A', is_active: 'yes' }, ['is_active']],
       ['a null is_active', { name: 'A', is_active: null }, ['is_active']],
       [

@@ -7,11 +7,14 @@ import {
   IsOptional,
   IsString,
   MaxLength,
-  registerDecorator,
   ValidateIf,
-  ValidationOptions,
 } from 'class-validator';
-import { MONEY } from '../../common/validation/validators';
+import {
+  IsBoundedJson,
+  MAX_JSON_BYTES,
+  MAX_JSON_DEPTH,
+  MONEY,
+} from '../../common/validation/validators';
 
 /*
  * Field rules shared by the client and project DTOs (projects import them from here: a project
@@ -24,26 +27,7 @@ export const trim = ({ value }: TransformFnParams): unknown =>
 /** May be left out, but not sent as null (for NOT NULL columns in PATCH bodies). */
 export const NotNullWhenPresent = () => ValidateIf((_, value) => value !== undefined);
 
-/** Metadata is a free-form JSON object for the SPA and scripts; this bounds its size. */
-export const MAX_METADATA_BYTES = 10 * 1024;
-
-function IsSmallJson(maxBytes: number, options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isSmallJson',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: {
-        message: `$property must be at most ${maxBytes / 1024} KB when serialized as JSON`,
-        ...options,
-      },
-      validator: {
-        validate: (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= maxBytes,
-      },
-    });
-}
-
-/** `metadata`: a JSON object (not an array), at most 10 KB serialized; null clears it. */
+/** `metadata`: a JSON object (not an array) of bounded size and depth; null clears it. */
 export const MetadataField = () =>
   applyDecorators(
     ApiPropertyOptional({
@@ -52,12 +36,13 @@ export const MetadataField = () =>
       nullable: true,
       example: { reference: 'PO-1042' },
       description:
-        'Free-form JSON object (at most 10 KB serialized). An update replaces the whole ' +
-        'object; null clears it. Always editable, also on records synced from invoicing.',
+        `Free-form JSON object (at most ${MAX_JSON_BYTES / 1024} KB serialized, ` +
+        `${MAX_JSON_DEPTH} levels deep). An update replaces the whole object; null clears it. ` +
+        'Always editable, also on records synced from invoicing.',
     }),
     IsOptional(),
     IsObject({ message: 'metadata must be a JSON object' }),
-    IsSmallJson(MAX_METADATA_BYTES),
+    IsBoundedJson(),
   );
 
 /** `is_active` in a body: archive (false) or restore (true). */

@@ -56,3 +56,40 @@ export const queryBoolean = ({ value }: { value: unknown }): unknown =>
 export function IsOptionalNotNull(options?: ValidationOptions): PropertyDecorator {
   return ValidateIf((_, value) => value !== undefined, options);
 }
+
+/** JSON objects people store for the web app and scripts (metadata, preferences) stay small. */
+export const MAX_JSON_BYTES = 10 * 1024;
+export const MAX_JSON_DEPTH = 8;
+
+/** Nesting depth of a JSON value: 0 for a scalar, 1 for a flat object or array. */
+function jsonDepth(value: unknown, limit: number): number {
+  if (value === null || typeof value !== 'object') return 0;
+  if (limit <= 0) return 1; // deep enough to be refused; do not walk further
+  const children = Object.values(value as Record<string, unknown>);
+  return 1 + Math.max(0, ...children.map((child) => jsonDepth(child, limit - 1)));
+}
+
+/**
+ * A JSON value at most `maxBytes` serialized and `maxDepth` levels deep, so that a free-form field
+ * cannot fill a row or make every reader walk a pathological tree.
+ */
+export function IsBoundedJson(
+  { maxBytes = MAX_JSON_BYTES, maxDepth = MAX_JSON_DEPTH } = {},
+  options?: ValidationOptions,
+): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isBoundedJson',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: `$property must be at most ${maxBytes / 1024} KB as JSON and ${maxDepth} levels deep`,
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) =>
+          Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8') <= maxBytes &&
+          jsonDepth(value, maxDepth + 1) <= maxDepth,
+      },
+    });
+}

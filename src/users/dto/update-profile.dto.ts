@@ -1,6 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayUnique, IsArray, IsIn, IsObject, IsString, Length, Matches } from 'class-validator';
-import { IsOptionalNotNull, IsTimeZone, TIME_OF_DAY } from '../../common/validation/validators';
+import {
+  IsBoundedJson,
+  IsOptionalNotNull,
+  IsTimeZone,
+  MAX_JSON_BYTES,
+  TIME_OF_DAY,
+} from '../../common/validation/validators';
 import { WEEKDAYS, Weekday } from '../user.entity';
 
 export class UpdateProfileDto {
@@ -36,8 +42,13 @@ export class UpdateProfileDto {
   @Matches(TIME_OF_DAY, { message: 'work_hours_end must be a time like 18:00' })
   work_hours_end?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: `The web app's settings: a JSON object of at most ${MAX_JSON_BYTES / 1024} KB.`,
+  })
   @IsOptionalNotNull()
-  @IsObject()
+  @IsObject({ message: 'preferences must be a JSON object' })
+  @IsBoundedJson()
   preferences?: Record<string, unknown>;
 }

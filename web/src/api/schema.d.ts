@@ -974,6 +974,7 @@ export interface components {
             work_hours_start?: string;
             /** @example 18:00 */
             work_hours_end?: string;
+            /** @description The web app's settings: a JSON object of at most 10 KB. */
             preferences?: {
                 [key: string]: unknown;
             };
@@ -1054,7 +1055,7 @@ export interface components {
              */
             email?: string | null;
             /**
-             * @description Free-form JSON object (at most 10 KB serialized). An update replaces the whole object; null clears it. Always editable, also on records synced from invoicing.
+             * @description Free-form JSON object (at most 10 KB serialized, 8 levels deep). An update replaces the whole object; null clears it. Always editable, also on records synced from invoicing.
              * @example {
              *       "reference": "PO-1042"
              *     }
@@ -1081,7 +1082,7 @@ export interface components {
              */
             email?: string | null;
             /**
-             * @description Free-form JSON object (at most 10 KB serialized). An update replaces the whole object; null clears it. Always editable, also on records synced from invoicing.
+             * @description Free-form JSON object (at most 10 KB serialized, 8 levels deep). An update replaces the whole object; null clears it. Always editable, also on records synced from invoicing.
              * @example {
              *       "reference": "PO-1042"
              *     }
@@ -1108,7 +1109,7 @@ export interface components {
              */
             hourly_rate?: (string | number) | null;
             /**
-             * @description Free-form JSON object (at most 10 KB serialized). An update replaces the whole object; null clears it. Always editable, also on records synced from invoicing.
+             * @description Free-form JSON object (at most 10 KB serialized, 8 levels deep). An update replaces the whole object; null clears it. Always editable, also on records synced from invoicing.
              * @example {
              *       "reference": "PO-1042"
              *     }
@@ -1138,7 +1139,7 @@ export interface components {
              */
             hourly_rate?: (string | number) | null;
             /**
-             * @description Free-form JSON object (at most 10 KB serialized). An update replaces the whole object; null clears it. Always editable, also on records synced from invoicing.
+             * @description Free-form JSON object (at most 10 KB serialized, 8 levels deep). An update replaces the whole object; null clears it. Always editable, also on records synced from invoicing.
              * @example {
              *       "reference": "PO-1042"
              *     }
