@@ -179,6 +179,8 @@ export interface AuditLog {
   user_id?: number | null;
   auditable_type?: string;
   auditable_id?: number | null;
+  old_values?: Record<string, unknown> | null;
+  new_values?: Record<string, unknown> | null;
   created_at: string;
   [key: string]: unknown;
 }
