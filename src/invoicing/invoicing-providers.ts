@@ -10,6 +10,7 @@ import {
   InvoicingProviderName,
 } from './invoicing-provider';
 import { MoneybirdInvoicingProvider } from './moneybird/moneybird-invoicing.provider';
+import { XeroInvoicingProvider } from './xero/xero-invoicing.provider';
 
 /** What a provider client is built from. */
 export interface InvoicingProviderDeps {
@@ -26,6 +27,8 @@ const FACTORIES: { [name in InvoicingProviderName]?: Factory } = {
     new MoneybirdInvoicingProvider(providers.moneybird, http, requestTimeoutMs),
   harvest: ({ providers, http, requestTimeoutMs }) =>
     new HarvestInvoicingProvider(providers.harvest, http, requestTimeoutMs),
+  xero: ({ providers, http, requestTimeoutMs }) =>
+    new XeroInvoicingProvider(providers.xero, http, requestTimeoutMs),
 };
 
 /** The invoicing providers this build can connect, and their clients, built from configuration. */

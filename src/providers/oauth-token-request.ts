@@ -18,13 +18,15 @@ export type TokenAnswer = { response: Response; tokens: TokenResponse } | { fail
 /**
  * A form POST to a token endpoint. HTTP error answers are returned for the caller to read (a body
  * that is not JSON reads as `{}`); no answer at all is `failed`, with the transport failure's code.
- * Client credentials go in `form` (providers disagree on Basic auth; all take them in the body).
+ * Client credentials go in `form`, or in `headers` as HTTP Basic where the provider documents that
+ * (Xero).
  */
 export async function requestTokens(
   http: ProviderHttp,
   tokenUrl: string,
   form: Record<string, string>,
   timeoutMs: number,
+  headers: Record<string, string> = {},
 ): Promise<TokenAnswer> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
@@ -33,6 +35,7 @@ export async function requestTokens(
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
+        ...headers,
       },
       body: new URLSearchParams(form).toString(),
       signal,
