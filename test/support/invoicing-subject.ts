@@ -66,8 +66,11 @@ export interface InvoicingWorld {
   entries(): StoredEntry[];
   /** Locks an entry (a locked period, an approved timesheet…): it can no longer be changed. */
   lockEntry(externalId: string): Promise<void>;
-  /** Puts the entry on an invoice; answers the invoice's reference as the provider shows it. */
-  invoiceEntry(externalId: string): Promise<string>;
+  /**
+   * Puts the entry on an invoice; answers the invoice's reference as the provider shows it on the
+   * entry, or null where an entry does not name its invoice (Xero).
+   */
+  invoiceEntry(externalId: string): Promise<string | null>;
   editEntry(externalId: string, changes: { description: string }): Promise<void>;
   deleteEntry(externalId: string): Promise<void>;
   /** Archives the contact or project upstream. */
