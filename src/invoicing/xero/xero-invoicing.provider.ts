@@ -200,20 +200,14 @@ export class XeroInvoicingProvider implements InvoicingProvider {
 
   /** Revokes the refresh token (and with it the grant's connections); false if that failed. */
   async revoke(token: string): Promise<boolean> {
-    try {
-      const response = await this.http.request(this.config.revokeUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: this.basicAuthorization(),
-        },
-        body: new URLSearchParams({ token }).toString(),
-        signal: AbortSignal.timeout(this.requestTimeoutMs),
-      });
-      return response.ok;
-    } catch {
-      return false;
-    }
+    const answer = await requestTokens(
+      this.http,
+      this.config.revokeUrl,
+      { token },
+      this.requestTimeoutMs,
+      { authorization: this.basicAuthorization() },
+    );
+    return !('failed' in answer) && answer.response.ok;
   }
 
   /** The organisations the grant connected (practices book no time). */
