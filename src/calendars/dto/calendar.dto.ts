@@ -1,20 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsPositive,
-  Matches,
-  ValidateIf,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsPositive, Matches } from 'class-validator';
 import { CursorQueryDto } from '../../common/pagination/cursor';
-import { HEX_COLOR, lowercaseColor, queryBoolean } from '../../common/validation/validators';
+import {
+  HEX_COLOR,
+  IsOptionalNotNull,
+  lowercaseColor,
+  queryBoolean,
+} from '../../common/validation/validators';
 import { CALENDAR_SYNC_DIRECTIONS, CalendarSyncDirection } from '../calendar.entity';
-
-/** May be left out, but not sent as null (the columns behind these fields are never cleared). */
-const NotNullWhenPresent = () => ValidateIf((_, value) => value !== undefined);
 
 const DIRECTION_MESSAGE = `sync_direction must be one of ${CALENDAR_SYNC_DIRECTIONS.join(', ')}`;
 
@@ -46,7 +40,7 @@ export class UpdateCalendarDto {
       'false: danwel stops writing to this calendar; its blocks become `disabled` and their ' +
       'events stay in the calendar as they are. true again: its blocks are pushed again.',
   })
-  @NotNullWhenPresent()
+  @IsOptionalNotNull()
   @IsBoolean({ message: 'is_enabled must be true or false' })
   is_enabled?: boolean;
 
@@ -56,7 +50,7 @@ export class UpdateCalendarDto {
       '`write` or `both`: blocks are pushed to it. `read`: danwel only reads it (its blocks ' +
       'become `disabled`, their events stay).',
   })
-  @NotNullWhenPresent()
+  @IsOptionalNotNull()
   @IsIn(CALENDAR_SYNC_DIRECTIONS, { message: DIRECTION_MESSAGE })
   sync_direction?: CalendarSyncDirection;
 
@@ -67,7 +61,7 @@ export class UpdateCalendarDto {
       'the member who connected the account may change it. false (the default): only their ' +
       'blocks go onto it.',
   })
-  @NotNullWhenPresent()
+  @IsOptionalNotNull()
   @IsBoolean({ message: 'shared_with_organization must be true or false' })
   shared_with_organization?: boolean;
 
@@ -77,7 +71,7 @@ export class UpdateCalendarDto {
     pattern: HEX_COLOR.source,
     description: 'Shown in danwel. A refresh of the calendar list takes the provider’s again.',
   })
-  @NotNullWhenPresent()
+  @IsOptionalNotNull()
   @Transform(lowercaseColor)
   @Matches(HEX_COLOR, { message: 'color must be a hex color such as #4f46e5' })
   color?: string;

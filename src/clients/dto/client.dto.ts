@@ -2,14 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { CursorQueryDto } from '../../common/pagination/cursor';
-import {
-  IsActiveField,
-  IsActiveQuery,
-  MetadataField,
-  NotNullWhenPresent,
-  SearchQuery,
-  trim,
-} from './fields';
+import { IsOptionalNotNull } from '../../common/validation/validators';
+import { IsActiveField, IsActiveQuery, MetadataField, SearchQuery, trim } from './fields';
 
 const NAME = { example: 'Acme Corporation', maxLength: 255 };
 const EMAIL = {
@@ -48,7 +42,7 @@ export class UpdateClientDto {
     ...NAME,
     description: 'Owned by the provider on clients synced from invoicing.',
   })
-  @NotNullWhenPresent()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @Length(1, 255)

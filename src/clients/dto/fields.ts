@@ -1,16 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, TransformFnParams } from 'class-transformer';
-import {
-  IsBoolean,
-  IsObject,
-  IsOptional,
-  IsString,
-  MaxLength,
-  ValidateIf,
-} from 'class-validator';
+import { IsBoolean, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import {
   IsBoundedJson,
+  IsOptionalNotNull,
   MAX_JSON_BYTES,
   MAX_JSON_DEPTH,
   MONEY,
@@ -23,9 +17,6 @@ import {
 
 export const trim = ({ value }: TransformFnParams): unknown =>
   typeof value === 'string' ? value.trim() : value;
-
-/** May be left out, but not sent as null (for NOT NULL columns in PATCH bodies). */
-export const NotNullWhenPresent = () => ValidateIf((_, value) => value !== undefined);
 
 /** `metadata`: a JSON object (not an array) of bounded size and depth; null clears it. */
 export const MetadataField = () =>
@@ -55,7 +46,7 @@ export const IsActiveField = () =>
         'false archives: hidden from pickers (`is_active=true` lists) but kept on existing ' +
         'time blocks. Always editable, also on records synced from invoicing.',
     }),
-    NotNullWhenPresent(),
+    IsOptionalNotNull(),
     IsBoolean({ message: 'is_active must be true or false' }),
   );
 

@@ -2,13 +2,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsInt, IsOptional, IsPositive, IsString, Length, Matches } from 'class-validator';
 import { CursorQueryDto } from '../../common/pagination/cursor';
-import { HEX_COLOR, lowercaseColor, MONEY } from '../../common/validation/validators';
+import {
+  HEX_COLOR,
+  IsOptionalNotNull,
+  lowercaseColor,
+  MONEY,
+} from '../../common/validation/validators';
 import {
   IsActiveField,
   IsActiveQuery,
   MetadataField,
   normaliseMoney,
-  NotNullWhenPresent,
   SearchQuery,
   trim,
 } from '../../clients/dto/fields';
@@ -75,7 +79,7 @@ export class UpdateProjectDto {
     ...NAME,
     description: 'Owned by the provider on projects synced from invoicing.',
   })
-  @NotNullWhenPresent()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @Length(1, 255)
