@@ -31,6 +31,11 @@ test('profile: preferences, password, API tokens, calendar feed and two-factor',
   await page.getByRole('link', { name: 'Profile' }).click();
   await expect(page.getByRole('heading', { name: 'Profile', level: 1 })).toBeVisible();
   await expect(page.getByText(`${person.email} is not confirmed yet.`)).toBeVisible();
+  // Outside an organization's pages the navigation still leads into the current one.
+  await expect(page.getByRole('link', { name: 'Planner' })).toHaveAttribute(
+    'href',
+    /^\/o\/\d+\/planner$/,
+  );
   await checkScreen(page, 'profile');
 
   // Preferences: an unknown zone is refused next to its field and nothing changes.

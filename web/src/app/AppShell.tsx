@@ -56,7 +56,14 @@ export function AppShell() {
   if (me.isError) return <ErrorState error={me.error} onRetry={() => me.refetch()} />;
 
   const role = organizationId ? roleIn(me.data, organizationId) : undefined;
-  const admin = isAdmin(role);
+  // Pages outside an organization (the profile) keep the current one's navigation.
+  const navOrganization =
+    organizationId ??
+    (roleIn(me.data, me.data.current_organization_id ?? -1)
+      ? me.data.current_organization_id!
+      : undefined);
+  const navRole = navOrganization ? roleIn(me.data, navOrganization) : undefined;
+  const admin = isAdmin(navRole);
 
   async function switchOrganization(value: string) {
     if (value === 'new') return navigate('/organizations/new');
@@ -69,7 +76,7 @@ export function AppShell() {
 
   const link = (to: string, label: string) => (
     <li>
-      <NavLink to={`/o/${organizationId}/${to}`}>{label}</NavLink>
+      <NavLink to={`/o/${navOrganization}/${to}`}>{label}</NavLink>
     </li>
   );
 
@@ -83,10 +90,10 @@ export function AppShell() {
         <label className="org-switcher">
           <span className="visually-hidden">{t.nav.organization}</span>
           <select
-            value={organizationId ?? ''}
+            value={navOrganization ?? ''}
             onChange={(e) => void switchOrganization(e.target.value)}
           >
-            {!organizationId && <option value="">{t.nav.organization}</option>}
+            {!navOrganization && <option value="">{t.nav.organization}</option>}
             {me.data.memberships.map((m) => (
               <option key={m.organization.id} value={m.organization.id}>
                 {m.organization.name}
@@ -97,7 +104,7 @@ export function AppShell() {
         </label>
         <nav aria-label={t.nav.main}>
           <ul>
-            {organizationId && role && (
+            {navOrganization && navRole && (
               <>
                 {link('planner', t.nav.planner)}
                 {admin && link('team', t.nav.team)}
