@@ -138,3 +138,28 @@ test('audit log: newest first, filters by action, person and dates, pages', asyn
   await expect(page.getByRole('cell', { name: '09:00–11:00 Roadmap' })).toBeVisible();
   await checkScreen(page, 'team-week-tablet-dark');
 });
+
+test('a member sees the catalog read-only and neither the team week nor the audit log', async ({
+  page,
+}) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(colleague.email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Week planner' })).toBeVisible();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('link', { name: 'Clients' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Team' })).toHaveCount(0);
+  await expect(nav.getByRole('link', { name: 'Audit log' })).toHaveCount(0);
+
+  await nav.getByRole('link', { name: 'Clients' }).click();
+  await expect(page.getByRole('cell', { name: 'Client 27', exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Add client' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^(Edit|Archive) / })).toHaveCount(0);
+  await checkScreen(page, 'clients-member');
+
+  for (const screen of ['team', 'audit']) {
+    await page.goto(`/o/${orgId}/${screen}`);
+    await expect(page.getByRole('alert')).toHaveText('There is nothing here.');
+  }
+});

@@ -32,7 +32,7 @@ function changes(entry: Entry): string[] {
 }
 
 export default function AuditLog() {
-  const { orgId, me } = useOrg();
+  const { orgId, me, admin } = useOrg();
   const id = useId();
   const zone = me.timezone || 'UTC';
   const [params, setParams] = useSearchParams();
@@ -43,7 +43,7 @@ export default function AuditLog() {
   // Cursors of the pages before this one: "Newer" goes back, "Older" follows next_cursor.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
-  const members = useMembers(orgId);
+  const members = useMembers(orgId, admin);
   const query = {
     limit: PAGE_SIZE,
     cursor,
@@ -55,6 +55,7 @@ export default function AuditLog() {
   };
   const entries = useQuery({
     queryKey: [orgId, 'audit-logs', query],
+    enabled: admin,
     queryFn: () =>
       data<ListPage<Entry>>(
         api().GET('/api/v1/organizations/{organizationId}/audit-logs', {
@@ -77,6 +78,16 @@ export default function AuditLog() {
     }
     setCursors([undefined]);
     setParams(next);
+  }
+
+  if (!admin) {
+    return (
+      <Page title={t.audit.title}>
+        <p className="state" role="alert">
+          {t.notFound}
+        </p>
+      </Page>
+    );
   }
 
   return (
