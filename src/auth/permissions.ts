@@ -47,6 +47,8 @@ const ADMIN = [
   'time-blocks:approve',
   'integrations:view:all',
   'integrations:manage:all',
+  // The organization's invoicing system: connect it, choose its account, import from it.
+  'integrations:connect:invoicing',
 ] as const;
 
 const OWNER = [...ADMIN, 'organizations:delete', 'organizations:transfer-ownership'] as const;

@@ -5,7 +5,7 @@ import { currentTimestamp } from '../database/timestamped.entity';
 import { inTransaction, isSqlite } from '../database/transaction';
 import { ProviderError, RefreshedTokens } from '../providers/calendar-provider';
 import { Integration } from './integration.entity';
-import { IntegrationProviders, isCalendarProvider } from './integration-providers';
+import { IntegrationProviders } from './integration-providers';
 
 /** A token this close to its expiry is refreshed before use rather than sent and refused. */
 const EXPIRY_MARGIN_MS = 60_000;
@@ -32,7 +32,7 @@ type RefreshOutcome =
   | { kind: 'failed'; message: string };
 
 /**
- * The access tokens of calendar integrations, refreshed when they are about to expire or were
+ * The access tokens of integrations (calendar and invoicing), refreshed when they are about to expire or were
  * refused (docs/architecture.md, "Errors, classified once").
  *
  * A refresh happens under a row lock on the integration (`SELECT … FOR UPDATE` on MySQL/MariaDB),
@@ -141,10 +141,12 @@ export class AccessTokens {
   private async callProvider(
     integration: Integration,
   ): Promise<RefreshedTokens | 'reconnect' | { failed: string }> {
-    if (!isCalendarProvider(integration.provider) || !integration.refreshToken) return 'reconnect';
+    if (this.providers.typeOf(integration.provider) === null || !integration.refreshToken) {
+      return 'reconnect';
+    }
     try {
       return await this.providers
-        .get(integration.provider)
+        .oauth(integration.provider)
         .refresh(this.encrypter.decrypt(integration.refreshToken));
     } catch (error) {
       if (error instanceof ProviderError && error.code === 'invalid_grant') return 'reconnect';
@@ -171,7 +173,8 @@ export class AccessTokens {
     if ('failed' in refreshed) return { kind: 'failed', message: refreshed.failed };
     await manager.update(Integration, integration.id, {
       accessToken: this.encrypter.encrypt(refreshed.accessToken),
-      // Google usually sends no new refresh token (keep ours); Microsoft always rotates it.
+      // Google usually sends no new refresh token (keep ours); Microsoft, Moneybird and Xero
+      // rotate it.
       ...(refreshed.refreshToken
         ? { refreshToken: this.encrypter.encrypt(refreshed.refreshToken) }
         : {}),

@@ -10,6 +10,7 @@ import { APP_CONFIG, AppConfig } from '../config';
 import { inTransaction } from '../database/transaction';
 import { CalendarEventsClient, EventWrite } from '../providers/calendar-events';
 import { CalendarOAuthProvider } from '../providers/calendar-provider';
+import { InvoicingProviderName, isInvoicingProvider } from '../invoicing/invoicing-provider';
 import * as syncState from '../sync/block-sync-state';
 import { TimeBlock } from '../time-blocks/time-block.entity';
 import { manageableIntegrations } from './integration-access';
@@ -18,8 +19,11 @@ import { Integration } from './integration.entity';
 import { EventsNotRemovedError, IntegrationBusyError, providerProblem } from './integration.errors';
 import {
   CalendarProviderName,
+  IntegrationProviderName,
   IntegrationProviders,
   isCalendarProvider,
+  OAuthClient,
+  revokeGrant,
 } from './integration-providers';
 import type { DepartureReason } from './departures';
 
@@ -50,6 +54,7 @@ interface DanwelEvent {
  *    the calendars and the integration row — its tokens with it — are deleted, audit row.
  *
  * Without `remove_events` the events stay in the user's calendar, no longer updated by danwel.
+ * An invoicing integration takes the lease, revokes and forgets the grant (`endInvoicing`).
  */
 @Injectable()
 export class IntegrationDisconnectService {
@@ -73,10 +78,60 @@ export class IntegrationDisconnectService {
       .andWhere('integration.id = :integrationId', { integrationId })
       .getOne();
     if (!integration) throw new NotFoundError('Integration');
+    if (integration.providerType === 'invoicing' && isInvoicingProvider(integration.provider)) {
+      await this.endInvoicing(membership, integration, integration.provider);
+      return;
+    }
     if (!isCalendarProvider(integration.provider)) {
       throw new ConflictError('Only calendar integrations can be disconnected here.');
     }
     await this.end(membership, integration, integration.provider, options, {});
+  }
+
+  /**
+   * An invoicing integration: under the lease (no sync worker books meanwhile), the grant is
+   * revoked where the provider can, and the integration row with its tokens is deleted. Nothing
+   * in the provider is deleted: entries booked there are the organization's records. Imported
+   * clients and projects stay, unlinked (their foreign keys SET NULL).
+   */
+  private async endInvoicing(
+    membership: OrganizationView,
+    integration: Integration,
+    providerName: InvoicingProviderName,
+  ): Promise<void> {
+    const session = this.sessions.open(integration, providerName, 'disconnect');
+    await this.takeLease(session);
+    try {
+      const revoked = await this.revoke(integration.id, this.providers.oauth(providerName));
+      await inTransaction(this.dataSource, async (manager) => {
+        if (!(await session.stillHeld(manager))) {
+          throw new IntegrationBusyError(this.config.sync.leaseSeconds);
+        }
+        const organizationId = membership.organizationId;
+        await manager.delete(Integration, { id: integration.id, organizationId });
+        await this.audit.record(manager, {
+          action: 'integration.disconnected',
+          organizationId,
+          auditable: { type: 'integration', id: integration.id },
+          oldValues: {
+            provider: integration.provider,
+            provider_type: 'invoicing',
+            provider_account_id: integration.providerAccountId,
+            connected_by: integration.connectedById,
+          },
+          newValues: { revoked_at_provider: revoked },
+        });
+      });
+    } catch (error) {
+      await session.release().catch((failure: unknown) =>
+        this.logger.error({
+          msg: 'releasing a disconnect lease failed',
+          integrationId: integration.id,
+          err: failure,
+        }),
+      );
+      throw error;
+    }
   }
 
   /**
@@ -152,7 +207,7 @@ export class IntegrationDisconnectService {
    * Takes the integration's lease, waiting up to LEASE_WAIT_MS for a sync worker to finish its
    * batch and hand it back; then 409 with the time the holder still has.
    */
-  private async takeLease(session: IntegrationSession): Promise<void> {
+  private async takeLease(session: IntegrationSession<IntegrationProviderName>): Promise<void> {
     if (await session.acquire(LEASE_WAIT_MS)) return;
     const row = await this.dataSource.manager.findOneBy(Integration, {
       id: session.integrationId,
@@ -293,12 +348,12 @@ export class IntegrationDisconnectService {
    * Revokes the grant with the current refresh token (else the access token): for Google that ends
    * the grant and every token of it. Best effort: a failure is logged, the disconnect goes on.
    */
-  private async revoke(integrationId: number, provider: CalendarOAuthProvider): Promise<boolean> {
+  private async revoke(integrationId: number, provider: OAuthClient): Promise<boolean> {
     const row = await this.dataSource.manager.findOneBy(Integration, { id: integrationId });
     if (!row) return false;
     try {
       const token = this.encrypter.decrypt(row.refreshToken ?? row.accessToken);
-      const revoked = await provider.revoke(token);
+      const revoked = await revokeGrant(provider, token);
       if (!revoked)
         this.logger.log({ msg: 'the provider did not revoke the grant', integrationId });
       return revoked;

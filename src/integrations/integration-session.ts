@@ -9,7 +9,11 @@ import { CalendarEventsClient, EventWrite, WriteResult } from '../providers/cale
 import { AccessTokens } from './access-tokens';
 import { Ending } from './integration-pause';
 import { Integration, IntegrationLeaseKind } from './integration.entity';
-import { CalendarProviderName } from './integration-providers';
+import {
+  CalendarProviderName,
+  IntegrationProviderName,
+  IntegrationProviders,
+} from './integration-providers';
 import { RequestBudget } from './request-budget';
 
 /** How often a session waiting for the lease looks again. */
@@ -43,6 +47,7 @@ export class IntegrationSessions {
   constructor(
     private readonly dataSource: DataSource,
     private readonly accessTokens: AccessTokens,
+    private readonly providers: IntegrationProviders,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -60,7 +65,7 @@ export class IntegrationSessions {
   forSync(
     integration: Pick<Integration, 'id'>,
     provider: CalendarProviderName,
-  ): IntegrationSession {
+  ): IntegrationSession<CalendarProviderName> {
     return new IntegrationSession(this, integration.id, provider, this.syncHolder());
   }
 
@@ -68,11 +73,11 @@ export class IntegrationSessions {
    * A session of its own owner: a disconnect (which takes the lease with `acquire`) or a calendar
    * refresh (which takes none: it writes no events, and must not wait behind a sync claim).
    */
-  open(
+  open<P extends IntegrationProviderName>(
     integration: Pick<Integration, 'id'>,
-    provider: CalendarProviderName,
+    provider: P,
     kind: 'disconnect' | 'refresh',
-  ): IntegrationSession {
+  ): IntegrationSession<P> {
     const holder: LeaseHolder =
       kind === 'refresh' ? { id: workerIdentity() } : { id: workerIdentity(), kind };
     return new IntegrationSession(this, integration.id, provider, holder);
@@ -99,6 +104,7 @@ export class IntegrationSessions {
       accessTokens: this.accessTokens,
       budget: this.budget,
       config: this.config,
+      providers: this.providers,
       lease: integrationLease,
       leaseEnd: () => this.leaseEnd(),
     };
@@ -118,11 +124,11 @@ export class IntegrationSessions {
  * connected account: the integration's lease, the access token with the single refresh-and-retry
  * after a 401, and the account's request budget (docs/architecture.md, "Integration session").
  */
-export class IntegrationSession {
+export class IntegrationSession<P extends IntegrationProviderName = CalendarProviderName> {
   constructor(
     private readonly sessions: IntegrationSessions,
     readonly integrationId: number,
-    readonly provider: CalendarProviderName,
+    readonly provider: P,
     private readonly holder: LeaseHolder,
   ) {}
 
@@ -214,7 +220,10 @@ export class IntegrationSession {
 
   /** Milliseconds before `cost` more requests fit in the account's budget. */
   budgetWaitMs(cost: number): number {
-    return this.deps.budget.waitMs(this.integrationId, cost, this.rateLimit());
+    const waits = this.deps.providers
+      .rateLimits(this.provider)
+      .map((limit) => this.deps.budget.waitMs(this.integrationId, cost, limit));
+    return Math.max(0, ...waits);
   }
 
   /**
@@ -293,10 +302,6 @@ export class IntegrationSession {
 
   private spend(cost: number): void {
     this.deps.budget.spend(this.integrationId, cost);
-  }
-
-  private rateLimit() {
-    return this.deps.config.sync.rateLimits[this.provider];
   }
 
   private backoff() {

@@ -1,5 +1,6 @@
 import { DecryptionError } from '../common/crypto/encrypter';
 import { DomainError } from '../common/errors/domain.error';
+import { InvoicingError } from '../invoicing/invoicing-provider';
 import { ProviderError } from '../providers/calendar-provider';
 import { ReconnectRequiredError, TokenRefreshFailedError } from './access-tokens';
 
@@ -28,6 +29,19 @@ export class ProviderUnavailableError extends DomainError {
       {
         code: 'provider_unavailable',
       },
+    );
+  }
+}
+
+/** An organization books time in one invoicing system at a time. */
+export class InvoicingAlreadyConnectedError extends DomainError {
+  constructor(integrationId: number, provider: string) {
+    super(
+      409,
+      'invoicing-already-connected',
+      'Conflict',
+      `This organization already has an invoicing integration (${provider}); disconnect it first.`,
+      { code: 'invoicing_already_connected', integration_id: integrationId },
     );
   }
 }
@@ -72,13 +86,13 @@ export function providerProblem(integrationId: number, error: unknown): unknown 
   if (error instanceof ReconnectRequiredError) {
     return new NeedsReconnectError(
       integrationId,
-      'The provider no longer accepts this calendar account’s authorization; connect it again.',
+      'The provider no longer accepts this account’s authorization; connect it again.',
     );
   }
   if (error instanceof DecryptionError) {
     return new NeedsReconnectError(
       integrationId,
-      'The stored authorization of this calendar account cannot be read (was APP_KEY changed ' +
+      'The stored authorization of this account cannot be read (was APP_KEY changed ' +
         'without APP_PREVIOUS_KEYS?); connect it again.',
     );
   }
@@ -86,6 +100,12 @@ export function providerProblem(integrationId: number, error: unknown): unknown 
     return new ProviderUnavailableError(
       503,
       'The provider’s token endpoint is not answering; nothing was changed. Try again later.',
+    );
+  }
+  if (error instanceof InvoicingError) {
+    return new ProviderUnavailableError(
+      502,
+      `The provider failed (${error.failure.code}); nothing was changed. Try again later.`,
     );
   }
   if (error instanceof ProviderError) {

@@ -1,26 +1,34 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiConflictResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiParam,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { Membership } from '../auth/authenticated-user';
 import { CurrentMembership, RequirePermission } from '../auth/decorators';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
+import { INVOICING_PROVIDERS } from '../invoicing/invoicing-provider';
 import { ConnectIntegrationResponseDto } from './dto/connect-integration.dto';
 import { DisconnectIntegrationQueryDto } from './dto/disconnect-integration.dto';
+import { ChooseInvoicingAccountDto, InvoicingAccountListDto } from './dto/invoicing-account.dto';
 import { PendingGrantResponseDto } from './dto/pending-grant.dto';
 import { IntegrationDisconnectService } from './integration-disconnect.service';
 import { presentIntegration } from './integration.presenter';
 import { CALENDAR_PROVIDERS } from './integration-providers';
 import { IntegrationsService } from './integrations.service';
+import { InvoicingAccounts } from './invoicing-accounts.service';
 import { PendingGrants } from './pending-grants.service';
 
-/** An organization's calendar integrations. Members connect and see their own; admins see all. */
+/**
+ * An organization's integrations: calendar accounts (members connect and see their own; admins
+ * see all) and the one invoicing system (admins and owners connect it and choose its account).
+ */
 @ApiTags('integrations')
 @Controller('organizations/:organizationId/integrations')
 export class IntegrationsController {
@@ -28,6 +36,7 @@ export class IntegrationsController {
     private readonly integrations: IntegrationsService,
     private readonly disconnector: IntegrationDisconnectService,
     private readonly pendingGrants: PendingGrants,
+    private readonly invoicingAccounts: InvoicingAccounts,
   ) {}
 
   @Get()
@@ -51,8 +60,16 @@ export class IntegrationsController {
   @Post(':provider/connect')
   @HttpCode(200)
   @RequirePermission('integrations:connect:own')
-  @ApiParam({ name: 'provider', enum: CALENDAR_PROVIDERS })
+  @ApiParam({
+    name: 'provider',
+    enum: [...CALENDAR_PROVIDERS, ...INVOICING_PROVIDERS],
+    description:
+      'A calendar (any member, for their own account) or an invoicing system (admins and ' +
+      'owners, `provider_type=invoicing`; only the ones this server is configured for).',
+  })
   @ApiOkResponse({ type: ConnectIntegrationResponseDto })
+  @ApiForbiddenResponse({ description: 'An invoicing system, and the caller is not an admin.' })
+  @ApiNotFoundResponse({ description: 'A provider this server cannot connect.' })
   connect(@CurrentMembership() membership: Membership, @Param('provider') provider: string) {
     return this.integrations.connect(membership, provider);
   }
@@ -94,14 +111,58 @@ export class IntegrationsController {
     return presentIntegration(await this.pendingGrants.confirm(membership, reference));
   }
 
+  @Get(':integrationId/accounts')
+  @RequirePermission('integrations:connect:invoicing')
+  @ApiParam({ name: 'integrationId', type: 'integer', description: 'An invoicing integration.' })
+  @ApiOkResponse({
+    type: InvoicingAccountListDto,
+    description: 'The accounts its token reaches: Moneybird administrations, Harvest accounts, …',
+  })
+  @ApiNotFoundResponse({ description: 'No integration of this organization.' })
+  @ApiConflictResponse({
+    description:
+      'Not an invoicing integration, or the provider refused the grant: `needs_reconnect`.',
+  })
+  @ApiBadGatewayResponse({ description: 'The provider failed; try again later.' })
+  async accounts(
+    @CurrentMembership() membership: Membership,
+    @Param('integrationId', new ParseIdPipe('Integration')) integrationId: number,
+  ) {
+    const accounts = await this.invoicingAccounts.list(membership, integrationId);
+    return { data: accounts.map((a) => ({ external_id: a.externalId, name: a.name })) };
+  }
+
+  @Patch(':integrationId')
+  @RequirePermission('integrations:connect:invoicing')
+  @ApiParam({ name: 'integrationId', type: 'integer', description: 'An invoicing integration.' })
+  @ApiOkResponse({ description: 'The integration, booking in the chosen account.' })
+  @ApiUnprocessableEntityResponse({ description: 'Not an account the integration reaches.' })
+  @ApiNotFoundResponse({ description: 'No integration of this organization.' })
+  @ApiConflictResponse({
+    description:
+      'Not an invoicing integration, time is booked in another account already, or ' +
+      '`needs_reconnect`.',
+  })
+  @ApiBadGatewayResponse({ description: 'The provider failed; try again later.' })
+  async chooseAccount(
+    @CurrentMembership() membership: Membership,
+    @Param('integrationId', new ParseIdPipe('Integration')) integrationId: number,
+    @Body() body: ChooseInvoicingAccountDto,
+  ) {
+    return presentIntegration(
+      await this.invoicingAccounts.choose(membership, integrationId, body.provider_account_id),
+    );
+  }
+
   @Delete(':integrationId')
   @HttpCode(204)
   @ApiParam({ name: 'integrationId', type: 'integer', description: 'The integration.' })
   @RequirePermission('integrations:disconnect:own')
   @ApiNoContentResponse({
     description:
-      'Disconnected: the grant is revoked at the provider (Google), the tokens, calendars and ' +
-      'integration are deleted, and its blocks stay, without a calendar, `disabled`.',
+      'Disconnected: the grant is revoked at the provider (Google, Moneybird), the tokens, ' +
+      'calendars and integration are deleted, and its blocks stay, without a calendar, ' +
+      '`disabled`. An invoicing integration deletes nothing in the provider.',
   })
   @ApiConflictResponse({
     description: 'A sync is running (Retry-After), or `needs_reconnect` with `remove_events`.',

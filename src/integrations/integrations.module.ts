@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { InvoicingProviders } from '../invoicing/invoicing-providers';
 import { ProviderHttpModule } from '../providers/provider-http';
 import { AccessTokens } from './access-tokens';
 import { DepartedConnections } from './departures';
@@ -7,6 +8,7 @@ import { IntegrationProviders } from './integration-providers';
 import { IntegrationSessions } from './integration-session';
 import { IntegrationsController } from './integrations.controller';
 import { IntegrationsService } from './integrations.service';
+import { InvoicingAccounts } from './invoicing-accounts.service';
 import { OAuthCallbackController } from './oauth-callback.controller';
 import { PendingGrants } from './pending-grants.service';
 
@@ -15,13 +17,15 @@ import { PendingGrants } from './pending-grants.service';
   controllers: [IntegrationsController, OAuthCallbackController],
   providers: [
     IntegrationsService,
+    InvoicingAccounts,
     PendingGrants,
     IntegrationDisconnectService,
     DepartedConnections,
     IntegrationProviders,
+    InvoicingProviders,
     AccessTokens,
     IntegrationSessions,
   ],
-  exports: [IntegrationProviders, AccessTokens, IntegrationSessions],
+  exports: [IntegrationProviders, InvoicingProviders, AccessTokens, IntegrationSessions],
 })
 export class IntegrationsModule {}

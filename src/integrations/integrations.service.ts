@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
-import { can } from '../auth/permissions';
+import { can, Permission } from '../auth/permissions';
 import { Encrypter } from '../common/crypto/encrypter';
 import { generateSecretToken, sha256Hex } from '../common/crypto/tokens';
-import { NotFoundError } from '../common/errors/domain.error';
+import { ForbiddenError, NotFoundError } from '../common/errors/domain.error';
 import { APP_CONFIG, AppConfig } from '../config';
 import { currentTimestamp } from '../database/timestamped.entity';
 import { inTransaction } from '../database/transaction';
@@ -17,7 +17,7 @@ import {
   ProviderError,
 } from '../providers/calendar-provider';
 import { blocksWithActingCalendar } from '../sync/pending-blocks';
-import { Integration } from './integration.entity';
+import { Integration, IntegrationProviderType } from './integration.entity';
 import { IntegrationBlockCounts } from './integration.presenter';
 import { IntegrationProviders, isCalendarProvider } from './integration-providers';
 import { OAuthState } from './oauth-state.entity';
@@ -36,7 +36,8 @@ export interface CallbackQuery {
 }
 
 /**
- * Connecting calendar accounts (OAuth authorization code + PKCE) and reading their status.
+ * Connecting calendar and invoicing accounts (OAuth authorization code + PKCE) and reading
+ * their status.
  *
  * The OAuth `state` is a random 256-bit token, stored only as its SHA-256 digest together with
  * the user, organization, provider, encrypted PKCE verifier and a 10-minute expiry. It is a
@@ -61,7 +62,13 @@ export class IntegrationsService {
 
   /** Starts a connect flow for the caller: a fresh state and the provider's consent URL. */
   async connect(membership: Membership, provider: string): Promise<{ authorize_url: string }> {
-    if (!isCalendarProvider(provider)) throw new NotFoundError('Provider');
+    const type = this.providers.typeOf(provider);
+    if (type === null) throw new NotFoundError('Provider');
+    if (!can(membership.role, CONNECT_PERMISSION[type])) {
+      throw new ForbiddenError(
+        'Only admins and owners connect the organization’s invoicing system.',
+      );
+    }
     const state = generateSecretToken(STATE_PREFIX);
     const pkce = pkcePair();
     await inTransaction(this.dataSource, (manager) =>
@@ -79,7 +86,7 @@ export class IntegrationsService {
     );
     return {
       authorize_url: this.providers
-        .get(provider)
+        .oauth(provider)
         .authorizeUrl({ state, codeChallenge: pkce.challenge }),
     };
   }
@@ -143,7 +150,8 @@ export class IntegrationsService {
   }
 
   private async completeCallback(provider: string, query: CallbackQuery): Promise<string> {
-    if (!isCalendarProvider(provider)) throw new CallbackError('unknown_provider');
+    const type = this.providers.typeOf(provider);
+    if (type === null) throw new CallbackError('unknown_provider');
     const state = await this.claimState(provider, query.state);
     if (query.error) throw new CallbackError(safeCode(query.error));
     if (!query.code) throw new CallbackError('missing_code');
@@ -152,19 +160,20 @@ export class IntegrationsService {
       organizationId: state.organizationId,
       userId: state.userId,
     });
-    if (!membership || !can(membership.role, 'integrations:connect:own')) {
+    if (!membership || !can(membership.role, CONNECT_PERMISSION[type])) {
       throw new CallbackError('not_allowed');
     }
 
-    const client = this.providers.get(provider);
     let account: ConnectedAccount;
-    let calendars: ProviderCalendar[];
+    let calendars: ProviderCalendar[] = [];
     try {
-      account = await client.exchangeCode(
-        query.code,
-        this.encrypter.decrypt(state.codeVerifier ?? ''),
-      );
-      calendars = await client.listCalendars(account.accessToken);
+      account = await this.providers
+        .oauth(provider)
+        .exchangeCode(query.code, this.encrypter.decrypt(state.codeVerifier ?? ''));
+      // An invoicing account's choice (`provider_account_id`) is made after confirming.
+      if (isCalendarProvider(provider)) {
+        calendars = await this.providers.get(provider).listCalendars(account.accessToken);
+      }
     } catch (error) {
       if (error instanceof ProviderError) throw new CallbackError(safeCode(error.code));
       throw error;
@@ -200,6 +209,12 @@ export class IntegrationsService {
     return url.toString();
   }
 }
+
+/** Who may connect an integration of each type: any member a calendar, admins an invoicing system. */
+const CONNECT_PERMISSION: Record<IntegrationProviderType, Permission> = {
+  calendar: 'integrations:connect:own',
+  invoicing: 'integrations:connect:invoicing',
+};
 
 /** An outcome of the callback shown to the user as `?error=<code>`. */
 class CallbackError extends Error {

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query, Redirect } from '@nestjs/common';
 import { ApiFoundResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/decorators';
+import { INVOICING_PROVIDERS } from '../invoicing/invoicing-provider';
 import { CALENDAR_PROVIDERS } from './integration-providers';
 import { IntegrationsService } from './integrations.service';
 
@@ -22,7 +23,7 @@ export class OAuthCallbackController {
   @Get(':provider/callback')
   @Public()
   @Redirect(undefined, 302)
-  @ApiParam({ name: 'provider', enum: CALENDAR_PROVIDERS })
+  @ApiParam({ name: 'provider', enum: [...CALENDAR_PROVIDERS, ...INVOICING_PROVIDERS] })
   @ApiFoundResponse({
     description:
       'To `APP_URL/integrations?pending=<reference>` (the signed-in user who started the flow ' +

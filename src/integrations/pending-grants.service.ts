@@ -8,12 +8,14 @@ import { Encrypter } from '../common/crypto/encrypter';
 import { generateSecretToken, sha256Hex } from '../common/crypto/tokens';
 import { NotFoundError } from '../common/errors/domain.error';
 import { currentTimestamp } from '../database/timestamped.entity';
-import { inTransaction } from '../database/transaction';
+import { inTransaction, isSqlite } from '../database/transaction';
 import { JobHandlerRegistry, RetryJobLaterError } from '../jobs/job-handler';
 import { JobQueue } from '../jobs/job-queue.service';
+import { Organization } from '../organizations/organization.entity';
 import { ConnectedAccount, ProviderCalendar } from '../providers/calendar-provider';
 import { Integration } from './integration.entity';
-import { IntegrationProviders, isCalendarProvider } from './integration-providers';
+import { IntegrationProviders, revokeGrant } from './integration-providers';
+import { InvoicingAlreadyConnectedError } from './integration.errors';
 import { OAuthState } from './oauth-state.entity';
 
 /** How long the user who started a connect flow has to confirm the grant the callback parked. */
@@ -110,7 +112,9 @@ export class PendingGrants implements OnModuleInit {
       .andWhere('state.parkedGrant IS NOT NULL')
       .andWhere('state.expiresAt > :now', { now: currentTimestamp() })
       .getOne();
-    if (!state || !isCalendarProvider(state.provider)) throw new NotFoundError('Pending grant');
+    if (!state || this.providers.typeOf(state.provider) === null) {
+      throw new NotFoundError('Pending grant');
+    }
     return { state, grant: this.open(state) };
   }
 
@@ -127,7 +131,9 @@ export class PendingGrants implements OnModuleInit {
         grantReferenceHash: state.grantReferenceHash!,
       });
       if (claimed.affected !== 1) throw new NotFoundError('Pending grant');
-      return this.store(manager, state, grant);
+      return this.providers.typeOf(state.provider) === 'invoicing'
+        ? this.storeInvoicing(manager, state, grant)
+        : this.store(manager, state, grant);
     });
   }
 
@@ -141,7 +147,7 @@ export class PendingGrants implements OnModuleInit {
       id: stateId,
       parkedGrant: Not(IsNull()),
     });
-    if (!state || !isCalendarProvider(state.provider)) return;
+    if (!state || this.providers.typeOf(state.provider) === null) return;
     if (state.grantReferenceHash !== null) {
       const waitMs = state.expiresAt.getTime() - currentTimestamp().getTime();
       if (waitMs > 0) throw new RetryJobLaterError('the grant has not expired yet', waitMs / 1000);
@@ -156,9 +162,10 @@ export class PendingGrants implements OnModuleInit {
     }
 
     const grant = this.open(state);
-    const revoked = await this.providers
-      .get(state.provider)
-      .revoke(grant.account.refreshToken ?? grant.account.accessToken);
+    const revoked = await revokeGrant(
+      this.providers.oauth(state.provider),
+      grant.account.refreshToken ?? grant.account.accessToken,
+    );
     if (!revoked) this.logger.log({ msg: 'the provider did not revoke an expired grant', stateId });
 
     await inTransaction(this.dataSource, async (manager) => {
@@ -182,6 +189,79 @@ export class PendingGrants implements OnModuleInit {
 
   private open(state: OAuthState): ParkedGrant {
     return JSON.parse(this.encrypter.decrypt(state.parkedGrant!)) as ParkedGrant;
+  }
+
+  /**
+   * Creates the organization's invoicing integration, its account not chosen yet
+   * (`PATCH …/integrations/:id`). There is at most one: a second answers 409, except that
+   * connecting the same provider again repairs one that needs reconnecting (its account kept).
+   * The organization's row is locked first (MySQL), so two confirmations cannot both pass.
+   */
+  private async storeInvoicing(
+    manager: EntityManager,
+    state: OAuthState,
+    grant: ParkedGrant,
+  ): Promise<Integration> {
+    const { account } = grant;
+    const organizations = manager
+      .getRepository(Organization)
+      .createQueryBuilder('organization')
+      .where('organization.id = :id', { id: state.organizationId });
+    if (!isSqlite(this.dataSource)) organizations.setLock('pessimistic_write');
+    await organizations.getOne();
+    const existing = await manager.findOneBy(Integration, {
+      organizationId: state.organizationId,
+      providerType: 'invoicing',
+    });
+    if (existing && !(existing.provider === state.provider && existing.needsReconnect === true)) {
+      throw new InvoicingAlreadyConnectedError(existing.id, existing.provider);
+    }
+    const integration =
+      existing ??
+      manager.create(Integration, {
+        organizationId: state.organizationId,
+        connectedById: state.userId,
+        provider: state.provider,
+        providerType: 'invoicing',
+        providerAccountId: null,
+      });
+    Object.assign(integration, {
+      name: integration.name ?? null,
+      ...this.tokenColumns(account, existing),
+      providerAccountEmail: account.email,
+      isActive: true,
+      needsReconnect: false,
+      syncRetryAt: null,
+      lastError: null,
+      errorCount: 0,
+    });
+    const saved = await manager.save(integration);
+    await this.audit.record(manager, {
+      action: 'integration.connected',
+      organizationId: state.organizationId,
+      userId: state.userId,
+      auditable: { type: 'integration', id: saved.id },
+      newValues: {
+        provider: state.provider,
+        provider_type: 'invoicing',
+        provider_account_email: account.email,
+        connected_by: state.userId,
+        reconnected: existing !== null,
+      },
+    });
+    return saved;
+  }
+
+  /** The token columns of a grant, encrypted; a reconnect without a refresh token keeps ours. */
+  private tokenColumns(account: ParkedGrant['account'], existing: Integration | null) {
+    return {
+      accessToken: this.encrypter.encrypt(account.accessToken),
+      refreshToken: account.refreshToken
+        ? this.encrypter.encrypt(account.refreshToken)
+        : (existing?.refreshToken ?? null),
+      tokenMetadata: this.encrypter.encrypt(JSON.stringify(account.metadata)),
+      expiresAt: account.expiresAt ? new Date(account.expiresAt) : null,
+    };
   }
 
   /** Creates the integration, or repairs the one of the same account, with its calendars. */
@@ -209,13 +289,7 @@ export class PendingGrants implements OnModuleInit {
       });
     Object.assign(integration, {
       name: account.email,
-      accessToken: this.encrypter.encrypt(account.accessToken),
-      // A reconnect without a new refresh token keeps the one we have.
-      refreshToken: account.refreshToken
-        ? this.encrypter.encrypt(account.refreshToken)
-        : (existing?.refreshToken ?? null),
-      tokenMetadata: this.encrypter.encrypt(JSON.stringify(account.metadata)),
-      expiresAt: account.expiresAt ? new Date(account.expiresAt) : null,
+      ...this.tokenColumns(account, existing),
       providerAccountId: account.accountId,
       providerAccountEmail: account.email,
       isActive: true,

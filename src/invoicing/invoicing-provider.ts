@@ -155,6 +155,11 @@ export interface InvoicingProvider {
    * `ProviderError('refresh_failed')` for a failure worth retrying.
    */
   refresh(refreshToken: string): Promise<RefreshedTokens>;
+  /**
+   * Revokes the grant at the provider where it has a revocation endpoint; resolves false where it
+   * has none or the call failed. Never throws. Nothing else in the account is touched.
+   */
+  revoke?(token: string): Promise<boolean>;
   /** The accounts the token reaches, to choose `provider_account_id` from. */
   listAccounts(accessToken: string): Promise<InvoicingAccount[]>;
 

@@ -428,6 +428,16 @@ function choose(document: OpenApiDocument, schema: SchemaObject): SchemaObject {
   return choice ? deref(document, choice) : schema;
 }
 
+/**
+ * `*_id` fields that hold a provider's id rather than one of danwel's rows (the Moneybird
+ * administration an invoicing integration books in): no tenant owns them, the schema's example
+ * is a plausible value, and the provider, not the tenant scope, says which are valid.
+ */
+const PROVIDER_ID_FIELDS = new Set(['provider_account_id']);
+
+/** Whether a field names a row of a tenant (`client_id`), not a provider's id. */
+const isRowIdField = (name: string) => /_id$/.test(name) && !PROVIDER_ID_FIELDS.has(name);
+
 /** A plausible value for a field: ids from the resolver, everything else from the schema. */
 function plausible(
   document: OpenApiDocument,
@@ -435,7 +445,7 @@ function plausible(
   raw: SchemaObject,
   resolve: IdResolver,
 ): unknown {
-  if (/_id$/.test(name)) return resolve(name);
+  if (isRowIdField(name)) return resolve(name);
   if (/email/.test(name)) return `plausible-${unique()}@example.test`;
   if (name === 'slug') return `plausible-${unique()}`;
   const outer = deref(document, raw);
@@ -486,7 +496,7 @@ function idFieldPaths(document: OpenApiDocument, raw: SchemaObject, prefix: stri
     return idFieldPaths(document, schema.items, `${prefix}0.`);
   }
   return Object.entries(schema.properties ?? {}).flatMap(([name, property]) =>
-    /_id$/.test(name)
+    isRowIdField(name)
       ? [`${prefix}${name}`]
       : idFieldPaths(document, property, `${prefix}${name}.`),
   );

@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { INVOICING_PROVIDERS } from '../../invoicing/invoicing-provider';
 import { CALENDAR_PROVIDERS } from '../integration-providers';
 
 export class PendingGrantResponseDto {
-  @ApiProperty({ enum: CALENDAR_PROVIDERS })
+  @ApiProperty({ enum: [...CALENDAR_PROVIDERS, ...INVOICING_PROVIDERS] })
   provider!: string;
 
   @ApiProperty({

@@ -148,6 +148,18 @@ export class MoneybirdInvoicingProvider implements InvoicingProvider {
     );
   }
 
+  /** Doorkeeper's token revocation (RFC 7009): the grant and all its tokens end. */
+  async revoke(token: string): Promise<boolean> {
+    if (!this.config.revokeUrl) return false;
+    const answer = await requestTokens(
+      this.http,
+      this.config.revokeUrl,
+      { client_id: this.config.clientId, client_secret: this.config.clientSecret, token },
+      this.requestTimeoutMs,
+    );
+    return !('failed' in answer) && answer.response.ok;
+  }
+
   async listAccounts(accessToken: string): Promise<InvoicingAccount[]> {
     const administrations = await this.administrations(accessToken);
     return administrations.map((a) => ({ externalId: String(a.id), name: a.name }));

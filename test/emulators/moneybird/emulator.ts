@@ -467,6 +467,17 @@ export class MoneybirdEmulator {
         async () => respond(this.authorize(url.searchParams)),
       );
     }
+    if (path === '/oauth/revoke' && method === 'POST') {
+      entry.operation = 'oauth.revoke';
+      const form = parseForm(body, req.headers['content-type']);
+      return this.withFaults(
+        { method, path, operation: entry.operation, batch: false },
+        entry,
+        'oauth',
+        async () => respond(this.revoke(form, req.headers.authorization)),
+        form,
+      );
+    }
     if (path === '/oauth/token' && method === 'POST') {
       entry.operation = 'oauth.token';
       const form = parseForm(body, req.headers['content-type']);
@@ -626,7 +637,8 @@ export class MoneybirdEmulator {
     return back({ code });
   }
 
-  private token(form: URLSearchParams, authorization: string | undefined): ApiResponse {
+  /** The app a token or revoke request authenticates as (secret in the body or HTTP Basic). */
+  private client(form: URLSearchParams, authorization: string | undefined): MoneybirdApp | null {
     let clientId = form.get('client_id');
     let clientSecret = form.get('client_secret');
     const basic = /^Basic\s+(\S+)$/i.exec(authorization ?? '');
@@ -636,13 +648,25 @@ export class MoneybirdEmulator {
       clientSecret = decodeURIComponent(secret ?? '');
     }
     const app = this.store.apps.get(clientId ?? '');
-    if (!app || app.clientSecret !== clientSecret) {
-      return oauthError(
-        401,
-        'invalid_client',
-        'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
-      );
-    }
+    return app && app.clientSecret === clientSecret ? app : null;
+  }
+
+  /**
+   * Doorkeeper's RFC 7009 revocation [U]: an access or refresh token of this app ends its grant
+   * (every token of it); an unknown token is answered 200 all the same.
+   */
+  private revoke(form: URLSearchParams, authorization: string | undefined): ApiResponse {
+    const app = this.client(form, authorization);
+    if (!app) return invalidClient();
+    const token = form.get('token') ?? '';
+    const grant = this.store.grants.get(token) ?? this.store.accessTokens.get(token)?.grant;
+    if (grant && grant.clientId === app.clientId) grant.revoked = true;
+    return json(200, {});
+  }
+
+  private token(form: URLSearchParams, authorization: string | undefined): ApiResponse {
+    const app = this.client(form, authorization);
+    if (!app) return invalidClient();
     const invalidGrant = () => oauthError(400, 'invalid_grant', INVALID_GRANT_DESCRIPTION);
     let grant: Grant;
     switch (form.get('grant_type')) {
@@ -714,6 +738,14 @@ function parseForm(body: string, contentType: string | undefined): URLSearchPara
     }
   }
   return new URLSearchParams(body);
+}
+
+function invalidClient(): ApiResponse {
+  return oauthError(
+    401,
+    'invalid_client',
+    'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+  );
 }
 
 function page(status: number, message: string): ApiResponse {

@@ -717,7 +717,7 @@ export interface paths {
         delete: operations["IntegrationsController_disconnect"];
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["IntegrationsController_chooseAccount"];
         trace?: never;
     };
     "/api/v1/organizations/{organizationId}/integrations/{provider}/connect": {
@@ -762,6 +762,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["IntegrationsController_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{organizationId}/integrations/{integrationId}/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["IntegrationsController_accounts"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1248,7 +1264,7 @@ export interface components {
         };
         PendingGrantResponseDto: {
             /** @enum {string} */
-            provider: "google_calendar" | "office365";
+            provider: "google_calendar" | "office365" | "moneybird" | "harvest" | "xero";
             /**
              * @description The account the provider signed in: confirm only if it is yours.
              * @example ada@example.com
@@ -1259,6 +1275,25 @@ export interface components {
              * @description Unconfirmed by then, the grant is revoked at the provider and forgotten.
              */
             expires_at: string;
+        };
+        InvoicingAccountDto: {
+            /**
+             * @description The provider’s id of the account: a Moneybird administration, a Harvest account, a Xero tenant. A string (Moneybird ids do not fit a JSON number).
+             * @example 496081425181705336
+             */
+            external_id: string;
+            /** @example Acme BV */
+            name: string;
+        };
+        InvoicingAccountListDto: {
+            data: components["schemas"]["InvoicingAccountDto"][];
+        };
+        ChooseInvoicingAccountDto: {
+            /**
+             * @description One of `GET …/integrations/{id}/accounts` (else 422): where time is booked.
+             * @example 496081425181705336
+             */
+            provider_account_id: string;
         };
         UpdateCalendarDto: {
             /** @description false: danwel stops writing to this calendar; its blocks become `disabled` and their events stay in the calendar as they are. true again: its blocks are pushed again. */
@@ -3712,7 +3747,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Disconnected: the grant is revoked at the provider (Google), the tokens, calendars and integration are deleted, and its blocks stay, without a calendar, `disabled`. */
+            /** @description Disconnected: the grant is revoked at the provider (Google, Moneybird), the tokens, calendars and integration are deleted, and its blocks stay, without a calendar, `disabled`. An invoicing integration deletes nothing in the provider. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3756,12 +3791,86 @@ export interface operations {
             };
         };
     };
+    IntegrationsController_chooseAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An invoicing integration. */
+                integrationId: number;
+                /** @description The organization. */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChooseInvoicingAccountDto"];
+            };
+        };
+        responses: {
+            /** @description The integration, booking in the chosen account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your role lacks `integrations:connect:invoicing`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description No integration of this organization.
+             *
+             *     No such organization or resource, or not a member.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an invoicing integration, time is booked in another account already, or `needs_reconnect`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an account the integration reaches. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The provider failed; try again later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     IntegrationsController_connect: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                provider: "google_calendar" | "office365";
+                /** @description A calendar (any member, for their own account) or an invoicing system (admins and owners, `provider_type=invoicing`; only the ones this server is configured for). */
+                provider: "google_calendar" | "office365" | "moneybird" | "harvest" | "xero";
                 /** @description The organization. */
                 organizationId: number;
             };
@@ -3784,14 +3893,22 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Your role lacks `integrations:connect:own`. */
+            /**
+             * @description An invoicing system, and the caller is not an admin.
+             *
+             *     Your role lacks `integrations:connect:own`.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description No such organization or resource, or not a member. */
+            /**
+             * @description A provider this server cannot connect.
+             *
+             *     No such organization or resource, or not a member.
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3897,12 +4014,76 @@ export interface operations {
             };
         };
     };
+    IntegrationsController_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An invoicing integration. */
+                integrationId: number;
+                /** @description The organization. */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accounts its token reaches: Moneybird administrations, Harvest accounts, … */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicingAccountListDto"];
+                };
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your role lacks `integrations:connect:invoicing`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description No integration of this organization.
+             *
+             *     No such organization or resource, or not a member.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an invoicing integration, or the provider refused the grant: `needs_reconnect`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The provider failed; try again later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     OAuthCallbackController_callback: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                provider: "google_calendar" | "office365";
+                provider: "google_calendar" | "office365" | "moneybird" | "harvest" | "xero";
             };
             cookie?: never;
         };
