@@ -52,8 +52,11 @@ test('two-factor accounts sign in with a code or a recovery code', async ({ page
     password: PASSWORD,
   })) as { secret: string };
   secret = enrolment.secret;
+  // The step the confirmation spends; a step boundary may pass before the login below.
+  const confirmedAt = Date.now();
+  const spentCode = totp(secret, confirmedAt);
   const confirmed = (await callApi(page, 'POST', '/api/v1/me/two-factor/confirm', {
-    code: totp(secret),
+    code: spentCode,
   })) as { recovery_codes: string[] };
   recoveryCodes = confirmed.recovery_codes;
   await signOut(page);
@@ -63,10 +66,10 @@ test('two-factor accounts sign in with a code or a recovery code', async ({ page
   expect(await page.evaluate(() => localStorage.getItem('danwel.token'))).toBeNull();
   await checkScreen(page, 'sign-in-two-factor');
   // The code the confirmation used is spent: the server refuses it at the field.
-  await page.getByLabel('Code from the app').fill(totp(secret));
+  await page.getByLabel('Code from the app').fill(spentCode);
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page.getByText('code is not correct.')).toBeVisible();
-  await page.getByLabel('Code from the app').fill(totp(secret, Date.now() + 30_000));
+  await page.getByLabel('Code from the app').fill(totp(secret, confirmedAt + 30_000));
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page.getByRole('heading', { name: 'Create an organization' })).toBeVisible();
 
