@@ -10,9 +10,15 @@
  * authentication with `Harvest-Account-Id`, and the rate limit (100 requests per 15 seconds per
  * token), then the handler. See README.md.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { carryOutFault, FaultSchedule, RequestFacts } from '../common/faults';
-import { listen, readBody, resetConnection, RunningServer } from '../common/http';
+import {
+  EmulatorHttp,
+  EmulatorHttpOptions,
+  LoggedRequestBase,
+  Outcome,
+  respond,
+} from '../common/emulator-http';
 import { HarvestApi, TimeEntryInput } from './api';
 import {
   ApiResponse,
@@ -47,29 +53,15 @@ export const DEFAULT_HARVEST_APP: HarvestApp = {
 /** Harvest's access tokens live 14 days (`expires_in` 1209600). */
 const ACCESS_TOKEN_TTL_SECONDS = 14 * 24 * 3600;
 
-export interface HarvestEmulatorOptions {
-  host?: string;
-  port?: number;
+export interface HarvestEmulatorOptions extends EmulatorHttpOptions {
   apps?: HarvestApp[];
   accessTokenTtlSeconds?: number;
   /** Requests per token per window (default 100 per 15 seconds, as Harvest). */
   rateLimit?: { limit: number; windowMs: number };
-  now?: () => number;
 }
 
-export interface LoggedRequest {
-  seq: number;
-  at: number;
-  method: string;
-  path: string;
-  query: string;
-  operation?: string;
-  user?: string;
-  status?: number;
-  outcome: 'answered' | 'reset' | 'lostResponse' | 'held';
-  fault?: string;
+export interface LoggedRequest extends LoggedRequestBase {
   headers: { userAgent?: string; accountId?: string };
-  body: string;
 }
 
 /** Who signs in on the next visits of the consent page (else the first person). */
@@ -84,30 +76,19 @@ export interface IssuedHarvestTokens {
   expires_in: number;
 }
 
-type Outcome =
-  | { type: 'respond'; response: ApiResponse }
-  | { type: 'reset'; applied: boolean }
-  | { type: 'hold' };
-
-const respond = (response: ApiResponse): Outcome => ({ type: 'respond', response });
-
-export class HarvestEmulator {
+export class HarvestEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
   readonly store: HarvestStore;
   readonly faults: FaultSchedule;
-  readonly requests: LoggedRequest[] = [];
   readonly consents: HarvestConsent[] = [];
   /** Requests answered 429 by the rate limit (not by injected faults). */
   throttled = 0;
   readonly rateLimit: { limit: number; windowMs: number };
   private readonly api: HarvestApi;
   private readonly windows = new Map<string, number[]>();
-  private server?: RunningServer;
-  private seq = 0;
-  private offsetMs = 0;
 
   constructor(readonly options: HarvestEmulatorOptions = {}) {
-    const base = options.now ?? Date.now;
-    const now = () => base() + this.offsetMs;
+    super(options);
+    const now = this.clock;
     this.store = new HarvestStore(now);
     this.faults = createHarvestFaultSchedule(now);
     this.api = new HarvestApi(this.store);
@@ -115,23 +96,6 @@ export class HarvestEmulator {
     for (const app of options.apps ?? [DEFAULT_HARVEST_APP]) {
       this.store.apps.set(app.clientId, app);
     }
-  }
-
-  async start(): Promise<this> {
-    this.server = await listen((req, res) => void this.onRequest(req, res), {
-      host: this.options.host,
-      port: this.options.port,
-    });
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.stop();
-  }
-
-  get url(): string {
-    if (!this.server) throw new Error('emulator not started');
-    return this.server.url;
   }
 
   /** Base of the API (api.harvestapp.com/v2). */
@@ -154,15 +118,6 @@ export class HarvestEmulator {
 
   get app(): HarvestApp {
     return this.store.apps.values().next().value!;
-  }
-
-  now(): number {
-    return this.store.now();
-  }
-
-  /** Moves the emulator's clock (token expiry, rate-limit windows, `updated_at`). */
-  advanceTime(ms: number): void {
-    this.offsetMs += ms;
   }
 
   // ---- setup ------------------------------------------------------------------------------
@@ -426,10 +381,6 @@ export class HarvestEmulator {
     }
   }
 
-  clearRequests(): void {
-    this.requests.length = 0;
-  }
-
   private get ttlSeconds(): number {
     return this.options.accessTokenTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
   }
@@ -466,58 +417,27 @@ export class HarvestEmulator {
 
   // ---- the HTTP pipeline ------------------------------------------------------------------
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-    const method = (req.method ?? 'GET').toUpperCase();
-    let body: string;
-    try {
-      body = (await readBody(req)).toString('utf8');
-    } catch {
-      resetConnection(req.socket);
-      return;
-    }
-    const entry: LoggedRequest = {
-      seq: ++this.seq,
-      at: this.now(),
-      method,
-      path: url.pathname,
-      query: url.search,
-      outcome: 'answered',
+  protected failure(message: string): ApiResponse {
+    return json(500, { status: 500, error: message });
+  }
+
+  protected override logEntry(base: LoggedRequestBase, req: IncomingMessage): LoggedRequest {
+    return {
+      ...base,
       headers: {
         userAgent: header(req, 'user-agent'),
         accountId: header(req, 'harvest-account-id'),
       },
-      body,
     };
-    this.requests.push(entry);
-    let outcome: Outcome;
-    try {
-      outcome = await this.route(method, url, req, body, entry);
-    } catch (error) {
-      outcome = respond(
-        json(500, { status: 500, error: `Emulator failure: ${(error as Error).message}` }),
-      );
-    }
-    if (outcome.type === 'respond') {
-      entry.status = outcome.response.status;
-      write(res, outcome.response);
-    } else if (outcome.type === 'reset') {
-      entry.outcome = outcome.applied ? 'lostResponse' : 'reset';
-      resetConnection(req.socket);
-    } else {
-      entry.outcome = 'held';
-      await this.server?.holds.untilClosed(req.socket);
-      resetConnection(req.socket);
-    }
   }
 
-  private async route(
+  protected async route(
     method: string,
     url: URL,
     req: IncomingMessage,
     body: string,
     entry: LoggedRequest,
-  ): Promise<Outcome> {
+  ): Promise<Outcome<ApiResponse>> {
     const path = url.pathname;
     if (path === '/oauth2/authorize' && method === 'GET') {
       entry.operation = 'oauth.authorize';
@@ -647,13 +567,13 @@ export class HarvestEmulator {
     facts: RequestFacts,
     entry: LoggedRequest,
     dialect: 'api' | 'oauth',
-    process: () => Outcome,
+    process: () => Outcome<ApiResponse>,
     form?: URLSearchParams,
     bearer?: string,
-  ): Promise<Outcome> {
+  ): Promise<Outcome<ApiResponse>> {
     const fault = this.faults.pick(facts);
     if (fault) entry.fault = this.faults.injected.at(-1)?.label;
-    return carryOutFault<Outcome>(fault, {
+    return carryOutFault<Outcome<ApiResponse>>(fault, {
       process: () => Promise.resolve(process()),
       render: (answer) => respond(renderHarvestFault(answer, this.now(), dialect)),
       expireToken: () => {
@@ -671,9 +591,7 @@ export class HarvestEmulator {
           oauthError(400, 'invalid_grant', grant.description ?? INVALID_GRANT_DESCRIPTION),
         );
       },
-      hold: () => ({ type: 'hold' }),
-      drop: (applied) => ({ type: 'reset', applied }),
-      wait: (ms) => this.server!.holds.delay(ms),
+      ...this.transportActions(),
     });
   }
 
@@ -813,19 +731,4 @@ function page(status: number, message: string): ApiResponse {
     headers: { 'Content-Type': 'text/html; charset=utf-8' },
     body: `<!doctype html><title>Harvest ID</title><h1>${message}</h1>`,
   };
-}
-
-function write(res: ServerResponse, response: ApiResponse): void {
-  if (res.destroyed || res.writableEnded) return;
-  const payload =
-    response.body === undefined
-      ? ''
-      : typeof response.body === 'string' && response.headers?.['Content-Type']?.includes('html')
-        ? response.body
-        : JSON.stringify(response.body);
-  res.writeHead(response.status, {
-    ...response.headers,
-    'Content-Length': String(Buffer.byteLength(payload)),
-  });
-  res.end(payload);
 }

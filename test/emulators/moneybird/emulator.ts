@@ -9,9 +9,15 @@
  * Every request passes the fault schedule (`mb.faults`) first, then authentication, the rate
  * limit (150 requests per 5 minutes per grant) and scopes, then the handler. See README.md.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { carryOutFault, FaultSchedule, RequestFacts } from '../common/faults';
-import { listen, readBody, resetConnection, RunningServer } from '../common/http';
+import {
+  EmulatorHttp,
+  EmulatorHttpOptions,
+  LoggedRequestBase,
+  Outcome,
+  respond,
+} from '../common/emulator-http';
 import { MoneybirdApi, TimeEntryInput } from './api';
 import {
   ApiResponse,
@@ -46,9 +52,7 @@ export const DEFAULT_MONEYBIRD_APP: MoneybirdApp = {
   redirectUris: [],
 };
 
-export interface MoneybirdEmulatorOptions {
-  host?: string;
-  port?: number;
+export interface MoneybirdEmulatorOptions extends EmulatorHttpOptions {
   apps?: MoneybirdApp[];
   /** `expires_in` of access tokens; unset = tokens do not expire (Moneybird today). */
   accessTokenTtlSeconds?: number;
@@ -56,23 +60,9 @@ export interface MoneybirdEmulatorOptions {
   rotateRefreshTokens?: boolean;
   /** Requests per grant per window (default 150 per 5 minutes, as Moneybird). */
   rateLimit?: { limit: number; windowMs: number };
-  now?: () => number;
 }
 
-export interface LoggedRequest {
-  seq: number;
-  at: number;
-  method: string;
-  path: string;
-  query: string;
-  operation?: string;
-  user?: string;
-  status?: number;
-  outcome: 'answered' | 'reset' | 'lostResponse' | 'held';
-  fault?: string;
-  /** Request body as sent (JSON text or form). */
-  body: string;
-}
+export type LoggedRequest = LoggedRequestBase;
 
 /** Who signs in on the next visits of the consent page (else the first person). */
 export interface MoneybirdConsent {
@@ -86,53 +76,25 @@ export interface IssuedMoneybirdTokens {
   scope: string;
 }
 
-type Outcome =
-  | { type: 'respond'; response: ApiResponse }
-  | { type: 'reset'; applied: boolean }
-  | { type: 'hold' };
-
-const respond = (response: ApiResponse): Outcome => ({ type: 'respond', response });
-
-export class MoneybirdEmulator {
+export class MoneybirdEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
   readonly store: MoneybirdStore;
   readonly faults: FaultSchedule;
-  readonly requests: LoggedRequest[] = [];
   readonly consents: MoneybirdConsent[] = [];
   /** Requests answered 429 by the rate limit (not by injected faults). */
   throttled = 0;
   readonly rateLimit: { limit: number; windowMs: number };
   private readonly api: MoneybirdApi;
   private readonly windows = new Map<string, number[]>();
-  private server?: RunningServer;
-  private seq = 0;
-  private offsetMs = 0;
 
   constructor(readonly options: MoneybirdEmulatorOptions = {}) {
-    const base = options.now ?? Date.now;
-    const now = () => base() + this.offsetMs;
+    super(options);
+    const now = this.clock;
     this.store = new MoneybirdStore(now);
     this.faults = createMoneybirdFaultSchedule(now);
     this.api = new MoneybirdApi(this.store);
     this.rateLimit = options.rateLimit ?? { limit: RATE_LIMIT, windowMs: 5 * 60_000 };
     for (const app of options.apps ?? [DEFAULT_MONEYBIRD_APP])
       this.store.apps.set(app.clientId, app);
-  }
-
-  async start(): Promise<this> {
-    this.server = await listen((req, res) => void this.onRequest(req, res), {
-      host: this.options.host,
-      port: this.options.port,
-    });
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.stop();
-  }
-
-  get url(): string {
-    if (!this.server) throw new Error('emulator not started');
-    return this.server.url;
   }
 
   /** Base of the API: `${url}/api/v2`. */
@@ -150,15 +112,6 @@ export class MoneybirdEmulator {
 
   get app(): MoneybirdApp {
     return this.store.apps.values().next().value!;
-  }
-
-  now(): number {
-    return this.store.now();
-  }
-
-  /** Moves the emulator's clock (token expiry, rate-limit windows, `this_year` periods). */
-  advanceTime(ms: number): void {
-    this.offsetMs += ms;
   }
 
   // ---- setup ------------------------------------------------------------------------------
@@ -388,10 +341,6 @@ export class MoneybirdEmulator {
     }
   }
 
-  clearRequests(): void {
-    this.requests.length = 0;
-  }
-
   private createGrant(email: string, clientId: string, scopes: string[]): Grant {
     const grant: Grant = { email, clientId, scopes, refreshToken: randomToken(), revoked: false };
     this.store.grants.set(grant.refreshToken, grant);
@@ -411,52 +360,17 @@ export class MoneybirdEmulator {
 
   // ---- the HTTP pipeline ------------------------------------------------------------------
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const method = (req.method ?? 'GET').toUpperCase();
-    let body: string;
-    try {
-      body = (await readBody(req)).toString('utf8');
-    } catch {
-      resetConnection(req.socket);
-      return;
-    }
-    const entry: LoggedRequest = {
-      seq: ++this.seq,
-      at: this.now(),
-      method,
-      path: url.pathname,
-      query: url.search,
-      outcome: 'answered',
-      body,
-    };
-    this.requests.push(entry);
-    let outcome: Outcome;
-    try {
-      outcome = await this.route(method, url, req, body, entry);
-    } catch (error) {
-      outcome = respond(json(500, { error: `Emulator failure: ${(error as Error).message}` }));
-    }
-    if (outcome.type === 'respond') {
-      entry.status = outcome.response.status;
-      write(res, outcome.response);
-    } else if (outcome.type === 'reset') {
-      entry.outcome = outcome.applied ? 'lostResponse' : 'reset';
-      resetConnection(req.socket);
-    } else {
-      entry.outcome = 'held';
-      await this.server?.holds.untilClosed(req.socket);
-      resetConnection(req.socket);
-    }
+  protected failure(message: string): ApiResponse {
+    return json(500, { error: message });
   }
 
-  private async route(
+  protected async route(
     method: string,
     url: URL,
     req: IncomingMessage,
     body: string,
     entry: LoggedRequest,
-  ): Promise<Outcome> {
+  ): Promise<Outcome<ApiResponse>> {
     const path = url.pathname;
     if (path === '/oauth/authorize' && method === 'GET') {
       entry.operation = 'oauth.authorize';
@@ -568,13 +482,13 @@ export class MoneybirdEmulator {
     facts: RequestFacts,
     entry: LoggedRequest,
     dialect: 'api' | 'oauth',
-    process: () => Promise<Outcome>,
+    process: () => Promise<Outcome<ApiResponse>>,
     form?: URLSearchParams,
     bearer?: string,
-  ): Promise<Outcome> {
+  ): Promise<Outcome<ApiResponse>> {
     const fault = this.faults.pick(facts);
     if (fault) entry.fault = this.faults.injected[this.faults.injected.length - 1]?.label;
-    return carryOutFault<Outcome>(fault, {
+    return carryOutFault<Outcome<ApiResponse>>(fault, {
       process,
       render: (answer) => respond(renderMoneybirdFault(answer, this.now(), dialect)),
       expireToken: () => {
@@ -592,9 +506,7 @@ export class MoneybirdEmulator {
           oauthError(400, 'invalid_grant', grant.description ?? INVALID_GRANT_DESCRIPTION),
         );
       },
-      hold: () => ({ type: 'hold' }),
-      drop: (applied) => ({ type: 'reset', applied }),
-      wait: (ms) => this.server!.holds.delay(ms),
+      ...this.transportActions(),
     });
   }
 
@@ -754,19 +666,4 @@ function page(status: number, message: string): ApiResponse {
     headers: { 'Content-Type': 'text/html; charset=utf-8' },
     body: `<!doctype html><title>Moneybird</title><h1>${message}</h1>`,
   };
-}
-
-function write(res: ServerResponse, response: ApiResponse): void {
-  if (res.destroyed || res.writableEnded) return;
-  const payload =
-    response.body === undefined
-      ? ''
-      : typeof response.body === 'string' && response.headers?.['Content-Type']?.includes('html')
-        ? response.body
-        : JSON.stringify(response.body);
-  res.writeHead(response.status, {
-    ...response.headers,
-    ...(response.status === 204 ? {} : { 'Content-Length': String(Buffer.byteLength(payload)) }),
-  });
-  res.end(response.status === 204 ? undefined : payload);
 }

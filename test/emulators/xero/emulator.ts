@@ -12,9 +12,15 @@
  * the handler. See README.md.
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { carryOutFault, FaultSchedule, RequestFacts } from '../common/faults';
-import { listen, readBody, resetConnection, RunningServer } from '../common/http';
+import {
+  EmulatorHttp,
+  EmulatorHttpOptions,
+  LoggedRequestBase,
+  Outcome,
+  respond,
+} from '../common/emulator-http';
 import { ApiRequest, renderEntry, TimeEntryInput, XeroApi } from './api';
 import {
   ApiResponse,
@@ -54,29 +60,15 @@ export const DEFAULT_XERO_APP: XeroApp = {
 /** Access tokens live 30 minutes, as Xero's. */
 export const ACCESS_TOKEN_TTL_SECONDS = 30 * 60;
 
-export interface XeroEmulatorOptions {
-  host?: string;
-  port?: number;
+export interface XeroEmulatorOptions extends EmulatorHttpOptions {
   apps?: XeroApp[];
   /** Per-tenant limits (default Xero's: 60 a minute, 5,000 a day, 5 at once). */
   limits?: Partial<typeof RATE_LIMITS>;
-  now?: () => number;
 }
 
-export interface LoggedRequest {
-  seq: number;
-  at: number;
-  method: string;
-  path: string;
-  query: string;
-  operation?: string;
-  user?: string;
+export interface LoggedRequest extends LoggedRequestBase {
   tenantId?: string;
   idempotencyKey?: string;
-  status?: number;
-  outcome: 'answered' | 'reset' | 'lostResponse' | 'held';
-  fault?: string;
-  body: string;
 }
 
 /** Who signs in on the next visit of the consent page, and which organisations they connect. */
@@ -96,22 +88,14 @@ export interface IssuedXeroTokens {
   scope: string;
 }
 
-type Outcome =
-  | { type: 'respond'; response: ApiResponse }
-  | { type: 'reset'; applied: boolean }
-  | { type: 'hold' };
-
-const respond = (response: ApiResponse): Outcome => ({ type: 'respond', response });
-
 const API_BASES: Array<[prefix: string, api: ApiRequest['api']]> = [
   ['/projects.xro/2.0/', 'projects'],
   ['/api.xro/2.0/', 'accounting'],
 ];
 
-export class XeroEmulator {
+export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
   readonly store: XeroStore;
   readonly faults: FaultSchedule;
-  readonly requests: LoggedRequest[] = [];
   readonly consents: XeroConsent[] = [];
   /** Requests answered 429 by the rate limits (not by injected faults), by problem. */
   readonly throttled: Record<RateLimitProblem, number> = {
@@ -126,35 +110,15 @@ export class XeroEmulator {
   private readonly dayWindows = new Map<string, number[]>();
   private readonly appWindow: number[] = [];
   private readonly inFlight = new Map<string, number>();
-  private server?: RunningServer;
-  private seq = 0;
-  private offsetMs = 0;
 
   constructor(readonly options: XeroEmulatorOptions = {}) {
-    const base = options.now ?? Date.now;
-    const now = () => base() + this.offsetMs;
+    super(options);
+    const now = this.clock;
     this.store = new XeroStore(now);
     this.faults = createXeroFaultSchedule(now);
     this.api = new XeroApi(this.store);
     this.limits = { ...RATE_LIMITS, ...options.limits };
     for (const app of options.apps ?? [DEFAULT_XERO_APP]) this.store.apps.set(app.clientId, app);
-  }
-
-  async start(): Promise<this> {
-    this.server = await listen((req, res) => void this.onRequest(req, res), {
-      host: this.options.host,
-      port: this.options.port,
-    });
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.stop();
-  }
-
-  get url(): string {
-    if (!this.server) throw new Error('emulator not started');
-    return this.server.url;
   }
 
   get authorizeUrl(): string {
@@ -184,15 +148,6 @@ export class XeroEmulator {
 
   get app(): XeroApp {
     return this.store.apps.values().next().value!;
-  }
-
-  now(): number {
-    return this.store.now();
-  }
-
-  /** Moves the emulator's clock (token expiry, rate-limit windows, contact change times). */
-  advanceTime(ms: number): void {
-    this.offsetMs += ms;
   }
 
   // ---- setup ----------------------------------------------------------------------------------
@@ -406,10 +361,6 @@ export class XeroEmulator {
     }
   }
 
-  clearRequests(): void {
-    this.requests.length = 0;
-  }
-
   /** Strictly increasing change times, so that `If-Modified-Since` sees every edit. */
   private lastChange = 0;
   private changeTime(): number {
@@ -462,52 +413,17 @@ export class XeroEmulator {
 
   // ---- the HTTP pipeline ----------------------------------------------------------------------
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const method = (req.method ?? 'GET').toUpperCase();
-    let body: string;
-    try {
-      body = (await readBody(req)).toString('utf8');
-    } catch {
-      resetConnection(req.socket);
-      return;
-    }
-    const entry: LoggedRequest = {
-      seq: ++this.seq,
-      at: this.now(),
-      method,
-      path: url.pathname,
-      query: url.search,
-      outcome: 'answered',
-      body,
-    };
-    this.requests.push(entry);
-    let outcome: Outcome;
-    try {
-      outcome = await this.route(method, url, req, body, entry);
-    } catch (error) {
-      outcome = respond(json(500, { message: `Emulator failure: ${(error as Error).message}` }));
-    }
-    if (outcome.type === 'respond') {
-      entry.status = outcome.response.status;
-      write(res, outcome.response);
-    } else if (outcome.type === 'reset') {
-      entry.outcome = outcome.applied ? 'lostResponse' : 'reset';
-      resetConnection(req.socket);
-    } else {
-      entry.outcome = 'held';
-      await this.server?.holds.untilClosed(req.socket);
-      resetConnection(req.socket);
-    }
+  protected failure(message: string): ApiResponse {
+    return json(500, { message });
   }
 
-  private async route(
+  protected async route(
     method: string,
     url: URL,
     req: IncomingMessage,
     body: string,
     entry: LoggedRequest,
-  ): Promise<Outcome> {
+  ): Promise<Outcome<ApiResponse>> {
     const path = url.pathname;
     if (path === '/identity/connect/authorize' && method === 'GET') {
       entry.operation = 'oauth.authorize';
@@ -704,13 +620,13 @@ export class XeroEmulator {
     facts: RequestFacts,
     entry: LoggedRequest,
     dialect: Dialect | 'oauth',
-    process: () => Promise<Outcome>,
+    process: () => Promise<Outcome<ApiResponse>>,
     form?: URLSearchParams,
     bearer?: string,
-  ): Promise<Outcome> {
+  ): Promise<Outcome<ApiResponse>> {
     const fault = this.faults.pick(facts);
     if (fault) entry.fault = this.faults.injected[this.faults.injected.length - 1]?.label;
-    return carryOutFault<Outcome>(fault, {
+    return carryOutFault<Outcome<ApiResponse>>(fault, {
       process,
       render: (answer) => respond(renderXeroFault(answer, this.now(), dialect)),
       expireToken: () => {
@@ -726,9 +642,7 @@ export class XeroEmulator {
         }
         return respond(oauthError(400, 'invalid_grant'));
       },
-      hold: () => ({ type: 'hold' }),
-      drop: (applied) => ({ type: 'reset', applied }),
-      wait: (ms) => this.server!.holds.delay(ms),
+      ...this.transportActions(),
     });
   }
 
@@ -896,19 +810,4 @@ function page(status: number, message: string): ApiResponse {
     headers: { 'Content-Type': 'text/html; charset=utf-8' },
     body: `<!doctype html><title>Xero</title><h1>${message}</h1>`,
   };
-}
-
-function write(res: ServerResponse, response: ApiResponse): void {
-  if (res.destroyed || res.writableEnded) return;
-  const noBody = response.status === 204 || response.body === undefined;
-  const payload = noBody
-    ? ''
-    : typeof response.body === 'string' && response.headers?.['Content-Type']?.includes('html')
-      ? response.body
-      : JSON.stringify(response.body);
-  res.writeHead(response.status, {
-    ...response.headers,
-    ...(response.status === 204 ? {} : { 'Content-Length': String(Buffer.byteLength(payload)) }),
-  });
-  res.end(response.status === 204 ? undefined : payload);
 }
