@@ -23,6 +23,7 @@ import { presentIntegration } from './integration.presenter';
 import { CALENDAR_PROVIDERS } from './integration-providers';
 import { IntegrationsService } from './integrations.service';
 import { InvoicingAccounts } from './invoicing-accounts.service';
+import { InvoicingImport } from './invoicing-import.service';
 import { PendingGrants } from './pending-grants.service';
 
 /**
@@ -37,6 +38,7 @@ export class IntegrationsController {
     private readonly disconnector: IntegrationDisconnectService,
     private readonly pendingGrants: PendingGrants,
     private readonly invoicingAccounts: InvoicingAccounts,
+    private readonly invoicingImport: InvoicingImport,
   ) {}
 
   @Get()
@@ -152,6 +154,28 @@ export class IntegrationsController {
     return presentIntegration(
       await this.invoicingAccounts.choose(membership, integrationId, body.provider_account_id),
     );
+  }
+
+  @Post(':integrationId/import')
+  @HttpCode(200)
+  @RequirePermission('integrations:connect:invoicing')
+  @ApiParam({ name: 'integrationId', type: 'integer', description: 'An invoicing integration.' })
+  @ApiOkResponse({
+    description:
+      'Contacts became clients and projects projects (`integration_id`, `external_id`): how many ' +
+      'were created, linked to a local one of the same name (first import only) and updated. ' +
+      'Archived upstream is `is_active=false`; the provider then owns `read_only_fields`.',
+  })
+  @ApiNotFoundResponse({ description: 'No integration of this organization.' })
+  @ApiConflictResponse({
+    description: 'Not an invoicing integration, no account chosen yet, or `needs_reconnect`.',
+  })
+  @ApiBadGatewayResponse({ description: 'The provider failed; nothing was imported.' })
+  importCatalog(
+    @CurrentMembership() membership: Membership,
+    @Param('integrationId', new ParseIdPipe('Integration')) integrationId: number,
+  ) {
+    return this.invoicingImport.import(membership, integrationId);
   }
 
   @Delete(':integrationId')

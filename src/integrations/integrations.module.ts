@@ -9,6 +9,7 @@ import { IntegrationSessions } from './integration-session';
 import { IntegrationsController } from './integrations.controller';
 import { IntegrationsService } from './integrations.service';
 import { InvoicingAccounts } from './invoicing-accounts.service';
+import { InvoicingImport } from './invoicing-import.service';
 import { OAuthCallbackController } from './oauth-callback.controller';
 import { PendingGrants } from './pending-grants.service';
 
@@ -18,6 +19,7 @@ import { PendingGrants } from './pending-grants.service';
   providers: [
     IntegrationsService,
     InvoicingAccounts,
+    InvoicingImport,
     PendingGrants,
     IntegrationDisconnectService,
     DepartedConnections,

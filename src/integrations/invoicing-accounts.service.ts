@@ -77,7 +77,7 @@ export class InvoicingAccounts {
   }
 
   /** The organization's integration with this id (else 404); 409 unless it is an invoicing one. */
-  private async integration(membership: Membership, integrationId: number): Promise<Integration> {
+  async integration(membership: Membership, integrationId: number): Promise<Integration> {
     const integration = await membership.scope
       .query(this.dataSource.manager, Integration, 'integration')
       .andWhere('integration.id = :integrationId', { integrationId })

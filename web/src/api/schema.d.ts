@@ -784,6 +784,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizations/{organizationId}/integrations/{integrationId}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["IntegrationsController_importCatalog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/oauth/{provider}/callback": {
         parameters: {
             query?: never;
@@ -4070,6 +4086,68 @@ export interface operations {
                 content?: never;
             };
             /** @description The provider failed; try again later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IntegrationsController_importCatalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An invoicing integration. */
+                integrationId: number;
+                /** @description The organization. */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Contacts became clients and projects projects (`integration_id`, `external_id`): how many were created, linked to a local one of the same name (first import only) and updated. Archived upstream is `is_active=false`; the provider then owns `read_only_fields`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your role lacks `integrations:connect:invoicing`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description No integration of this organization.
+             *
+             *     No such organization or resource, or not a member.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an invoicing integration, no account chosen yet, or `needs_reconnect`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The provider failed; nothing was imported. */
             502: {
                 headers: {
                     [name: string]: unknown;
