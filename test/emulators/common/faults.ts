@@ -266,6 +266,31 @@ export function defaultFaultLabel(fault: Fault): string {
 /** Refreshes at the token endpoint, in every emulator. */
 export const TOKEN_REFRESH: FaultMatch = { operation: 'oauth.token', grantType: 'refresh_token' };
 
+/** Provider failures that every emulator's fault helpers offer under these names. */
+export const serverFaults = {
+  serverError: (): Fault => ({ kind: 'serverError' }),
+  unavailable: (): Fault => ({ kind: 'serverError', status: 503 }),
+};
+
+/**
+ * The schedule of an emulator whose quotas, random faults and unmatched rules hit its API calls,
+ * and whose unmatched `invalidGrant` hits the token refresh.
+ */
+export function apiFaultSchedule(options: {
+  now: () => number;
+  apiCalls: FaultMatch;
+  quotaFault: Fault;
+}): FaultSchedule {
+  return new FaultSchedule({
+    now: options.now,
+    labelOf: defaultFaultLabel,
+    quotaMatch: options.apiCalls,
+    randomMatch: options.apiCalls,
+    quotaFault: options.quotaFault,
+    defaultMatch: (fault) => (fault.kind === 'invalidGrant' ? TOKEN_REFRESH : options.apiCalls),
+  });
+}
+
 export function matchesFacts(match: FaultMatch | undefined, facts: RequestFacts): boolean {
   if (!match) return true;
   if (match.batch !== undefined && match.batch !== facts.batch) return false;

@@ -5,24 +5,16 @@
  * `{error, error_description}` at the token endpoint.
  */
 import { statusText } from '../common/http';
+import { AnswerError, json } from '../common/answers';
+import type { EmulatorResponse } from '../common/emulator-http';
 
-export interface ApiResponse {
-  status: number;
-  headers?: Record<string, string>;
-  /** JSON-encoded unless a string with an HTML content type; undefined = no body. */
-  body?: unknown;
-}
-
-export const JSON_TYPE = 'application/json; charset=utf-8';
-
-export function json(status: number, body: unknown, headers: Record<string, string> = {}) {
-  return { status, headers: { 'Content-Type': JSON_TYPE, ...headers }, body } as ApiResponse;
-}
+export { JSON_TYPE, json, oauthError } from '../common/answers';
+export type ApiResponse = EmulatorResponse;
 
 /** A thrown answer: handlers `throw new HarvestError(json(…))` to stop and answer it. */
-export class HarvestError extends Error {
-  constructor(readonly response: ApiResponse) {
-    super(`Harvest ${response.status}`);
+export class HarvestError extends AnswerError {
+  constructor(response: ApiResponse) {
+    super(response, 'Harvest');
   }
 }
 
@@ -44,10 +36,6 @@ export const invalidToken = () =>
   new HarvestError(
     json(401, { error: 'invalid_token', error_description: INVALID_TOKEN_DESCRIPTION }),
   );
-
-export function oauthError(status: number, error: string, description: string): ApiResponse {
-  return json(status, { error, error_description: description }, { 'Cache-Control': 'no-store' });
-}
 
 export const INVALID_GRANT_DESCRIPTION =
   'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.';

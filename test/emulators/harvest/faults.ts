@@ -10,18 +10,18 @@ import {
   FaultMatch,
   FaultSchedule,
   RetryAfter,
-  TOKEN_REFRESH,
-  defaultFaultLabel,
+  apiFaultSchedule,
   retryAfterSeconds,
+  serverFaults,
 } from '../common/faults';
 import { statusText } from '../common/http';
-import { ApiResponse, json, oauthError } from './errors';
+import { oauthFault } from '../common/answers';
+import { ApiResponse, json } from './errors';
 
 export const harvestFaults = {
   /** 429, `Retry-After` = `retryAfter` seconds. */
   throttle: (retryAfter: RetryAfter = 15): Fault => ({ kind: 'throttle', retryAfter }),
-  serverError: (): Fault => ({ kind: 'serverError' }),
-  unavailable: (): Fault => ({ kind: 'serverError', status: 503 }),
+  ...serverFaults,
 };
 
 /** API calls under /v2 (not the Harvest ID endpoints). */
@@ -40,12 +40,7 @@ export function renderHarvestFault(
   const retryAfter = answer.retryAfter ?? (answer.status === 429 ? 15 : undefined);
   if (retryAfter !== undefined) extra['Retry-After'] = String(retryAfterSeconds(retryAfter, nowMs));
   if (dialect === 'oauth') {
-    const response = oauthError(
-      answer.status,
-      answer.code ?? (answer.status >= 500 ? 'server_error' : 'temporarily_unavailable'),
-      answer.message ?? 'Injected by the emulator.',
-    );
-    return { ...response, headers: { ...response.headers, ...extra } };
+    return oauthFault(answer, extra, { describe: true });
   }
   if (answer.status === 429 || answer.status >= 500) {
     // [U] the body of a 429 or 5xx is not documented; Harvest's 404 shape is used.
@@ -59,12 +54,5 @@ export function renderHarvestFault(
 }
 
 export function createHarvestFaultSchedule(now: () => number): FaultSchedule {
-  return new FaultSchedule({
-    now,
-    labelOf: defaultFaultLabel,
-    quotaMatch: API_CALLS,
-    randomMatch: API_CALLS,
-    quotaFault: harvestFaults.throttle(),
-    defaultMatch: (fault) => (fault.kind === 'invalidGrant' ? TOKEN_REFRESH : API_CALLS),
-  });
+  return apiFaultSchedule({ now, apiCalls: API_CALLS, quotaFault: harvestFaults.throttle() });
 }

@@ -3,23 +3,16 @@
  * 401/403/404, `{"error": {field: [messages]}, "details": {field: [{error: code}]}}` for 422,
  * the bare JSON string `"Retry later"` for 429, and Doorkeeper's OAuth errors at /oauth/token.
  */
-export interface ApiResponse {
-  status: number;
-  headers?: Record<string, string>;
-  /** JSON-encoded unless a string with a content type already set; undefined = no body. */
-  body?: unknown;
-}
+import { AnswerError, json } from '../common/answers';
+import type { EmulatorResponse } from '../common/emulator-http';
 
-export const JSON_TYPE = 'application/json; charset=utf-8';
-
-export function json(status: number, body: unknown, headers: Record<string, string> = {}) {
-  return { status, headers: { 'Content-Type': JSON_TYPE, ...headers }, body } as ApiResponse;
-}
+export { JSON_TYPE, json, oauthError } from '../common/answers';
+export type ApiResponse = EmulatorResponse;
 
 /** A thrown answer: handlers `throw new MoneybirdError(json(…))` to stop and answer it. */
-export class MoneybirdError extends Error {
-  constructor(readonly response: ApiResponse) {
-    super(`Moneybird ${response.status}`);
+export class MoneybirdError extends AnswerError {
+  constructor(response: ApiResponse) {
+    super(response, 'Moneybird');
   }
 }
 
@@ -42,11 +35,6 @@ export function validationError(fields: Record<string, [message: string, code: s
     details[field] = [{ error: code }];
   }
   return new MoneybirdError(json(422, { error, details }));
-}
-
-/** Doorkeeper's token endpoint errors. */
-export function oauthError(status: number, error: string, description: string): ApiResponse {
-  return json(status, { error, error_description: description }, { 'Cache-Control': 'no-store' });
 }
 
 export const INVALID_GRANT_DESCRIPTION =

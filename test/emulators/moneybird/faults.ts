@@ -10,17 +10,17 @@ import {
   FaultMatch,
   FaultSchedule,
   RetryAfter,
-  TOKEN_REFRESH,
-  faultAnswer,
+  apiFaultSchedule,
   retryAfterSeconds,
+  serverFaults,
 } from '../common/faults';
-import { ApiResponse, json, oauthError } from './errors';
+import { oauthFault } from '../common/answers';
+import { ApiResponse, json } from './errors';
 
 export const moneybirdFaults = {
   /** 429 "Retry later", Retry-After = now + `retryAfter` seconds, as an epoch timestamp. */
   throttle: (retryAfter: RetryAfter = 1): Fault => ({ kind: 'throttle', retryAfter }),
-  serverError: (): Fault => ({ kind: 'serverError' }),
-  unavailable: (): Fault => ({ kind: 'serverError', status: 503 }),
+  ...serverFaults,
   /** 402: the administration's plan does not allow more time entries. */
   limitReached: (): Fault => ({
     kind: 'status',
@@ -61,12 +61,7 @@ export function renderMoneybirdFault(
     );
   }
   if (dialect === 'oauth') {
-    const response = oauthError(
-      answer.status,
-      answer.code ?? (answer.status >= 500 ? 'server_error' : 'temporarily_unavailable'),
-      answer.message ?? 'Injected by the emulator.',
-    );
-    return { ...response, headers: { ...response.headers, ...extra } };
+    return oauthFault(answer, extra, { describe: true });
   }
   if (answer.status === 429) return json(429, answer.message ?? 'Retry later', extra);
   const message =
@@ -78,22 +73,6 @@ export function renderMoneybirdFault(
   );
 }
 
-function moneybirdLabel(fault: Fault): string {
-  const answer = faultAnswer(fault);
-  if (!answer) return fault.kind;
-  return `${answer.status}${answer.code ? ` ${answer.code}` : ''}`;
-}
-
 export function createMoneybirdFaultSchedule(now: () => number): FaultSchedule {
-  return new FaultSchedule({
-    now,
-    labelOf: moneybirdLabel,
-    quotaMatch: API_CALLS,
-    randomMatch: API_CALLS,
-    quotaFault: moneybirdFaults.throttle(),
-    defaultMatch: (fault) => {
-      if (fault.kind === 'invalidGrant') return TOKEN_REFRESH;
-      return API_CALLS;
-    },
-  });
+  return apiFaultSchedule({ now, apiCalls: API_CALLS, quotaFault: moneybirdFaults.throttle() });
 }

@@ -10,24 +10,16 @@
  * - the identity server: OAuth's `{"error": "invalid_grant"}`.
  */
 import { randomUUID } from 'node:crypto';
+import { AnswerError, json } from '../common/answers';
+import type { EmulatorResponse } from '../common/emulator-http';
 
-export interface ApiResponse {
-  status: number;
-  headers?: Record<string, string>;
-  /** JSON-encoded; undefined = no body. */
-  body?: unknown;
-}
-
-export const JSON_TYPE = 'application/json; charset=utf-8';
-
-export function json(status: number, body: unknown, headers: Record<string, string> = {}) {
-  return { status, headers: { 'Content-Type': JSON_TYPE, ...headers }, body } as ApiResponse;
-}
+export { JSON_TYPE, json, oauthError } from '../common/answers';
+export type ApiResponse = EmulatorResponse;
 
 /** A thrown answer: handlers `throw new XeroError(json(…))` to stop and answer it. */
-export class XeroError extends Error {
-  constructor(readonly response: ApiResponse) {
-    super(`Xero ${response.status}`);
+export class XeroError extends AnswerError {
+  constructor(response: ApiResponse) {
+    super(response, 'Xero');
   }
 }
 
@@ -94,11 +86,6 @@ export function notFound(dialect: Dialect): XeroError {
   return dialect === 'projects'
     ? projectsError(404, message)
     : accountingError(404, 'NotFoundException', message);
-}
-
-/** The identity server's token endpoint errors. */
-export function oauthError(status: number, error: string): ApiResponse {
-  return json(status, { error }, { 'Cache-Control': 'no-store' });
 }
 
 /** Microsoft-style `/Date(ms+0000)/`, as the Accounting API writes times. */

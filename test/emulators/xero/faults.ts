@@ -10,11 +10,12 @@ import {
   FaultMatch,
   FaultSchedule,
   RetryAfter,
-  TOKEN_REFRESH,
-  defaultFaultLabel,
+  apiFaultSchedule,
   retryAfterSeconds,
+  serverFaults,
 } from '../common/faults';
-import { ApiResponse, Dialect, json, oauthError, problem } from './errors';
+import { oauthFault } from '../common/answers';
+import { ApiResponse, Dialect, json, problem } from './errors';
 
 /** What `X-Rate-Limit-Problem` names. */
 export type RateLimitProblem = 'minute' | 'day' | 'concurrent' | 'appminute';
@@ -26,8 +27,7 @@ export const xeroFaults = {
     retryAfter,
     code: problem,
   }),
-  serverError: (): Fault => ({ kind: 'serverError' }),
-  unavailable: (): Fault => ({ kind: 'serverError', status: 503 }),
+  ...serverFaults,
 };
 
 /** Calls to the Accounting and Projects APIs and `/connections` (not the identity server). */
@@ -53,11 +53,7 @@ export function renderXeroFault(
   if (answer.status === 429) extra['X-Rate-Limit-Problem'] = answer.code ?? 'minute';
   Object.assign(extra, answer.headers);
   if (dialect === 'oauth') {
-    const response = oauthError(
-      answer.status,
-      answer.code ?? (answer.status >= 500 ? 'server_error' : 'temporarily_unavailable'),
-    );
-    return { ...response, headers: { ...response.headers, ...extra } };
+    return oauthFault(answer, extra, { describe: false });
   }
   if (answer.status === 429) {
     return problem(429, 'Too Many Requests', answer.message ?? 'Rate limit exceeded', extra); // [U]
@@ -77,12 +73,5 @@ export function renderXeroFault(
 }
 
 export function createXeroFaultSchedule(now: () => number): FaultSchedule {
-  return new FaultSchedule({
-    now,
-    labelOf: defaultFaultLabel,
-    quotaMatch: API_CALLS,
-    randomMatch: API_CALLS,
-    quotaFault: xeroFaults.throttle(),
-    defaultMatch: (fault) => (fault.kind === 'invalidGrant' ? TOKEN_REFRESH : API_CALLS),
-  });
+  return apiFaultSchedule({ now, apiCalls: API_CALLS, quotaFault: xeroFaults.throttle() });
 }
