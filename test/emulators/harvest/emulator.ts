@@ -19,6 +19,7 @@ import {
   Outcome,
   respond,
 } from '../common/emulator-http';
+import { SlidingWindows } from '../common/sliding-windows';
 import { HarvestApi, TimeEntryInput } from './api';
 import {
   ApiResponse,
@@ -84,7 +85,7 @@ export class HarvestEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
   throttled = 0;
   readonly rateLimit: { limit: number; windowMs: number };
   private readonly api: HarvestApi;
-  private readonly windows = new Map<string, number[]>();
+  private readonly windows: SlidingWindows;
 
   constructor(readonly options: HarvestEmulatorOptions = {}) {
     super(options);
@@ -93,6 +94,7 @@ export class HarvestEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
     this.faults = createHarvestFaultSchedule(now);
     this.api = new HarvestApi(this.store);
     this.rateLimit = options.rateLimit ?? RATE_LIMIT;
+    this.windows = new SlidingWindows(this.rateLimit.windowMs);
     for (const app of options.apps ?? [DEFAULT_HARVEST_APP]) {
       this.store.apps.set(app.clientId, app);
     }
@@ -548,8 +550,7 @@ export class HarvestEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
   /** 100 requests per 15 seconds per token (sliding); undefined when under it. */
   private countRequest(token: string): ApiResponse | undefined {
     const now = this.now();
-    const seen = (this.windows.get(token) ?? []).filter((t) => t > now - this.rateLimit.windowMs);
-    this.windows.set(token, seen);
+    const seen = this.windows.recent(token, now);
     if (seen.length >= this.rateLimit.limit) {
       this.throttled++;
       const seconds = Math.max(1, Math.ceil((seen[0] + this.rateLimit.windowMs - now) / 1000));

@@ -18,6 +18,7 @@ import {
   Outcome,
   respond,
 } from '../common/emulator-http';
+import { SlidingWindows } from '../common/sliding-windows';
 import { MoneybirdApi, TimeEntryInput } from './api';
 import {
   ApiResponse,
@@ -84,7 +85,7 @@ export class MoneybirdEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> 
   throttled = 0;
   readonly rateLimit: { limit: number; windowMs: number };
   private readonly api: MoneybirdApi;
-  private readonly windows = new Map<string, number[]>();
+  private readonly windows: SlidingWindows;
 
   constructor(readonly options: MoneybirdEmulatorOptions = {}) {
     super(options);
@@ -93,6 +94,7 @@ export class MoneybirdEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> 
     this.faults = createMoneybirdFaultSchedule(now);
     this.api = new MoneybirdApi(this.store);
     this.rateLimit = options.rateLimit ?? { limit: RATE_LIMIT, windowMs: 5 * 60_000 };
+    this.windows = new SlidingWindows(this.rateLimit.windowMs);
     for (const app of options.apps ?? [DEFAULT_MONEYBIRD_APP])
       this.store.apps.set(app.clientId, app);
   }
@@ -467,8 +469,7 @@ export class MoneybirdEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> 
   private countRequest(grant: Grant): ApiResponse | undefined {
     const now = this.now();
     const key = `${grant.clientId}|${grant.email}`;
-    const seen = (this.windows.get(key) ?? []).filter((t) => t > now - this.rateLimit.windowMs);
-    this.windows.set(key, seen);
+    const seen = this.windows.recent(key, now);
     if (seen.length >= this.rateLimit.limit) {
       this.throttled++;
       const reset = Math.ceil((seen[0] + this.rateLimit.windowMs) / 1000);

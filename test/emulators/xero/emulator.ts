@@ -21,6 +21,7 @@ import {
   Outcome,
   respond,
 } from '../common/emulator-http';
+import { SlidingWindows } from '../common/sliding-windows';
 import { ApiRequest, renderEntry, TimeEntryInput, XeroApi } from './api';
 import {
   ApiResponse,
@@ -106,9 +107,10 @@ export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
   };
   readonly limits: typeof RATE_LIMITS;
   private readonly api: XeroApi;
-  private readonly minuteWindows = new Map<string, number[]>();
-  private readonly dayWindows = new Map<string, number[]>();
-  private readonly appWindow: number[] = [];
+  private readonly minuteWindows = new SlidingWindows(60_000);
+  private readonly dayWindows = new SlidingWindows(86_400_000);
+  /** One window for the whole app (key ''). */
+  private readonly appWindow = new SlidingWindows(60_000);
   private readonly inFlight = new Map<string, number>();
 
   constructor(readonly options: XeroEmulatorOptions = {}) {
@@ -547,11 +549,9 @@ export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
    */
   private countRequest(tenantId: string): ApiResponse | undefined {
     const now = this.now();
-    const minute = (this.minuteWindows.get(tenantId) ?? []).filter((t) => t > now - 60_000);
-    const day = (this.dayWindows.get(tenantId) ?? []).filter((t) => t > now - 86_400_000);
-    this.minuteWindows.set(tenantId, minute);
-    this.dayWindows.set(tenantId, day);
-    while (this.appWindow.length && this.appWindow[0] <= now - 60_000) this.appWindow.shift();
+    const minute = this.minuteWindows.recent(tenantId, now);
+    const day = this.dayWindows.recent(tenantId, now);
+    const app = this.appWindow.recent('', now);
     const refuse = (problemName: RateLimitProblem, retryAfterMs: number) => {
       this.throttled[problemName]++;
       return problem(429, 'Too Many Requests', `Rate limit exceeded: ${problemName}`, {
@@ -564,25 +564,25 @@ export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
       return refuse('concurrent', 1000);
     if (day.length >= this.limits.perDay) return refuse('day', day[0] + 86_400_000 - now);
     if (minute.length >= this.limits.perMinute) return refuse('minute', minute[0] + 60_000 - now);
-    if (this.appWindow.length >= this.limits.appPerMinute) {
-      return refuse('appminute', this.appWindow[0] + 60_000 - now);
+    if (app.length >= this.limits.appPerMinute) {
+      return refuse('appminute', app[0] + 60_000 - now);
     }
     minute.push(now);
     day.push(now);
-    this.appWindow.push(now);
+    app.push(now);
     return undefined;
   }
 
   private remainingHeaders(tenantId: string): Record<string, string> {
     return {
       'X-DayLimit-Remaining': String(
-        Math.max(0, this.limits.perDay - (this.dayWindows.get(tenantId)?.length ?? 0)),
+        Math.max(0, this.limits.perDay - this.dayWindows.size(tenantId)),
       ),
       'X-MinLimit-Remaining': String(
-        Math.max(0, this.limits.perMinute - (this.minuteWindows.get(tenantId)?.length ?? 0)),
+        Math.max(0, this.limits.perMinute - this.minuteWindows.size(tenantId)),
       ),
       'X-AppMinLimit-Remaining': String(
-        Math.max(0, this.limits.appPerMinute - this.appWindow.length),
+        Math.max(0, this.limits.appPerMinute - this.appWindow.size('')),
       ),
     };
   }
