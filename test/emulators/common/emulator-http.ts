@@ -4,6 +4,7 @@
  * the listener and the emulator's clock; each emulator keeps only its routes and error shapes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { carryOutFault, FaultActions, FaultSchedule, RequestFacts } from './faults';
 import { listen, readBody, resetConnection, RunningServer } from './http';
 
 /** An answer before it is written: JSON-encoded unless a string with an HTML content type. */
@@ -49,6 +50,7 @@ export abstract class EmulatorHttp<
   R extends EmulatorResponse = EmulatorResponse,
 > {
   readonly requests: Entry[] = [];
+  abstract readonly faults: FaultSchedule;
   /** The emulator's time: the given clock (or the real one) moved by `advanceTime`. */
   protected readonly clock: () => number;
   protected server?: RunningServer;
@@ -107,13 +109,23 @@ export abstract class EmulatorHttp<
     this.requests.length = 0;
   }
 
-  /** The transport half of a fault: hold until the client gives up, drop, or wait. */
-  protected transportActions() {
-    return {
-      hold: (): Outcome<R> => ({ type: 'hold' }),
-      drop: (applied: boolean): Outcome<R> => ({ type: 'reset', applied }),
-      wait: (ms: number) => this.server!.holds.delay(ms),
-    };
+  /**
+   * Asks the schedule for a fault, logs its label and carries it out: the emulator gives the
+   * provider's answers, the transport half (hold, drop, wait) is the same everywhere.
+   */
+  protected withFault(
+    facts: RequestFacts,
+    entry: Entry,
+    actions: Omit<FaultActions<Outcome<R>>, 'hold' | 'drop' | 'wait'>,
+  ): Promise<Outcome<R>> {
+    const fault = this.faults.pick(facts);
+    if (fault) entry.fault = this.faults.injected.at(-1)?.label;
+    return carryOutFault<Outcome<R>>(fault, {
+      ...actions,
+      hold: () => ({ type: 'hold' }),
+      drop: (applied) => ({ type: 'reset', applied }),
+      wait: (ms) => this.server!.holds.delay(ms),
+    });
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -11,7 +11,7 @@
  * token), then the handler. See README.md.
  */
 import type { IncomingMessage } from 'node:http';
-import { carryOutFault, FaultSchedule, RequestFacts } from '../common/faults';
+import { FaultSchedule, RequestFacts } from '../common/faults';
 import {
   EmulatorHttp,
   EmulatorHttpOptions,
@@ -572,9 +572,7 @@ export class HarvestEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
     form?: URLSearchParams,
     bearer?: string,
   ): Promise<Outcome<ApiResponse>> {
-    const fault = this.faults.pick(facts);
-    if (fault) entry.fault = this.faults.injected.at(-1)?.label;
-    return carryOutFault<Outcome<ApiResponse>>(fault, {
+    return this.withFault(facts, entry, {
       process: () => Promise.resolve(process()),
       render: (answer) => respond(renderHarvestFault(answer, this.now(), dialect)),
       expireToken: () => {
@@ -592,7 +590,6 @@ export class HarvestEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
           oauthError(400, 'invalid_grant', grant.description ?? INVALID_GRANT_DESCRIPTION),
         );
       },
-      ...this.transportActions(),
     });
   }
 

@@ -10,7 +10,7 @@
  * limit (150 requests per 5 minutes per grant) and scopes, then the handler. See README.md.
  */
 import type { IncomingMessage } from 'node:http';
-import { carryOutFault, FaultSchedule, RequestFacts } from '../common/faults';
+import { FaultSchedule, RequestFacts } from '../common/faults';
 import {
   EmulatorHttp,
   EmulatorHttpOptions,
@@ -487,9 +487,7 @@ export class MoneybirdEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> 
     form?: URLSearchParams,
     bearer?: string,
   ): Promise<Outcome<ApiResponse>> {
-    const fault = this.faults.pick(facts);
-    if (fault) entry.fault = this.faults.injected[this.faults.injected.length - 1]?.label;
-    return carryOutFault<Outcome<ApiResponse>>(fault, {
+    return this.withFault(facts, entry, {
       process,
       render: (answer) => respond(renderMoneybirdFault(answer, this.now(), dialect)),
       expireToken: () => {
@@ -507,7 +505,6 @@ export class MoneybirdEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> 
           oauthError(400, 'invalid_grant', grant.description ?? INVALID_GRANT_DESCRIPTION),
         );
       },
-      ...this.transportActions(),
     });
   }
 

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { carryOutFault, FaultSchedule, RequestFacts } from '../common/faults';
+import { FaultSchedule, RequestFacts } from '../common/faults';
 import {
   EmulatorHttp,
   EmulatorHttpOptions,
@@ -624,9 +624,7 @@ export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
     form?: URLSearchParams,
     bearer?: string,
   ): Promise<Outcome<ApiResponse>> {
-    const fault = this.faults.pick(facts);
-    if (fault) entry.fault = this.faults.injected[this.faults.injected.length - 1]?.label;
-    return carryOutFault<Outcome<ApiResponse>>(fault, {
+    return this.withFault(facts, entry, {
       process,
       render: (answer) => respond(renderXeroFault(answer, this.now(), dialect)),
       expireToken: () => {
@@ -642,7 +640,6 @@ export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
         }
         return respond(oauthError(400, 'invalid_grant'));
       },
-      ...this.transportActions(),
     });
   }
 
