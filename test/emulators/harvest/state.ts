@@ -4,6 +4,7 @@
  * and time entries. Ids are integers, as Harvest's.
  */
 import { randomBytes } from 'node:crypto';
+import { reachableBy, required } from '../common/state';
 
 export interface HarvestApp {
   clientId: string;
@@ -153,14 +154,12 @@ export class HarvestStore {
   }
 
   account(id: number): HarvestAccount {
-    const account = this.accounts.get(id);
-    if (!account) throw new Error(`no Harvest account ${id}`);
-    return account;
+    return required(this.accounts, id, 'Harvest account');
   }
 
   /** Accounts `email` reaches, every product. */
   accountsOf(email: string): HarvestAccount[] {
-    return [...this.accounts.values()].filter((a) => a.members.has(email.toLowerCase()));
+    return reachableBy(this.accounts, email);
   }
 
   userByEmail(account: HarvestAccount, email: string): HarvestUser | undefined {

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { reachableBy, required } from '../common/state';
 
 export interface MoneybirdApp {
   clientId: string;
@@ -146,14 +147,12 @@ export class MoneybirdStore {
   }
 
   administration(id: string): Administration {
-    const administration = this.administrations.get(id);
-    if (!administration) throw new Error(`no Moneybird administration ${id}`);
-    return administration;
+    return required(this.administrations, id, 'Moneybird administration');
   }
 
   /** Administrations `email` can reach. */
   administrationsOf(email: string): Administration[] {
-    return [...this.administrations.values()].filter((a) => a.members.has(email.toLowerCase()));
+    return reachableBy(this.administrations, email);
   }
 
   /** Local calendar date (YYYY-MM-DD) of an instant in the administration's time zone. */

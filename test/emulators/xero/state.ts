@@ -5,6 +5,7 @@
  * Xero's.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { reachableBy, required } from '../common/state';
 
 export interface XeroApp {
   clientId: string;
@@ -165,12 +166,10 @@ export class XeroStore {
   }
 
   tenant(id: string): Tenant {
-    const tenant = this.tenants.get(id);
-    if (!tenant) throw new Error(`no Xero tenant ${id}`);
-    return tenant;
+    return required(this.tenants, id, 'Xero tenant');
   }
 
   tenantsOf(email: string): Tenant[] {
-    return [...this.tenants.values()].filter((t) => t.members.has(email.toLowerCase()));
+    return reachableBy(this.tenants, email);
   }
 }
