@@ -24,6 +24,7 @@ import { CreateOauthStatesTable1704067216000 } from './1704067216000-create-oaut
 import { AddParkedGrantToOauthStates1704067260000 } from './1704067260000-add-parked-grant-to-oauth-states';
 import { AddSharedWithOrganizationToCalendars1704067261000 } from './1704067261000-add-shared-with-organization-to-calendars';
 import { CreateThrottleHitsTable1704067270000 } from './1704067270000-create-throttle-hits-table';
+import { AddLastImportStartedAtToIntegrations1704067290000 } from './1704067290000-add-last-import-started-at-to-integrations';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed) so the same list works from
@@ -56,4 +57,5 @@ export const migrations = [
   AddParkedGrantToOauthStates1704067260000,
   AddSharedWithOrganizationToCalendars1704067261000,
   CreateThrottleHitsTable1704067270000,
+  AddLastImportStartedAtToIntegrations1704067290000,
 ];

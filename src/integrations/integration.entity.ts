@@ -99,6 +99,13 @@ export class Integration extends TimestampedEntity {
   @DateTimeColumn('sync_retry_at')
   syncRetryAt!: Date | null;
 
+  /**
+   * When the last applied import of an invoicing integration started: the next one lists only
+   * what changed since (`InvoicingImport`).
+   */
+  @DateTimeColumn('last_import_started_at')
+  lastImportStartedAt!: Date | null;
+
   @OneToMany(() => Calendar, (calendar) => calendar.integration)
   calendars?: Relation<Calendar>[];
 }

@@ -62,7 +62,12 @@ export class InvoicingAccounts {
       await manager.update(
         Integration,
         { id: integration.id, organizationId: membership.organizationId },
-        { providerAccountId: accountId, name: chosen.name },
+        {
+          providerAccountId: accountId,
+          name: chosen.name,
+          // Another account's import time says nothing about this one: list it whole.
+          ...(current.providerAccountId !== accountId ? { lastImportStartedAt: null } : {}),
+        },
       );
       await this.audit.record(manager, {
         action: 'integration.account_chosen',

@@ -391,6 +391,8 @@ const ADDED_AFTER_BASE: Record<string, string[]> = {
     'sync_retry_at TIMESTAMP NULL',
     // AddSyncLeaseKind1704067219000
     'sync_lease_kind VARCHAR(20) NULL',
+    // AddLastImportStartedAtToIntegrations1704067290000
+    'last_import_started_at TIMESTAMP NULL',
   ],
   // AddTwoWayCalendarSync1704067218000
   calendars: [

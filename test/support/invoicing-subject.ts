@@ -13,8 +13,12 @@ import type {
  */
 export interface InvoicingSubject {
   readonly name: InvoicingProviderName;
-  /** Starts the emulator with one account set up as `InvoicingWorld.fixtures` describes. */
-  start(): Promise<InvoicingWorld>;
+  /**
+   * Starts the emulator with one account set up as `InvoicingWorld.fixtures` describes; its clock
+   * runs `clockOffsetMs` from the real one (negative: behind, so that what is set up now looks
+   * older than an import danwel starts next).
+   */
+  start(options?: { clockOffsetMs?: number }): Promise<InvoicingWorld>;
 }
 
 /** What a provider account holds at the start: enough to book time. */
@@ -44,6 +48,17 @@ export interface StoredEntry {
   billable: boolean | null;
 }
 
+/** One API request as the emulator logged it. */
+export interface ApiRequest {
+  method: string;
+  path: string;
+  /** The query string without `?`. */
+  query: string;
+  body: string;
+  /** Request headers that select what a listing answers (Xero's `If-Modified-Since`). */
+  headers: Record<string, string>;
+}
+
 export interface InvoicingWorld {
   /** The client danwel uses, built by `InvoicingProviders` from a configuration loaded with `env`. */
   readonly provider: InvoicingProvider;
@@ -60,6 +75,8 @@ export interface InvoicingWorld {
    * are coarse).
    */
   checkpoint(): Promise<Date>;
+  /** Moves the emulator's clock forward. */
+  advanceTime(ms: number): void;
 
   // --- a person working in the provider ---------------------------------------------------------
   /** Every time entry of the account, as stored. */
@@ -75,6 +92,7 @@ export interface InvoicingWorld {
   deleteEntry(externalId: string): Promise<void>;
   /** Archives the contact or project upstream. */
   archive(kind: 'contact' | 'project', externalId: string): Promise<void>;
+  rename(kind: 'contact' | 'project', externalId: string, name: string): Promise<void>;
   addContact(name: string): Promise<string>;
   addProject(name: string, contactExternalId: string): Promise<string>;
 
@@ -90,5 +108,7 @@ export interface InvoicingWorld {
 
   /** Requests the emulator has received so far (API calls only, not OAuth). */
   requestCount(): number;
+  /** Those requests, oldest first. */
+  requests(): ApiRequest[];
   stop(): Promise<void>;
 }

@@ -70,6 +70,7 @@ export interface XeroEmulatorOptions extends EmulatorHttpOptions {
 export interface LoggedRequest extends LoggedRequestBase {
   tenantId?: string;
   idempotencyKey?: string;
+  ifModifiedSince?: string;
 }
 
 /** Who signs in on the next visit of the consent page, and which organisations they connect. */
@@ -490,6 +491,7 @@ export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
     const idempotencyKey = header(req, 'idempotency-key');
     entry.tenantId = tenantId;
     entry.idempotencyKey = idempotencyKey;
+    entry.ifModifiedSince = header(req, 'if-modified-since');
     // A request counts against "5 at once" from its arrival to its answer, delays included.
     const slot = tenantId && this.store.tenants.has(tenantId) ? tenantId : undefined;
     if (slot) this.inFlight.set(slot, (this.inFlight.get(slot) ?? 0) + 1);

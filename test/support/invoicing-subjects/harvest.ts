@@ -4,15 +4,21 @@ import { InvoicingProviders } from '../../../src/invoicing/invoicing-providers';
 import { ProviderHttp } from '../../../src/providers/provider-http';
 import { API_CALLS, harvestFaults, startHarvestEmulator } from '../../emulators/harvest';
 import { TEST_APP_KEY } from '../app';
-import type { InvoicingSubject, InvoicingWorld, StoredEntry } from '../invoicing-subject';
+import type {
+  ApiRequest,
+  InvoicingSubject,
+  InvoicingWorld,
+  StoredEntry,
+} from '../invoicing-subject';
 
 const EMAIL = 'ann@acme.test';
 
 /** Harvest: an account with one administrator, a client, its project and a billable task on it. */
 export const harvestSubject: InvoicingSubject = {
   name: 'harvest',
-  async start(): Promise<InvoicingWorld> {
+  async start(options = {}): Promise<InvoicingWorld> {
     const hv = await startHarvestEmulator();
+    hv.advanceTime(options.clockOffsetMs ?? 0);
     const account = hv.addAccount({ name: 'Acme', members: [EMAIL] });
     const id = account.id;
     const user = [...account.users.values()][0];
@@ -71,6 +77,8 @@ export const harvestSubject: InvoicingSubject = {
         return Promise.resolve(new Date(hv.now()));
       },
 
+      advanceTime: (ms) => hv.advanceTime(ms),
+
       entries: (): StoredEntry[] =>
         hv.timeEntries(id).map((e) => ({
           externalId: String(e.id),
@@ -98,6 +106,11 @@ export const harvestSubject: InvoicingSubject = {
         else hv.editProject(id, Number(externalId), { isActive: false });
         return Promise.resolve();
       },
+      rename: (kind, externalId, name) => {
+        if (kind === 'contact') hv.editClient(id, Number(externalId), { name });
+        else hv.editProject(id, Number(externalId), { name });
+        return Promise.resolve();
+      },
       addContact: (name) => Promise.resolve(String(hv.addClient(id, { name }).id)),
       addProject: (name, contactExternalId) =>
         Promise.resolve(newProject(name, Number(contactExternalId))),
@@ -117,6 +130,16 @@ export const harvestSubject: InvoicingSubject = {
       expireAccessToken: () => hv.expireAccessTokens(EMAIL),
 
       requestCount: () => hv.requests.filter((r) => r.path.startsWith('/v2/')).length,
+      requests: (): ApiRequest[] =>
+        hv.requests
+          .filter((r) => r.path.startsWith('/v2/'))
+          .map((r) => ({
+            method: r.method,
+            path: r.path,
+            query: r.query,
+            body: r.body,
+            headers: {},
+          })),
       stop: () => hv.stop(),
     };
   },

@@ -4,15 +4,21 @@ import { InvoicingProviders } from '../../../src/invoicing/invoicing-providers';
 import { ProviderHttp } from '../../../src/providers/provider-http';
 import { API_CALLS, moneybirdFaults, startMoneybirdEmulator } from '../../emulators/moneybird';
 import { TEST_APP_KEY } from '../app';
-import type { InvoicingSubject, InvoicingWorld, StoredEntry } from '../invoicing-subject';
+import type {
+  ApiRequest,
+  InvoicingSubject,
+  InvoicingWorld,
+  StoredEntry,
+} from '../invoicing-subject';
 
 const EMAIL = 'ann@acme.test';
 
 /** Moneybird: an administration with one user, a contact and a project (no tasks). */
 export const moneybirdSubject: InvoicingSubject = {
   name: 'moneybird',
-  async start(): Promise<InvoicingWorld> {
+  async start(options = {}): Promise<InvoicingWorld> {
     const mb = await startMoneybirdEmulator();
+    mb.advanceTime(options.clockOffsetMs ?? 0);
     const administration = mb.addAdministration({ name: 'Acme BV', members: [EMAIL] });
     const adm = administration.id;
     const user = [...administration.users.values()][0];
@@ -58,6 +64,8 @@ export const moneybirdSubject: InvoicingSubject = {
         return Promise.resolve(new Date(mb.now()));
       },
 
+      advanceTime: (ms) => mb.advanceTime(ms),
+
       entries: (): StoredEntry[] =>
         mb.timeEntries(adm).map((e) => ({
           externalId: e.id,
@@ -87,6 +95,11 @@ export const moneybirdSubject: InvoicingSubject = {
         else mb.editProject(adm, externalId, { state: 'archived' });
         return Promise.resolve();
       },
+      rename: (kind, externalId, name) => {
+        if (kind === 'contact') mb.editContact(adm, externalId, { companyName: name });
+        else mb.editProject(adm, externalId, { name });
+        return Promise.resolve();
+      },
       addContact: (name) => Promise.resolve(mb.addContact(adm, { companyName: name }).id),
       // Moneybird projects belong to no contact.
       addProject: (name) => Promise.resolve(mb.addProject(adm, { name }).id),
@@ -106,6 +119,16 @@ export const moneybirdSubject: InvoicingSubject = {
       expireAccessToken: () => mb.expireAccessTokens(EMAIL),
 
       requestCount: () => mb.requests.filter((r) => r.path.startsWith('/api/v2/')).length,
+      requests: (): ApiRequest[] =>
+        mb.requests
+          .filter((r) => r.path.startsWith('/api/v2/'))
+          .map((r) => ({
+            method: r.method,
+            path: r.path,
+            query: r.query,
+            body: r.body,
+            headers: {},
+          })),
       stop: () => mb.stop(),
     };
   },

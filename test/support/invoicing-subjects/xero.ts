@@ -4,15 +4,21 @@ import { ProviderHttp } from '../../../src/providers/provider-http';
 import { parseXeroEntryId, xeroEntryId } from '../../../src/invoicing/xero/xero-entries';
 import { API_CALLS, startXeroEmulator, xeroFaults } from '../../emulators/xero';
 import { TEST_APP_KEY } from '../app';
-import type { InvoicingSubject, InvoicingWorld, StoredEntry } from '../invoicing-subject';
+import type {
+  ApiRequest,
+  InvoicingSubject,
+  InvoicingWorld,
+  StoredEntry,
+} from '../invoicing-subject';
 
 const EMAIL = 'ann@acme.test';
 
 /** Xero: an organisation whose member is a project user, a contact, a project and a task. */
 export const xeroSubject: InvoicingSubject = {
   name: 'xero',
-  async start(): Promise<InvoicingWorld> {
+  async start(options = {}): Promise<InvoicingWorld> {
     const xero = await startXeroEmulator();
+    xero.advanceTime(options.clockOffsetMs ?? 0);
     const org = xero.addTenant({ name: 'Acme Ltd', members: [EMAIL] });
     const tenant = org.tenantId;
     const user = [...org.users.values()][0];
@@ -65,6 +71,8 @@ export const xeroSubject: InvoicingSubject = {
         return Promise.resolve(new Date(xero.now()));
       },
 
+      advanceTime: (ms) => xero.advanceTime(ms),
+
       entries: (): StoredEntry[] =>
         xero.timeEntries(tenant).map((e) => ({
           externalId: xeroEntryId(e.projectId, e.timeEntryId),
@@ -91,6 +99,11 @@ export const xeroSubject: InvoicingSubject = {
         else xero.editProject(tenant, externalId, { status: 'CLOSED' });
         return Promise.resolve();
       },
+      rename: (kind, externalId, name) => {
+        if (kind === 'contact') xero.editContact(tenant, externalId, { name });
+        else xero.editProject(tenant, externalId, { name });
+        return Promise.resolve();
+      },
       addContact: (name) => Promise.resolve(xero.addContact(tenant, { name }).contactId),
       addProject: (name, contactExternalId) =>
         Promise.resolve(xero.addProject(tenant, { name, contactId: contactExternalId }).projectId),
@@ -111,6 +124,18 @@ export const xeroSubject: InvoicingSubject = {
 
       requestCount: () =>
         xero.requests.filter((r) => /^\/(api|projects)\.xro\//.test(r.path)).length,
+      requests: (): ApiRequest[] =>
+        xero.requests
+          .filter((r) => /^\/(api|projects)\.xro\//.test(r.path))
+          .map((r) => ({
+            method: r.method,
+            path: r.path,
+            query: r.query,
+            body: r.body,
+            headers: r.ifModifiedSince
+              ? { 'if-modified-since': r.ifModifiedSince }
+              : ({} as Record<string, string>),
+          })),
       stop: () => xero.stop(),
     };
   },
