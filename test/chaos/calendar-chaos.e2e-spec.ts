@@ -143,20 +143,19 @@ describe('two-way calendar sync under chaos (mysql, worker processes)', () => {
   }
 
   function injectFaults(): void {
-    emulators.google.chaos({
+    emulators.google.faults.random({
       seed: SEED,
-      retryAfter: 1,
-      probabilities: {
-        tooManyRequests: 0.04,
-        rateLimitExceeded: 0.03,
-        userRateLimitExceeded: 0.03,
-        backendError: 0.04,
-        unavailable: 0.03,
-        timeout: 0.02,
-        reset: 0.03,
-        lostResponse: 0.05,
-        tokenExpired: 0.02,
-      },
+      faults: [
+        { probability: 0.04, fault: googleFaults.tooManyRequests(1) },
+        { probability: 0.03, fault: googleFaults.rateLimitExceeded() },
+        { probability: 0.03, fault: googleFaults.userRateLimitExceeded() },
+        { probability: 0.04, fault: googleFaults.backendError() },
+        { probability: 0.03, fault: googleFaults.unavailable(1) },
+        { probability: 0.02, fault: googleFaults.timeout() },
+        { probability: 0.03, fault: googleFaults.reset() },
+        { probability: 0.05, fault: googleFaults.lostResponse() },
+        { probability: 0.02, fault: googleFaults.tokenExpired() },
+      ],
     });
     emulators.google.faults.quota({ limit: 60, windowMs: 1_000 });
     emulators.ms.faults.random(

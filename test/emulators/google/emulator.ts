@@ -33,7 +33,7 @@ import {
   oauthError,
   unknownUrl,
 } from './errors';
-import { ChaosOptions, chaosFaults, createGoogleFaultSchedule } from './faults';
+import { createGoogleFaultSchedule } from './faults';
 import { Consent, OAuthServer } from './oauth';
 import { PushChannel, PushChannels } from './push';
 import { Account, Calendar, EventResource, OAuthClient, Store } from './state';
@@ -272,11 +272,6 @@ export class GoogleEmulator {
 
   get accessTokenTtlSeconds(): number {
     return this.oauth.settings.accessTokenTtlSeconds;
-  }
-
-  /** Random faults with a probability per kind (see `ChaosOptions`); `faults.counts` tallies. */
-  chaos(options: ChaosOptions): void {
-    this.faults.random(chaosFaults(options));
   }
 
   // ---- inspection and "edit as the user" -----------------------------------------------

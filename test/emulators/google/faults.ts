@@ -8,7 +8,6 @@ import {
   FaultMatch,
   FaultSchedule,
   RetryAfter,
-  RandomFaults,
   TOKEN_REFRESH,
   faultAnswer,
 } from '../common/faults';
@@ -76,33 +75,4 @@ export function createGoogleFaultSchedule(now: () => number): FaultSchedule {
       return API_REQUESTS;
     },
   });
-}
-
-export interface ChaosOptions {
-  seed: number;
-  /** Chance per call of each fault, e.g. `{ tooManyRequests: 0.05, lostResponse: 0.01 }`. */
-  probabilities: Partial<Record<Exclude<GoogleFaultName, 'invalidGrant'>, number>>;
-  /** Retry-After of the 429/503 faults (default 1 s). */
-  retryAfter?: RetryAfter;
-  /** Delay of the timeout fault (default: held until the client gives up). */
-  timeoutMs?: number;
-  /** Default: API calls and batch sub-requests. */
-  match?: FaultMatch;
-}
-
-/** The random mode in Google's terms (see `FaultSchedule.random`). */
-export function chaosFaults(options: ChaosOptions): RandomFaults {
-  const retryAfter = options.retryAfter ?? 1;
-  const faults = Object.entries(options.probabilities).map(([name, probability]) => {
-    const make = googleFaults[name as GoogleFaultName] as (arg?: unknown) => Fault;
-    if (!make) throw new Error(`unknown Google fault ${name}`);
-    const arg =
-      name === 'tooManyRequests' || name === 'unavailable'
-        ? retryAfter
-        : name === 'timeout'
-          ? options.timeoutMs
-          : undefined;
-    return { probability: probability ?? 0, fault: make(arg) };
-  });
-  return { seed: options.seed, match: options.match, faults };
 }

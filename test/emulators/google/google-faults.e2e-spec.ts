@@ -411,15 +411,15 @@ describe('Google emulator faults, observed through the SDK', () => {
     const noRetry = calendarApi(emulator, auth, { retry: false });
     const run = async (seed: number) => {
       emulator.faults.resetCounts();
-      emulator.chaos({
+      emulator.faults.random({
         seed,
-        probabilities: {
-          tooManyRequests: 0.1,
-          rateLimitExceeded: 0.1,
-          backendError: 0.1,
-          reset: 0.05,
-          lostResponse: 0.05,
-        },
+        faults: [
+          { probability: 0.1, fault: googleFaults.tooManyRequests() },
+          { probability: 0.1, fault: googleFaults.rateLimitExceeded() },
+          { probability: 0.1, fault: googleFaults.backendError() },
+          { probability: 0.05, fault: googleFaults.reset() },
+          { probability: 0.05, fault: googleFaults.lostResponse() },
+        ],
       });
       const outcomes: Array<number | string> = [];
       for (let i = 0; i < 40; i++) {

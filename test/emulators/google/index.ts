@@ -9,7 +9,7 @@ export {
   type LoggedRequest,
   type UserActions,
 } from './emulator';
-export { googleFaults, type ChaosOptions, type GoogleFaultName } from './faults';
+export { googleFaults, type GoogleFaultName } from './faults';
 export type { Consent } from './oauth';
 export { MAX_CHANNEL_TTL_MS, type PushChannel } from './push';
 export type {

@@ -10,7 +10,8 @@
  * channels to http:// addresses, for a local dev server).
  */
 import { parseArgs } from 'node:util';
-import { ChaosOptions } from './faults';
+import type { Fault } from '../common/faults';
+import { googleFaults, GoogleFaultName } from './faults';
 import { DEFAULT_CLIENT, startGoogleEmulator } from './emulator';
 
 export async function main(argv: string[]): Promise<void> {
@@ -42,13 +43,13 @@ export async function main(argv: string[]): Promise<void> {
   });
   if (values.chaos) {
     const [seed, spec] = values.chaos.split(':');
-    const probabilities = Object.fromEntries(
-      (spec ?? '').split(',').map((pair) => {
-        const [kind, p] = pair.split('=');
-        return [kind, Number(p)];
-      }),
-    ) as ChaosOptions['probabilities'];
-    google.chaos({ seed: Number(seed), probabilities });
+    const faults = (spec ?? '').split(',').map((pair) => {
+      const [name, probability] = pair.split('=');
+      const make = googleFaults[name as GoogleFaultName] as (() => Fault) | undefined;
+      if (!make) throw new Error(`unknown Google fault ${name}`);
+      return { probability: Number(probability), fault: make() };
+    });
+    google.faults.random({ seed: Number(seed), faults });
   }
   console.log(`Google emulator on ${google.url}`);
   console.log(JSON.stringify({ rootUrl: google.rootUrl, endpoints: google.endpoints }, null, 2));
