@@ -1,8 +1,4 @@
-import {
-  ChangePage,
-  CursorExpiredError,
-  PullFailedError,
-} from '../../src/providers/calendar-changes';
+import { CursorExpiredError, PullFailedError } from '../../src/providers/calendar-changes';
 import { EventWrite } from '../../src/providers/calendar-events';
 import {
   applied,
@@ -12,6 +8,10 @@ import {
   createEvent,
   deleteEvent,
   failureOf,
+  pullFailure,
+  removedIds,
+  upsertOf,
+  upserts,
   PULL_WINDOW,
   REQUEST_TIMEOUT_MS,
   updateEvent,
@@ -24,18 +24,6 @@ import { CALENDAR_SUBJECTS } from '../support/calendar-subjects';
  * them alike. Each subject (test/support/calendar-subjects) sets up one account per test; cases
  * about one provider's own protocol live in its `<provider>-calendar-*.e2e-spec.ts`.
  */
-
-const upserts = (page: ChangePage) =>
-  page.changes.flatMap((c) => (c.kind === 'upsert' ? [c.event] : []));
-const removedIds = (page: ChangePage) =>
-  page.changes.flatMap((c) => (c.kind === 'removed' ? [c.id] : [])).sort();
-const upsertOf = (page: ChangePage, id: string) => upserts(page).find((e) => e.id === id);
-
-async function pullFailure(promise: Promise<unknown>) {
-  const error = await failureOf(promise);
-  expect(error).toBeInstanceOf(PullFailedError);
-  return (error as PullFailedError).failure;
-}
 
 /** A user's event on `day` March 2025 at `hour`:00 UTC, lasting `hours`. */
 const at = (title: string, day: number, hour: number, hours = 1) => ({

@@ -1,8 +1,4 @@
-import {
-  CalendarChangesClient,
-  ChangePage,
-  PullFailedError,
-} from '../../src/providers/calendar-changes';
+import { CalendarChangesClient } from '../../src/providers/calendar-changes';
 import {
   BLOCK_ID_PROPERTY,
   CalendarEventsClient,
@@ -22,7 +18,10 @@ import {
   block,
   createEvent as create,
   deleteEvent as remove,
-  failureOf,
+  pullFailure,
+  removedIds,
+  upsertOf,
+  upserts,
   PULL_WINDOW as WINDOW,
   REQUEST_TIMEOUT_MS,
   updateEvent as update,
@@ -71,12 +70,6 @@ const userEvent = (summary: string, start: string, end: string, timeZone = 'Euro
   start: { dateTime: start, timeZone },
   end: { dateTime: end, timeZone },
 });
-
-const upserts = (page: ChangePage) =>
-  page.changes.flatMap((c) => (c.kind === 'upsert' ? [c.event] : []));
-const removedIds = (page: ChangePage) =>
-  page.changes.flatMap((c) => (c.kind === 'removed' ? [c.id] : [])).sort();
-const upsertOf = (page: ChangePage, id: string) => upserts(page).find((e) => e.id === id);
 
 /** Requests of one operation (batch parts included) logged since the test began. */
 const logged = (operation: string) => emulator.requests.filter((r) => r.operation === operation);
@@ -383,12 +376,6 @@ describe('Google changes: reads', () => {
 });
 
 describe('Google changes: failures', () => {
-  const pullFailure = async (promise: Promise<unknown>) => {
-    const error = await failureOf(promise);
-    expect(error).toBeInstanceOf(PullFailedError);
-    return (error as PullFailedError).failure;
-  };
-
   it('a 403 userRateLimitExceeded is throttled too', async () => {
     const calendar = newCalendar();
     emulator.faults.add({

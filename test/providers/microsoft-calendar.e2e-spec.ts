@@ -1,9 +1,4 @@
-import {
-  CalendarChangesClient,
-  ChangePage,
-  CursorExpiredError,
-  PullFailedError,
-} from '../../src/providers/calendar-changes';
+import { CalendarChangesClient, CursorExpiredError } from '../../src/providers/calendar-changes';
 import {
   CalendarEventsClient,
   EventWrite,
@@ -28,6 +23,10 @@ import {
   createEvent as create,
   deleteEvent as remove,
   failureOf,
+  pullFailure,
+  removedIds,
+  upsertOf,
+  upserts,
   PULL_WINDOW as WINDOW,
   REQUEST_TIMEOUT_MS,
   updateEvent as update,
@@ -110,12 +109,6 @@ const stored = (mailbox: Mailbox) => ms.state.events(mailbox.email, mailbox.cale
 const pull = (mailbox: Mailbox, cursor: string | null = null) =>
   changes.changes(mailbox.accessToken, mailbox.calendar.externalId, cursor, WINDOW);
 
-const upserts = (page: ChangePage) =>
-  page.changes.flatMap((c) => (c.kind === 'upsert' ? [c.event] : []));
-const removedIds = (page: ChangePage) =>
-  page.changes.flatMap((c) => (c.kind === 'removed' ? [c.id] : [])).sort();
-const upsertOf = (page: ChangePage, id: string) => upserts(page).find((e) => e.id === id);
-
 /** Graph requests of the mailbox (`$batch` items included), paths decoded, from `since` on. */
 const graphRequests = (mailbox: Mailbox, since = 0) =>
   ms.requests
@@ -131,12 +124,6 @@ const blockIdOf = (event: Record<string, unknown>) =>
   (event.singleValueExtendedProperties as Array<{ id: string; value: string }>).find(
     (p) => p.id === canonicalPropertyId(GRAPH_BLOCK_ID_PROPERTY),
   )?.value;
-
-async function pullFailure(promise: Promise<unknown>) {
-  const error = await failureOf(promise);
-  expect(error).toBeInstanceOf(PullFailedError);
-  return (error as PullFailedError).failure;
-}
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();

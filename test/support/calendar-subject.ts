@@ -1,4 +1,9 @@
-import type { CalendarChangesClient, PullWindow } from '../../src/providers/calendar-changes';
+import {
+  CalendarChangesClient,
+  ChangePage,
+  PullFailedError,
+  PullWindow,
+} from '../../src/providers/calendar-changes';
 import type {
   CalendarEventsClient,
   EventContent,
@@ -133,4 +138,17 @@ export async function failureOf(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the call to fail');
+}
+
+export const upserts = (page: ChangePage) =>
+  page.changes.flatMap((c) => (c.kind === 'upsert' ? [c.event] : []));
+export const removedIds = (page: ChangePage) =>
+  page.changes.flatMap((c) => (c.kind === 'removed' ? [c.id] : [])).sort();
+export const upsertOf = (page: ChangePage, id: string) => upserts(page).find((e) => e.id === id);
+
+/** The PullFailedError's failure a pull, watch or stop rejects with. */
+export async function pullFailure(promise: Promise<unknown>) {
+  const error = await failureOf(promise);
+  expect(error).toBeInstanceOf(PullFailedError);
+  return (error as PullFailedError).failure;
 }
