@@ -18,7 +18,7 @@ import { ProjectsModule } from './projects/projects.module';
 import { ReportsModule } from './reports/reports.module';
 import { TimeBlocksModule } from './time-blocks/time-blocks.module';
 import { UsersModule } from './users/users.module';
-import { CalendarSyncModule } from './sync/calendar-sync.module';
+import { SyncModule } from './sync/sync.module';
 import { CalendarEventsModule } from './calendar-events/calendar-events.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -50,7 +50,7 @@ export class AppModule {
         ReportsModule,
         TimeBlocksModule,
         IntegrationsModule,
-        CalendarSyncModule,
+        SyncModule,
         CalendarsModule,
         CalendarEventsModule,
         WebhooksModule,

@@ -7,7 +7,7 @@ import { configureApp } from './common/http/configure-app';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { AppConfig, ConfigError, Env, loadConfig, loadDotEnv } from './config';
 import { JobWorker } from './jobs/job-worker.service';
-import { CalendarSyncWorker } from './sync/calendar-sync-worker';
+import { SyncWorker } from './sync/sync-worker';
 import { serveWebApp } from './web-app/serve-web-app';
 
 /** Reads `.env` and the environment once; a bad value stops the process naming the variable. */
@@ -53,7 +53,7 @@ export async function createAppContext(
   context.enableShutdownHooks();
   if (options.runWorker) {
     context.get(JobWorker).start();
-    context.get(CalendarSyncWorker).start();
+    context.get(SyncWorker).start();
   }
   return context;
 }

@@ -62,24 +62,25 @@ export class IntegrationSessions {
   }
 
   /** A session of the sync worker on an integration it claimed. */
-  forSync(
+  forSync<P extends IntegrationProviderName>(
     integration: Pick<Integration, 'id'>,
-    provider: CalendarProviderName,
-  ): IntegrationSession<CalendarProviderName> {
+    provider: P,
+  ): IntegrationSession<P> {
     return new IntegrationSession(this, integration.id, provider, this.syncHolder());
   }
 
   /**
-   * A session of its own owner: a disconnect (which takes the lease with `acquire`) or a calendar
-   * refresh (which takes none: it writes no events, and must not wait behind a sync claim).
+   * A session of its own owner: a disconnect (which takes the lease with `acquire`), a calendar
+   * refresh or a read of invoicing entries (which take none: they write nothing to the provider,
+   * and must not wait behind a sync claim).
    */
   open<P extends IntegrationProviderName>(
     integration: Pick<Integration, 'id'>,
     provider: P,
-    kind: 'disconnect' | 'refresh',
+    kind: 'disconnect' | 'refresh' | 'read',
   ): IntegrationSession<P> {
     const holder: LeaseHolder =
-      kind === 'refresh' ? { id: workerIdentity() } : { id: workerIdentity(), kind };
+      kind === 'disconnect' ? { id: workerIdentity(), kind } : { id: workerIdentity() };
     return new IntegrationSession(this, integration.id, provider, holder);
   }
 

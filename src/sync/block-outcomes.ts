@@ -103,18 +103,8 @@ async function recordFailure(
     case 'throttled':
       // The whole integration waits (the caller sets that); the block keeps its place.
       return;
-    default: {
-      const attempts = syncState.of('calendar', block).attempts + 1;
-      const delay = Math.max(
-        failure.retryAfterSeconds ?? 0,
-        backoffSeconds(attempts, policy.backoff),
-      );
-      await syncState.backedOff(manager, 'calendar', block, {
-        attempts,
-        retryAt: new Date(now.getTime() + delay * 1000),
-        error: message,
-      });
-    }
+    default:
+      await blockBackedOff(manager, 'calendar', block, failure, policy.backoff, now);
   }
 }
 
@@ -126,4 +116,25 @@ async function forgetEvent(
 ): Promise<void> {
   await syncState.eventForgotten(manager, 'calendar', { blockId, externalId: eventId });
   await syncState.nothingLeft(manager, 'calendar', blockId);
+}
+
+/**
+ * A retryable failure of one block on a target: it waits for its next attempt, after the
+ * provider's `Retry-After` when it said, else with backoff. Version-conditional.
+ */
+export async function blockBackedOff(
+  manager: EntityManager,
+  target: syncState.SyncTarget,
+  block: TimeBlock,
+  failure: WriteFailure,
+  backoff: BackoffPolicy,
+  now: Date,
+): Promise<void> {
+  const attempts = syncState.of(target, block).attempts + 1;
+  const delay = Math.max(failure.retryAfterSeconds ?? 0, backoffSeconds(attempts, backoff));
+  await syncState.backedOff(manager, target, block, {
+    attempts,
+    retryAt: new Date(now.getTime() + delay * 1000),
+    error: `${failure.code}: ${failure.message}`.slice(0, 1000),
+  });
 }

@@ -3,16 +3,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { Calendar } from '../calendars/calendar.entity';
 import { APP_CONFIG, AppConfig } from '../config';
-import { inTransaction, isSqlite } from '../database/transaction';
-import { ReconnectRequiredError, TokenRefreshFailedError } from '../integrations/access-tokens';
+import { inTransaction } from '../database/transaction';
 import { Ending, IntegrationPause } from '../integrations/integration-pause';
 import { IntegrationSession, IntegrationSessions } from '../integrations/integration-session';
-import { Integration } from '../integrations/integration.entity';
 import {
   CalendarProviderName,
+  IntegrationProviderName,
   IntegrationProviders,
   isCalendarProvider,
 } from '../integrations/integration-providers';
+import { Integration } from '../integrations/integration.entity';
 import {
   CalendarEventsClient,
   EventWrite,
@@ -25,9 +25,13 @@ import { planEvent, UNCONFIRMED_PREFIX } from './event-plan';
 import { duePendingBlocks, nextBlocksOf } from './pending-blocks';
 import { CalendarPuller } from './calendar-puller';
 import { eventHash } from './event-hash';
+import {
+  claimDueIntegrations,
+  ClaimProgress,
+  IntegrationReconciler,
+  MAX_BUDGET_WAIT_MS,
+} from './integration-claims';
 
-/** A wait for the request budget longer than this releases the integration until then. */
-const MAX_BUDGET_WAIT_MS = 2_000;
 /** Batches per claim, so that one busy account does not keep a worker from the others. */
 const MAX_BATCHES_PER_CLAIM = 50;
 
@@ -43,167 +47,103 @@ const MAX_BATCHES_PER_CLAIM = 50;
  * says otherwise, and creates are idempotent, so redoing a batch is harmless.
  */
 @Injectable()
-export class CalendarReconciler {
-  private readonly logger = new Logger(CalendarReconciler.name);
+export class CalendarReconciler extends IntegrationReconciler {
+  protected readonly logger = new Logger(CalendarReconciler.name);
 
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly providers: IntegrationProviders,
-    private readonly sessions: IntegrationSessions,
+    sessions: IntegrationSessions,
     private readonly puller: CalendarPuller,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  /** Claims due integrations and syncs them; returns how many blocks were written or settled. */
-  async runOnce(): Promise<number> {
-    const claimed = await this.claim(this.config.worker.concurrency);
-    const done = await Promise.all(claimed.map((id) => this.syncIntegration(id)));
-    return done.reduce((sum, n) => sum + n, 0);
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    super(dataSource, sessions, config);
   }
 
-  /** Runs until nothing is due (or `maxRounds`); for tests and the CLI. */
-  async drain(maxRounds = 1000): Promise<number> {
-    let total = 0;
-    for (let round = 0; round < maxRounds; round++) {
-      const done = await this.runOnce();
-      if (done === 0) break;
-      total += done;
-    }
-    return total;
-  }
-
-  /** Hands back every lease this worker holds (shutdown). */
-  releaseLeases(): Promise<void> {
-    return this.sessions.releaseSyncLeases();
-  }
-
-  private claim(limit: number): Promise<number[]> {
-    const now = new Date();
-    return inTransaction(this.dataSource, async (manager) => {
-      const due = manager
-        .getRepository(Integration)
-        .createQueryBuilder('integration')
-        .select(['integration.id'])
-        .where('integration.providerType = :calendar', { calendar: 'calendar' })
-        .andWhere('(integration.isActive IS NULL OR integration.isActive = :yes)', { yes: true })
-        .andWhere('(integration.needsReconnect IS NULL OR integration.needsReconnect = :no)', {
-          no: false,
-        })
-        .andWhere(this.sessions.leaseIsFree('integration'), { now })
-        .andWhere('(integration.syncRetryAt IS NULL OR integration.syncRetryAt <= :now)');
-      const work = duePendingBlocks(manager, now)
-        .select('1')
-        .andWhere('calendar.integrationId = integration.id');
-      const pulls = manager
-        .getRepository(Calendar)
-        .createQueryBuilder('pulled')
-        .select('1')
-        .where('pulled.integrationId = integration.id')
-        .andWhere('pulled.isEnabled = :yes')
-        .andWhere('pulled.syncDirection IN (:...readable)', { readable: ['read', 'both'] })
-        .andWhere('(pulled.nextPullAt IS NULL OR pulled.nextPullAt <= :now)');
-      due
-        .andWhere(`(EXISTS (${work.getQuery()}) OR EXISTS (${pulls.getQuery()}))`)
-        .setParameters({ ...work.getParameters(), ...pulls.getParameters() })
-        .orderBy('integration.lastSyncAt', 'ASC')
-        .addOrderBy('integration.id', 'ASC')
-        .limit(limit);
-      if (!isSqlite(this.dataSource)) due.setLock('pessimistic_write').setOnLocked('skip_locked');
-      const ids = (await due.getMany()).map((integration) => integration.id);
-      if (ids.length === 0) return [];
-      await this.sessions.claimForSync(manager, ids);
-      return ids;
+  protected claim(limit: number): Promise<number[]> {
+    return claimDueIntegrations(this.dataSource, this.sessions, {
+      providerType: 'calendar',
+      limit,
+      withWork: (due, manager, now) => {
+        const work = duePendingBlocks(manager, now)
+          .select('1')
+          .andWhere('calendar.integrationId = integration.id');
+        const pulls = manager
+          .getRepository(Calendar)
+          .createQueryBuilder('pulled')
+          .select('1')
+          .where('pulled.integrationId = integration.id')
+          .andWhere('pulled.isEnabled = :yes')
+          .andWhere('pulled.syncDirection IN (:...readable)', { readable: ['read', 'both'] })
+          .andWhere('(pulled.nextPullAt IS NULL OR pulled.nextPullAt <= :now)');
+        return due
+          .andWhere(`(EXISTS (${work.getQuery()}) OR EXISTS (${pulls.getQuery()}))`)
+          .setParameters({ ...work.getParameters(), ...pulls.getParameters() });
+      },
     });
   }
 
-  /** Syncs one claimed integration batch by batch; always gives the lease back. */
-  private async syncIntegration(integrationId: number): Promise<number> {
-    const integration = await this.dataSource.manager
-      .findOneBy(Integration, { id: integrationId })
-      .catch((error: unknown) => {
-        this.logger.error({
-          msg: 'reading a claimed integration failed',
-          integrationId,
-          err: error,
-        });
-        return null;
-      });
-    if (!integration || !isCalendarProvider(integration.provider)) {
-      await this.sessions
-        .releaseSyncLease(integrationId)
-        .catch((error: unknown) =>
-          this.logger.error({ msg: 'releasing a sync lease failed', integrationId, err: error }),
-        );
-      return 0;
-    }
-    const provider = integration.provider;
-    const session = this.sessions.forSync(integration, provider);
-    let done = 0;
+  protected accepts(integration: Integration): boolean {
+    return isCalendarProvider(integration.provider);
+  }
+
+  /** Syncs one claimed integration: its due pulls, then its pending blocks batch by batch. */
+  protected async syncClaimed(
+    integration: Integration,
+    claimedSession: IntegrationSession<IntegrationProviderName>,
+    progress: ClaimProgress,
+  ): Promise<Ending> {
+    const integrationId = integration.id;
+    const provider = integration.provider as CalendarProviderName;
+    const session = claimedSession as IntegrationSession<CalendarProviderName>;
     let pause: Ending = null;
-    try {
-      const client = this.providers.get(provider).events();
-      const calendars = new Map(
-        (await this.dataSource.manager.findBy(Calendar, { integrationId })).map((c) => [c.id, c]),
+    const client = this.providers.get(provider).events();
+    const calendars = new Map(
+      (await this.dataSource.manager.findBy(Calendar, { integrationId })).map((c) => [c.id, c]),
+    );
+    // Pull first: an edit made in the provider must be seen before a push could overwrite it.
+    const pulledNow = new Set<number>();
+    const pulled = await this.puller.pullDue(integration, session, calendars, pulledNow);
+    progress.done += pulled.done;
+    pause = pulled.pause;
+    const started = Date.now();
+    for (let batch = 0; !pause && batch < MAX_BATCHES_PER_CLAIM; batch++) {
+      if (!(await this.mayContinue(session, started))) break;
+      // A batch never costs more than the whole request budget allows.
+      const batchSize = Math.min(
+        client.maxBatchSize,
+        this.config.sync.rateLimits[provider].maxRequests,
       );
-      // Pull first: an edit made in the provider must be seen before a push could overwrite it.
-      const pulledNow = new Set<number>();
-      const pulled = await this.puller.pullDue(integration, session, calendars, pulledNow);
-      done += pulled.done;
-      pause = pulled.pause;
-      const started = Date.now();
-      for (let batch = 0; !pause && batch < MAX_BATCHES_PER_CLAIM; batch++) {
-        if (Date.now() - started > (this.config.sync.leaseSeconds * 1000) / 2) break;
-        if (!(await session.renew())) break;
-        // A batch never costs more than the whole request budget allows.
-        const batchSize = Math.min(
-          client.maxBatchSize,
-          this.config.sync.rateLimits[provider].maxRequests,
-        );
-        const blocks = await nextBlocksOf(
-          this.dataSource.manager,
-          integrationId,
-          new Date(),
-          batchSize,
-        );
-        if (blocks.length === 0) break;
-        // Before overwriting or deleting an event in a two-way calendar, read that calendar: an
-        // edit made there since the last pull must be weighed (later change wins), not lost.
-        const unread = new Set(
-          blocks
-            .filter((block) => block.externalCalendarEventId !== null)
-            .map((block) => block.syncedCalendarId!)
-            .filter((id) => !pulledNow.has(id) && calendars.get(id)?.syncDirection === 'both'),
-        );
-        if (unread.size > 0) {
-          const read = await this.puller.pullDue(
-            integration,
-            session,
-            calendars,
-            pulledNow,
-            unread,
-          );
-          done += read.done;
-          pause = read.pause;
-          for (const id of unread) pulledNow.add(id); // failed reads are not retried in this claim
-          continue; // the pull may have changed these blocks: read them again
-        }
-        const result = await this.syncBatch(session, client, calendars, blocks);
-        done += result.done;
-        if (result.pause) {
-          pause = result.pause;
-          break;
-        }
+      const blocks = await nextBlocksOf(
+        this.dataSource.manager,
+        integrationId,
+        new Date(),
+        batchSize,
+      );
+      if (blocks.length === 0) break;
+      // Before overwriting or deleting an event in a two-way calendar, read that calendar: an
+      // edit made there since the last pull must be weighed (later change wins), not lost.
+      const unread = new Set(
+        blocks
+          .filter((block) => block.externalCalendarEventId !== null)
+          .map((block) => block.syncedCalendarId!)
+          .filter((id) => !pulledNow.has(id) && calendars.get(id)?.syncDirection === 'both'),
+      );
+      if (unread.size > 0) {
+        const read = await this.puller.pullDue(integration, session, calendars, pulledNow, unread);
+        progress.done += read.done;
+        pause = read.pause;
+        for (const id of unread) pulledNow.add(id); // failed reads are not retried in this claim
+        continue; // the pull may have changed these blocks: read them again
       }
-    } catch (error) {
-      pause = this.pauseFor(error, integrationId);
-    } finally {
-      await session
-        .finish(pause)
-        .catch((error: unknown) =>
-          this.logger.error({ msg: 'releasing a sync lease failed', integrationId, err: error }),
-        );
+      const result = await this.syncBatch(session, client, calendars, blocks);
+      progress.done += result.done;
+      if (result.pause) {
+        pause = result.pause;
+        break;
+      }
     }
-    return done;
+    return pause;
   }
 
   private async syncBatch(
@@ -301,16 +241,6 @@ export class CalendarReconciler {
         });
       }
     });
-  }
-
-  private pauseFor(error: unknown, integrationId: number): Ending {
-    // needs_reconnect and its error are recorded already; nothing to retry until the user acts.
-    if (error instanceof ReconnectRequiredError) return 'needs_reconnect';
-    const message = error instanceof Error ? error.message : String(error);
-    if (!(error instanceof TokenRefreshFailedError)) {
-      this.logger.error({ msg: 'calendar sync failed', integrationId, err: error });
-    }
-    return new IntegrationPause(message, null, true);
   }
 
   private outcomePolicy(provider: CalendarProviderName): OutcomePolicy {
