@@ -13,6 +13,7 @@ import { IntegrationsModule } from './integrations/integrations.module';
 import { InvitationsModule } from './invitations/invitations.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MailModule } from './mail/mail.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { ProjectsModule } from './projects/projects.module';
 import { ReportsModule } from './reports/reports.module';
@@ -39,6 +40,7 @@ export class AppModule {
         MailModule,
         AuditModule,
         HealthModule,
+        MetricsModule,
         HousekeepingModule,
         AuthModule,
         UsersModule,

@@ -120,7 +120,8 @@ function buildProgram(deps: CliDependencies, database: () => Promise<DataSource>
   program
     .command('sync:status')
     .description(
-      'Show each calendar integration: health, pending and failed blocks, next attempt, lease',
+      'Show each calendar integration: health, pending and failed blocks, next attempt, lease ' +
+        '(GET /metrics exports the same counts as danwel_sync_pending_blocks and _failed_blocks)',
     )
     .option('--json', 'print the same as JSON')
     .action(async (options: { json?: boolean }) => {

@@ -129,7 +129,7 @@ export async function syncStatus(
 }
 
 /** Pending and failed blocks (soft-deleted ones included) per acting integration. */
-async function blockCounts(dataSource: DataSource): Promise<Map<number, BlockCounts>> {
+export async function blockCounts(dataSource: DataSource): Promise<Map<number, BlockCounts>> {
   const rows = await blocksWithActingCalendar(dataSource.manager)
     .where('block.calendarSyncStatus IN (:...statuses)', { statuses: ['pending', 'error'] })
     .select('calendar.integrationId', 'integration_id')
@@ -182,7 +182,7 @@ function iso(date: Date | null): string | null {
 }
 
 /** mysql2 gives Dates (the connection is UTC); SQLite gives the stored UTC text. */
-function toDate(value: Date | string | null): Date | null {
+export function toDate(value: Date | string | null): Date | null {
   if (value === null) return null;
   if (value instanceof Date) return value;
   const text = value.includes('T') ? value : value.replace(' ', 'T');

@@ -84,6 +84,11 @@ export interface AuthConfig {
  */
 export type TrustProxy = false | number | string[];
 
+export interface MetricsConfig {
+  /** Bearer token Prometheus sends to GET /metrics; empty turns the endpoint off (404). */
+  token: string;
+}
+
 export interface AppConfig {
   env: Environment;
   port: number;
@@ -102,6 +107,7 @@ export interface AppConfig {
   sync: SyncConfig;
   auth: AuthConfig;
   providers: ProvidersConfig;
+  metrics: MetricsConfig;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -237,6 +237,7 @@ export function loadConfig(env: Env): AppConfig {
         },
       },
     },
+    metrics: { token: read.string('METRICS_TOKEN', '') },
     auth: {
       apiTokenTtlDays: read.integer('API_TOKEN_TTL_DAYS', 30, { min: 1, max: 3650 }),
       invitationTtlDays: read.integer('INVITATION_TTL_DAYS', 7, { min: 1, max: 90 }),

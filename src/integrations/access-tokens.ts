@@ -6,6 +6,7 @@ import { inTransaction, isSqlite } from '../database/transaction';
 import { ProviderError, RefreshedTokens } from '../providers/calendar-provider';
 import { Integration } from './integration.entity';
 import { IntegrationProviders } from './integration-providers';
+import { metrics } from '../metrics/metrics';
 
 /** A token this close to its expiry is refreshed before use rather than sent and refused. */
 const EXPIRY_MARGIN_MS = 60_000;
@@ -144,12 +145,20 @@ export class AccessTokens {
     if (this.providers.typeOf(integration.provider) === null || !integration.refreshToken) {
       return 'reconnect';
     }
+    const counted = (outcome: string) =>
+      metrics.tokenRefreshes.inc({ provider: integration.provider, outcome });
     try {
-      return await this.providers
+      const refreshed = await this.providers
         .oauth(integration.provider)
         .refresh(this.encrypter.decrypt(integration.refreshToken));
+      counted('ok');
+      return refreshed;
     } catch (error) {
-      if (error instanceof ProviderError && error.code === 'invalid_grant') return 'reconnect';
+      if (error instanceof ProviderError && error.code === 'invalid_grant') {
+        counted('reconnect');
+        return 'reconnect';
+      }
+      counted('failed');
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn({ msg: 'token refresh failed', integration: integration.id, err: message });
       return { failed: `token refresh failed: ${message}` };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { EntityManager, EntityTarget, In, ObjectLiteral } from 'typeorm';
+import { metrics } from '../metrics/metrics';
 
 /** Who holds a lease: a unique owner id, and on tables that keep one, what kind of owner it is. */
 export interface LeaseHolder<Kind extends string = string> {
@@ -39,6 +40,7 @@ export class LeaseTable<T extends ObjectLiteral> {
     until: Date,
     extra: Record<string, unknown> = {},
   ): Promise<void> {
+    await this.countTakeovers(manager, ids);
     await manager
       .createQueryBuilder()
       .update(this.target)
@@ -55,6 +57,7 @@ export class LeaseTable<T extends ObjectLiteral> {
     until: Date,
   ): Promise<boolean> {
     const expires = this.columns.expiresAt.column;
+    const takenOver = await this.countTakeovers(manager, [id], { dryRun: true });
     const result = await manager
       .createQueryBuilder()
       .update(this.target)
@@ -63,7 +66,9 @@ export class LeaseTable<T extends ObjectLiteral> {
       .andWhere(`(${expires} IS NULL OR ${expires} < :now)`, { now: new Date() })
       .updateEntity(false)
       .execute();
-    return (result.affected ?? 0) > 0;
+    const taken = (result.affected ?? 0) > 0;
+    if (taken && takenOver > 0) this.recordTakeovers(takenOver);
+    return taken;
   }
 
   /** Extends the lease; false when it is no longer the holder's (it ran out and was taken). */
@@ -105,6 +110,35 @@ export class LeaseTable<T extends ObjectLiteral> {
   /** A `where` object matching a row only while `holder` has its lease. */
   heldBy(holder: LeaseHolder): Record<string, string> {
     return { [this.columns.owner.property]: holder.id };
+  }
+
+  /**
+   * Of rows about to be taken, those still naming an owner whose lease ran out: a holder died or
+   * stalled, which the lease-takeover metric shows. Counted unless `dryRun` (the caller counts).
+   */
+  private async countTakeovers(
+    manager: EntityManager,
+    ids: number[],
+    { dryRun = false } = {},
+  ): Promise<number> {
+    if (ids.length === 0) return 0;
+    const owner = this.columns.owner.property;
+    const count = await manager
+      .getRepository(this.target)
+      .createQueryBuilder('leased')
+      .where({ id: In(ids) })
+      .andWhere(`leased.${owner} IS NOT NULL`)
+      .getCount();
+    if (!dryRun && count > 0) this.recordTakeovers(count);
+    return count;
+  }
+
+  private recordTakeovers(count: number): void {
+    metrics.leaseTakeovers.inc({ table: this.tableName() }, count);
+  }
+
+  private tableName(): string {
+    return typeof this.target === 'function' ? this.target.name : String(this.target);
   }
 
   private holding(holder: LeaseHolder, until: Date): Record<string, unknown> {

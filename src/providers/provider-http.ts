@@ -1,4 +1,26 @@
 import { Global, Injectable, Module } from '@nestjs/common';
+import { metrics } from '../metrics/metrics';
+
+/**
+ * The global `fetch`, counting each answer into the provider metrics by host and status. Every
+ * provider call goes through it: ProviderHttp's default, and the Google clients' transport.
+ */
+export const countedFetch: typeof fetch = async (input, init) => {
+  const response = await globalThis.fetch(input, init);
+  const host = hostOf(input);
+  metrics.providerRequests.inc({ host, status: String(response.status) });
+  if (response.status === 429) metrics.providerThrottled.inc({ host });
+  return response;
+};
+
+function hostOf(input: Parameters<typeof fetch>[0]): string {
+  const url = typeof input === 'string' || input instanceof URL ? input : input.url;
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /**
  * How the product's own provider HTTP calls reach the network: the global `fetch`, plus an
@@ -8,7 +30,7 @@ import { Global, Injectable, Module } from '@nestjs/common';
  */
 @Injectable()
 export class ProviderHttp {
-  fetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
+  fetch: typeof fetch = countedFetch;
   dispatcher?: object;
 
   /** `fetch` with the dispatcher, if any, added to the options. */

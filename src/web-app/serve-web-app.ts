@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Paths the server answers itself; everything else that asks for HTML gets the browser app. */
-const SERVER_PATHS = /^\/(api|docs|docs-json|docs-yaml|health|ical)(\/|$|\.|-)/;
+const SERVER_PATHS = /^\/(api|docs|docs-json|docs-yaml|health|ical|metrics)(\/|$|\.|-)/;
 
 /** web/dist from the compiled server (dist/src/web-app) or from the sources (src/web-app). */
 export function findWebAppDist(): string | undefined {

@@ -8,8 +8,9 @@ import { ProblemDetailsFilter } from '../errors/problem-details.filter';
 import { validationExceptionFactory } from '../errors/validation-errors';
 import { requestLogger } from '../logging/logger';
 import { requestContextMiddleware } from '../context/request-context';
+import { requestMetrics } from '../../metrics/request-metrics';
 
-/** Every API route lives under this prefix; /health, /docs and /ical (feeds) stay at the root. */
+/** Every API route lives under this prefix; /health, /metrics, /docs and /ical (feeds) stay at the root. */
 export const API_PREFIX = 'api/v1';
 
 /**
@@ -18,6 +19,7 @@ export const API_PREFIX = 'api/v1';
  */
 export function configureApp(app: NestExpressApplication, config: AppConfig, logger: Logger): void {
   app.use(requestLogger(logger));
+  app.use(requestMetrics);
   app.use(requestContextMiddleware);
   // HSTS and upgrade-insecure-requests only where there is https to go to: on a plain-http
   // APP_URL they would make browsers refuse the site (or pin it to https for a year).
@@ -57,6 +59,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, log
     exclude: [
       { path: 'health', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
       // The public calendar feed: subscription URLs are plain .ics files (src/ical-feeds).
       { path: 'ical/:token.ics', method: RequestMethod.GET },
     ],

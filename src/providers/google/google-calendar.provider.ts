@@ -12,6 +12,7 @@ import {
   ProviderError,
   RefreshedTokens,
 } from '../calendar-provider';
+import { countedFetch } from '../provider-http';
 import { transportFailureCode } from '../transport-failure';
 import { GoogleCalendarChanges } from './google-calendar-changes';
 import { googleSession } from './google-client';
@@ -47,7 +48,7 @@ export class GoogleCalendarProvider implements CalendarOAuthProvider {
         oauth2TokenUrl: this.config.tokenUrl,
         oauth2RevokeUrl: this.config.revokeUrl,
       },
-      transporterOptions: { fetchImplementation: fetch, timeout },
+      transporterOptions: { fetchImplementation: countedFetch, timeout },
     });
   }
 

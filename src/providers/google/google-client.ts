@@ -1,4 +1,5 @@
 import { Auth, calendar_v3, google } from 'googleapis';
+import { countedFetch } from '../provider-http';
 
 /** A Calendar API client that acts with one access token. */
 export interface GoogleSession {
@@ -11,10 +12,13 @@ export interface GoogleSession {
  * channels). googleapis retries every request by default (PUT and DELETE included, ignoring
  * `Retry-After`): here it never does, so each failure reaches the caller, whose backoff decides.
  * Only the access token: refreshing is the caller's business (after an `unauthorized`). gaxios gets
- * the native `fetch` (same error shapes everywhere, and Jest cannot load node-fetch).
+ * the native `fetch`, counted into the provider metrics (same error shapes everywhere, and Jest
+ * cannot load node-fetch).
  */
 export function googleSession(apiBaseUrl: string, accessToken: string): GoogleSession {
-  const auth = new google.auth.OAuth2({ transporterOptions: { fetchImplementation: fetch } });
+  const auth = new google.auth.OAuth2({
+    transporterOptions: { fetchImplementation: countedFetch },
+  });
   auth.setCredentials({ access_token: accessToken });
   const calendar = google.calendar({
     version: 'v3',
