@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { currentContext } from '../common/context/request-context';
 import { ConflictError, ValidationFailedError } from '../common/errors/domain.error';
 import { RateLimiter } from '../common/rate-limit/rate-limiter';
+import { AttemptThrottle } from './attempt-throttle';
 import { APP_CONFIG, AppConfig } from '../config';
 import { currentTimestamp } from '../database/timestamped.entity';
 import { inTransaction } from '../database/transaction';
@@ -23,7 +24,7 @@ const UNUSABLE_LINK = 'This link is invalid, already used or expired; ask for a 
 export class AccountService {
   /** Mails are slow to arrive; a few requests per address and quarter hour are plenty. */
   private readonly mailLimiter: RateLimiter;
-  private readonly attemptLimiter: RateLimiter;
+  private readonly attemptLimiter: AttemptThrottle;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -33,7 +34,7 @@ export class AccountService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.mailLimiter = new RateLimiter(dataSource, 3, 15 * 60);
-    this.attemptLimiter = new RateLimiter(dataSource, config.auth.throttlePerMinute, 60);
+    this.attemptLimiter = new AttemptThrottle(dataSource, config.auth);
   }
 
   /**
@@ -41,7 +42,7 @@ export class AccountService {
    * the answer, and the throttle, are the same for unknown addresses.
    */
   async requestPasswordReset(email: string, ip: string): Promise<void> {
-    await this.attemptLimiter.consume(`reset:ip:${ip}`);
+    await this.attemptLimiter.consume(this.attemptLimiter.clientIp('reset', ip));
     await this.mailLimiter.consume(`reset:email:${email}`);
     await inTransaction(this.dataSource, async (manager) => {
       const user = await manager.findOneBy(User, { email });
@@ -61,7 +62,7 @@ export class AccountService {
    * mailbox, which also verifies the address: whoever registered it before its owner loses it.
    */
   async resetPassword(token: string, password: string, ip: string): Promise<void> {
-    await this.attemptLimiter.consume(`reset:ip:${ip}`);
+    await this.attemptLimiter.consume(this.attemptLimiter.clientIp('reset', ip));
     const hash = await this.hasher.hash(password);
     await inTransaction(this.dataSource, async (manager) => {
       const userId = await this.links.claim(manager, token, 'password_reset');
@@ -120,7 +121,7 @@ export class AccountService {
   }
 
   async verifyEmail(token: string, ip: string): Promise<void> {
-    await this.attemptLimiter.consume(`verify:ip:${ip}`);
+    await this.attemptLimiter.consume(this.attemptLimiter.clientIp('verify', ip));
     await inTransaction(this.dataSource, async (manager) => {
       const userId = await this.links.claim(manager, token, 'email_verification');
       if (userId === null) throw ValidationFailedError.field('token', UNUSABLE_LINK);

@@ -3,12 +3,12 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { currentContext } from '../common/context/request-context';
 import { ValidationFailedError } from '../common/errors/domain.error';
-import { RateLimiter } from '../common/rate-limit/rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config';
 import { currentTimestamp } from '../database/timestamped.entity';
 import { inTransaction } from '../database/transaction';
 import { InvitationsService } from '../invitations/invitations.service';
 import { User } from '../users/user.entity';
+import { AttemptThrottle } from './attempt-throttle';
 import { AccountLinks } from './account-links';
 import { AccountService } from './account.service';
 import { ApiTokensService } from './api-tokens.service';
@@ -30,7 +30,7 @@ export interface SecondStepChallenge {
 
 @Injectable()
 export class AuthService {
-  private readonly limiter: RateLimiter;
+  private readonly limiter: AttemptThrottle;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -43,11 +43,14 @@ export class AuthService {
     private readonly twoFactor: TwoFactorService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.limiter = new RateLimiter(dataSource, config.auth.throttlePerMinute, 60);
+    this.limiter = new AttemptThrottle(dataSource, config.auth);
   }
 
   async register(dto: RegisterDto, ip: string): Promise<IssuedToken> {
-    await this.limiter.consume(`register:ip:${ip}`, `register:email:${dto.email}`);
+    await this.limiter.consume(
+      this.limiter.clientIp('register', ip),
+      `register:email:${dto.email}`,
+    );
     const password = await this.hasher.hash(dto.password);
     return inTransaction(this.dataSource, async (manager) => {
       if (await manager.existsBy(User, { email: dto.email })) {
@@ -96,7 +99,10 @@ export class AuthService {
     const normalised = email.trim().toLowerCase();
     // Per IP and per IP+email, not per email alone: failing logins in someone's name from
     // elsewhere must not lock them out.
-    await this.limiter.consume(`login:ip:${ip}`, `login:ip-email:${ip}:${normalised}`);
+    await this.limiter.consume(
+      this.limiter.clientIp('login', ip),
+      `login:ip-email:${ip}:${normalised}`,
+    );
     const user = await this.dataSource.getRepository(User).findOneBy({ email: normalised });
     const valid = await this.hasher.verify(user?.password ?? null, password);
     if (user && !valid) await this.recordFailedLogin(user.id, 'password');

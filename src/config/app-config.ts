@@ -74,8 +74,13 @@ export interface SyncConfig {
 export interface AuthConfig {
   apiTokenTtlDays: number;
   invitationTtlDays: number;
-  /** Login and register attempts allowed per minute, per client IP and per email address. */
+  /** Login and register attempts allowed per minute per email address (and per IP+email). */
   throttlePerMinute: number;
+  /**
+   * The same per client IP alone: higher, since an office behind one NAT address signs in
+   * together in the morning.
+   */
+  throttlePerIpPerMinute: number;
 }
 
 /**

@@ -242,6 +242,10 @@ export function loadConfig(env: Env): AppConfig {
       apiTokenTtlDays: read.integer('API_TOKEN_TTL_DAYS', 30, { min: 1, max: 3650 }),
       invitationTtlDays: read.integer('INVITATION_TTL_DAYS', 7, { min: 1, max: 90 }),
       throttlePerMinute: read.integer('AUTH_THROTTLE_PER_MINUTE', 10, { min: 1, max: 100_000 }),
+      throttlePerIpPerMinute: read.integer('AUTH_THROTTLE_PER_IP_PER_MINUTE', 100, {
+        min: 1,
+        max: 100_000,
+      }),
     },
     providers: {
       google: {

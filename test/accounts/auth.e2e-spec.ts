@@ -184,7 +184,9 @@ describe('accounts: throttling', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await bootApp({ env: { AUTH_THROTTLE_PER_MINUTE: '3' } });
+    t = await bootApp({
+      env: { AUTH_THROTTLE_PER_MINUTE: '3', AUTH_THROTTLE_PER_IP_PER_MINUTE: '3' },
+    });
   });
   afterAll(() => t.close());
 

@@ -25,7 +25,9 @@ describe('security: X-Forwarded-For cannot forge the client IP', () => {
   }
 
   async function withApp(env: Env, run: (t: TestApp) => Promise<void>) {
-    const t = await bootApp({ env: { AUTH_THROTTLE_PER_MINUTE: '3', ...env } });
+    const t = await bootApp({
+      env: { AUTH_THROTTLE_PER_MINUTE: '3', AUTH_THROTTLE_PER_IP_PER_MINUTE: '3', ...env },
+    });
     try {
       await run(t);
     } finally {

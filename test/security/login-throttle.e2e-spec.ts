@@ -37,6 +37,36 @@ describe('security: others cannot lock a person out by failing logins in their n
     expect((await login('203.0.113.5', victim.email, TEST_PASSWORD)).status).toBe(200);
   });
 
+  it('lets an office behind one address sign in together, up to the per-IP limit', async () => {
+    const office = await bootApp({
+      database: t.database,
+      migrate: false,
+      env: {
+        AUTH_THROTTLE_PER_MINUTE: '3',
+        AUTH_THROTTLE_PER_IP_PER_MINUTE: '6',
+        TRUST_PROXY: 'loopback',
+      },
+    });
+    try {
+      const factory = new Factory(t.dataSource);
+      const statuses = [];
+      for (let i = 0; i < 7; i++) {
+        const colleague = await factory.user({ email: `colleague${i}@example.com` });
+        const response = await office
+          .http()
+          .post('/api/v1/auth/login')
+          .set('X-Forwarded-For', '192.0.2.80')
+          .send({ email: colleague.email, password: TEST_PASSWORD });
+        statuses.push(response.status);
+      }
+      // Six people sign in from the one NAT address (more than one person's three); the seventh
+      // attempt within the minute is refused.
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429]);
+    } finally {
+      await office.close({ keepDatabase: true });
+    }
+  });
+
   it('shares its count between API processes on the same database', async () => {
     const second = await bootApp({
       database: t.database,

@@ -21,6 +21,9 @@ export class TooManyRequestsError extends DomainError {
 /** Throttle rows are kept this long; the longest window is far shorter. */
 export const THROTTLE_RETENTION_MS = 24 * 3_600_000;
 
+/** A throttle key, with its own limit where it differs from the limiter's (a shared IP). */
+export type ThrottleKey = string | { key: string; limit: number };
+
 /**
  * A sliding-window brake: at most `limit` attempts per key in any `windowSeconds`. The attempts
  * live in the database (`throttle_hits`), so every API process counts the same ones.
@@ -38,10 +41,15 @@ export class RateLimiter {
    * The attempt is written before counting, so concurrent attempts from several processes all
    * see each other; a refused attempt is taken back and does not count.
    */
-  async consume(...keys: string[]): Promise<void> {
+  async consume(...keys: ThrottleKey[]): Promise<void> {
     const now = this.now();
     const windowStart = new Date(now - this.windowSeconds * 1000);
-    const hashes = keys.map((key) => sha256Hex(key));
+    const limits = new Map(
+      keys.map((key) =>
+        typeof key === 'string' ? [sha256Hex(key), this.limit] : [sha256Hex(key.key), key.limit],
+      ),
+    );
+    const hashes = [...limits.keys()];
     const repository = this.dataSource.getRepository(ThrottleHit);
     const written = await repository.save(
       hashes.map((keyHash) => repository.create({ keyHash, hitAt: new Date(now) })),
@@ -53,7 +61,9 @@ export class RateLimiter {
       .where({ keyHash: In(hashes), hitAt: MoreThan(windowStart) })
       .groupBy('hit.keyHash')
       .getRawMany<{ keyHash: string; hits: string | number }>();
-    const over = counts.filter((row) => Number(row.hits) > this.limit).map((row) => row.keyHash);
+    const over = counts
+      .filter((row) => Number(row.hits) > (limits.get(row.keyHash) ?? this.limit))
+      .map((row) => row.keyHash);
     if (over.length === 0) return;
 
     await repository.delete({ id: In(written.map((hit) => hit.id)) });
