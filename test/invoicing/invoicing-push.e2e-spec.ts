@@ -5,6 +5,7 @@ import { Project } from '../../src/projects/project.entity';
 import { InvoicingLocks } from '../../src/sync/invoicing-locks';
 import { InvoicingReconciler } from '../../src/sync/invoicing-reconciler';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
+import { User } from '../../src/users/user.entity';
 import { Factory } from '../factories';
 import { Actor, actingAs, makeTeam, Team } from '../support/actors';
 import { bootApp, TestApp } from '../support/app';
@@ -343,6 +344,56 @@ describe.each(INVOICING_SUBJECTS)(
       expect(await block(id)).toMatchObject({
         approvalStatus: 'sent_to_billing',
         invoicingSyncStatus: 'synced',
+      });
+    });
+
+    it('says which user mapping is missing, and books once the member is known to the provider', async () => {
+      const bob = await factory.user({ email: 'bob@elsewhere.test' });
+      await factory.member(team.organization, bob, 'member');
+      const asBob = await actingAs(t, bob);
+      day += 1;
+      const date = new Date(Date.UTC(2026, 2, 1 + day)).toISOString().slice(0, 10);
+      const created = await asBob.post(team.url('/time-blocks')).send({
+        title: `Bob's review ${day}`,
+        start_time: `${date}T09:00:00`,
+        end_time: `${date}T10:00:00`,
+        timezone: 'Europe/Amsterdam',
+        project_id: project.id,
+        is_billable: true,
+      });
+      expect(created.status).toBe(201);
+      const id = (created.body as { id: number }).id;
+      await approve(id);
+      await reconciler.drain();
+
+      const failed = await block(id);
+      if (!world.provider.bookingNeeds.user) {
+        // Harvest books for the connected account: any member's time is bookable.
+        expect(failed.invoicingSyncStatus).toBe('synced');
+        expect(entriesOf(failed.title)).toHaveLength(1);
+        return;
+      }
+      expect(failed.invoicingSyncStatus).toBe('error');
+      expect(failed.invoicingSyncError).toContain('bob@elsewhere.test');
+      expect(entriesOf(failed.title)).toEqual([]);
+
+      // The member signs in with the address the provider knows; the block changes and goes again.
+      // (Ann gives the address up first: addresses are unique.)
+      await t.dataSource.manager.update(User, member.user.id, { email: 'ann.old@acme.test' });
+      await t.dataSource.manager.update(User, bob.id, {
+        email: world.fixtures.userEmail.toUpperCase(),
+      });
+      const edited = await asBob
+        .patch(team.url(`/time-blocks/${id}`))
+        .send({ description: 'Flows' });
+      expect(edited.status).toBe(200);
+      await approve(id);
+      await reconciler.drain();
+
+      expect(entriesOf(failed.title)).toHaveLength(1);
+      expect(await block(id)).toMatchObject({
+        invoicingSyncStatus: 'synced',
+        invoicingSyncError: null,
       });
     });
   },
