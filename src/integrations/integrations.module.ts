@@ -9,6 +9,7 @@ import { IntegrationSessions } from './integration-session';
 import { IntegrationsController } from './integrations.controller';
 import { IntegrationsService } from './integrations.service';
 import { InvoicingAccounts } from './invoicing-accounts.service';
+import { InvoicingImportJobs } from './invoicing-import.jobs';
 import { InvoicingImport } from './invoicing-import.service';
 import { OAuthCallbackController } from './oauth-callback.controller';
 import { PendingGrants } from './pending-grants.service';
@@ -20,6 +21,7 @@ import { PendingGrants } from './pending-grants.service';
     IntegrationsService,
     InvoicingAccounts,
     InvoicingImport,
+    InvoicingImportJobs,
     PendingGrants,
     IntegrationDisconnectService,
     DepartedConnections,

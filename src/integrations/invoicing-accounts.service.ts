@@ -6,10 +6,12 @@ import { ConflictError, NotFoundError, ValidationFailedError } from '../common/e
 import { inTransaction } from '../database/transaction';
 import { InvoicingAccount, isTokenRefusal } from '../invoicing/invoicing-provider';
 import { InvoicingProviders } from '../invoicing/invoicing-providers';
+import { JobQueue } from '../jobs/job-queue.service';
 import { TimeBlock } from '../time-blocks/time-block.entity';
 import { IntegrationSessions } from './integration-session';
 import { Integration } from './integration.entity';
 import { providerProblem } from './integration.errors';
+import { enqueueImport } from './invoicing-import-queue';
 
 /**
  * The account an invoicing integration books in (`provider_account_id`): listed from the
@@ -22,6 +24,7 @@ export class InvoicingAccounts {
     private readonly audit: AuditService,
     private readonly invoicing: InvoicingProviders,
     private readonly sessions: IntegrationSessions,
+    private readonly queue: JobQueue,
   ) {}
 
   async list(membership: Membership, integrationId: number): Promise<InvoicingAccount[]> {
@@ -31,6 +34,7 @@ export class InvoicingAccounts {
   /**
    * Chooses the account; 422 for one the token does not reach. Once time was booked in one
    * account, switching to another would strand those entries: 409 until it is disconnected.
+   * The choice enqueues an import of the account's contacts and projects.
    */
   async choose(
     membership: Membership,
@@ -77,6 +81,7 @@ export class InvoicingAccounts {
         oldValues: { provider_account_id: current.providerAccountId },
         newValues: { provider_account_id: accountId, name: chosen.name },
       });
+      await enqueueImport(manager, this.queue, current);
       return manager.findOneByOrFail(Integration, { id: integration.id });
     });
   }

@@ -81,12 +81,18 @@ export class InvoicingImport {
         'Choose the account to import from first (PATCH provider_account_id).',
       );
     }
-    return this.run(integration, { userId: membership.userId });
+    try {
+      return await this.run(integration, { userId: membership.userId });
+    } catch (error) {
+      throw providerProblem(integration.id, error);
+    }
   }
 
   /**
    * Imports one integration on nobody's request (the import job, the CLI); null when there is
    * nothing to import from: it is gone, not an invoicing one, or has no account chosen yet.
+   * Provider and token failures are thrown as the provider clients throw them (`InvoicingError`,
+   * `ReconnectRequiredError` …), for the caller to retry or report.
    */
   async importIntegration(
     integrationId: number,
@@ -116,18 +122,12 @@ export class InvoicingImport {
     const started = new Date();
     const previous = integration.lastImportStartedAt;
     const since = previous ? new Date(previous.getTime() - IMPORT_OVERLAP_MS) : null;
-    let contacts: ProviderContact[];
-    let projects: ProviderProject[];
-    try {
-      contacts = await this.everyPage(integration, since, 'clients', onProgress, (a, o) =>
-        provider.listContacts(a, o),
-      );
-      projects = await this.everyPage(integration, since, 'projects', onProgress, (a, o) =>
-        provider.listProjects(a, o),
-      );
-    } catch (error) {
-      throw providerProblem(integration.id, error);
-    }
+    const contacts = await this.everyPage(integration, since, 'clients', onProgress, (a, o) =>
+      provider.listContacts(a, o),
+    );
+    const projects = await this.everyPage(integration, since, 'projects', onProgress, (a, o) =>
+      provider.listProjects(a, o),
+    );
     return inTransaction(this.dataSource, async (manager) => {
       const current = await this.lockIntegration(manager, integration.id);
       if (!current) throw new NotFoundError('Integration');

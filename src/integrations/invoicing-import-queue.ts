@@ -1,0 +1,47 @@
+import { EntityManager, IsNull } from 'typeorm';
+import { Job } from '../jobs/job.entity';
+import { JobQueue } from '../jobs/job-queue.service';
+import { Integration } from './integration.entity';
+
+/** Imports one invoicing integration's contacts and projects (payload `integration_id`). */
+export const INVOICING_IMPORT = 'invoicing.import';
+/** Enqueues an import of every active invoicing integration. */
+export const INVOICING_IMPORT_ALL = 'invoicing.import_all';
+/**
+ * Hourly: clients and projects change rarely, a later import asks only for changes, and an
+ * import right after choosing the account (and on request) covers the first hour.
+ */
+export const IMPORT_EVERY_SECONDS = 3600;
+
+export interface InvoicingImportPayload {
+  integration_id: number;
+}
+
+/**
+ * Enqueues an import of the integration in the caller's transaction, unless one is already
+ * waiting to start (a waiting job reads the integration when it runs, so one is enough; a job
+ * that is running may be reading an account that was just replaced, so it does not count).
+ */
+export async function enqueueImport(
+  manager: EntityManager,
+  queue: JobQueue,
+  integration: Pick<Integration, 'id' | 'organizationId'>,
+): Promise<void> {
+  // One invoicing integration per organization: the organization names the job's target.
+  const waiting = await manager.existsBy(Job, {
+    type: INVOICING_IMPORT,
+    organizationId: integration.organizationId,
+    reservedBy: IsNull(),
+    failedAt: IsNull(),
+  });
+  if (waiting) return;
+  const payload: InvoicingImportPayload = { integration_id: integration.id };
+  await queue.enqueue(
+    manager,
+    INVOICING_IMPORT,
+    { ...payload },
+    {
+      organizationId: integration.organizationId,
+    },
+  );
+}

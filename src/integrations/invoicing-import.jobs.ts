@@ -1,0 +1,77 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DataSource, IsNull, Not } from 'typeorm';
+import { DecryptionError } from '../common/crypto/encrypter';
+import { NotFoundError } from '../common/errors/domain.error';
+import { inTransaction } from '../database/transaction';
+import { InvoicingError } from '../invoicing/invoicing-provider';
+import { JobHandlerRegistry, PermanentJobError, RetryJobLaterError } from '../jobs/job-handler';
+import { JobQueue } from '../jobs/job-queue.service';
+import { ReconnectRequiredError } from './access-tokens';
+import { Integration } from './integration.entity';
+import {
+  enqueueImport,
+  IMPORT_EVERY_SECONDS,
+  INVOICING_IMPORT,
+  INVOICING_IMPORT_ALL,
+  InvoicingImportPayload,
+} from './invoicing-import-queue';
+import { InvoicingImport } from './invoicing-import.service';
+
+/**
+ * The import as background work: after an account is chosen and every hour. Each integration is
+ * its own job, so a provider failure is retried by the worker (with the provider's Retry-After
+ * when it throttles) without holding up the others; the import applies all or nothing.
+ */
+@Injectable()
+export class InvoicingImportJobs implements OnModuleInit {
+  private readonly logger = new Logger(InvoicingImportJobs.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly registry: JobHandlerRegistry,
+    private readonly queue: JobQueue,
+    private readonly importer: InvoicingImport,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register<InvoicingImportPayload>(INVOICING_IMPORT, {
+      handle: (payload) => this.importOne(payload.integration_id),
+    });
+    this.registry.registerRecurring(INVOICING_IMPORT_ALL, IMPORT_EVERY_SECONDS, {
+      handle: () => this.enqueueAll(),
+    });
+  }
+
+  private async importOne(integrationId: number): Promise<void> {
+    try {
+      const counts = await this.importer.importIntegration(integrationId, {
+        actor: 'job:invoicing.import',
+      });
+      if (counts) this.logger.log({ msg: 'invoicing import', integration: integrationId, counts });
+    } catch (error) {
+      // Disconnected while the job waited: nothing left to import into.
+      if (error instanceof NotFoundError) return;
+      if (error instanceof ReconnectRequiredError || error instanceof DecryptionError) {
+        throw new PermanentJobError(`Integration ${integrationId} needs to be connected again.`);
+      }
+      if (error instanceof InvoicingError && error.failure.retryAfterSeconds !== undefined) {
+        throw new RetryJobLaterError(error.message, error.failure.retryAfterSeconds);
+      }
+      throw error;
+    }
+  }
+
+  /** Active invoicing integrations with an account chosen and a grant that still works. */
+  private async enqueueAll(): Promise<void> {
+    const integrations = await this.dataSource.manager.find(Integration, {
+      select: { id: true, organizationId: true, isActive: true, needsReconnect: true },
+      where: { providerType: 'invoicing', providerAccountId: Not(IsNull()) },
+    });
+    for (const integration of integrations) {
+      if (integration.isActive === false || integration.needsReconnect === true) continue;
+      await inTransaction(this.dataSource, (manager) =>
+        enqueueImport(manager, this.queue, integration),
+      );
+    }
+  }
+}
