@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DataSource, IsNull, Not } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { DecryptionError } from '../common/crypto/encrypter';
 import { NotFoundError } from '../common/errors/domain.error';
 import { inTransaction } from '../database/transaction';
@@ -7,7 +7,6 @@ import { InvoicingError } from '../invoicing/invoicing-provider';
 import { JobHandlerRegistry, PermanentJobError, RetryJobLaterError } from '../jobs/job-handler';
 import { JobQueue } from '../jobs/job-queue.service';
 import { ReconnectRequiredError } from './access-tokens';
-import { Integration } from './integration.entity';
 import {
   enqueueImport,
   IMPORT_EVERY_SECONDS,
@@ -15,6 +14,7 @@ import {
   INVOICING_IMPORT_ALL,
   InvoicingImportPayload,
 } from './invoicing-import-queue';
+import { workingInvoicingIntegrations } from './invoicing-integrations';
 import { InvoicingImport } from './invoicing-import.service';
 
 /**
@@ -61,14 +61,10 @@ export class InvoicingImportJobs implements OnModuleInit {
     }
   }
 
-  /** Active invoicing integrations with an account chosen and a grant that still works. */
+  /** One import job for every invoicing integration that can be worked with. */
   private async enqueueAll(): Promise<void> {
-    const integrations = await this.dataSource.manager.find(Integration, {
-      select: { id: true, organizationId: true, isActive: true, needsReconnect: true },
-      where: { providerType: 'invoicing', providerAccountId: Not(IsNull()) },
-    });
+    const integrations = await workingInvoicingIntegrations(this.dataSource.manager);
     for (const integration of integrations) {
-      if (integration.isActive === false || integration.needsReconnect === true) continue;
       await inTransaction(this.dataSource, (manager) =>
         enqueueImport(manager, this.queue, integration),
       );

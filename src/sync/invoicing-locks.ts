@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { inTransaction } from '../database/transaction';
 import { IntegrationSessions } from '../integrations/integration-session';
 import { Integration } from '../integrations/integration.entity';
+import { workingInvoicingIntegrations } from '../integrations/invoicing-integrations';
 import {
   InvoicingError,
   InvoicingProviderName,
@@ -52,16 +53,7 @@ export class InvoicingLocks implements OnModuleInit {
 
   /** Checks every active invoicing account; answers how many blocks were sent to billing. */
   async check(): Promise<number> {
-    const integrations = await this.dataSource.manager
-      .getRepository(Integration)
-      .createQueryBuilder('integration')
-      .where('integration.providerType = :type', { type: 'invoicing' })
-      .andWhere('integration.isActive = :yes', { yes: true })
-      .andWhere('(integration.needsReconnect IS NULL OR integration.needsReconnect = :no)', {
-        no: false,
-      })
-      .andWhere('integration.providerAccountId IS NOT NULL')
-      .getMany();
+    const integrations = await workingInvoicingIntegrations(this.dataSource.manager);
     let moved = 0;
     for (const integration of integrations) {
       if (!isInvoicingProvider(integration.provider) || !this.invoicing.has(integration.provider)) {
