@@ -56,18 +56,29 @@ export class LeaseTable<T extends ObjectLiteral> {
     holder: LeaseHolder,
     until: Date,
   ): Promise<boolean> {
+    // Read first: while someone holds the lease (the common case for a waiting acquirer) this
+    // one query is all it costs, and it says whether a free lease still names a lapsed owner.
+    const now = new Date();
     const expires = this.columns.expiresAt.column;
-    const takenOver = await this.countTakeovers(manager, [id], { dryRun: true });
+    const free = `(${expires} IS NULL OR ${expires} < :now)`;
+    const row = await manager
+      .createQueryBuilder()
+      .select(this.columns.owner.column, 'owner')
+      .addSelect(`CASE WHEN ${free} THEN 1 ELSE 0 END`, 'free')
+      .from(this.target, 'leased')
+      .where('id = :id', { id, now })
+      .getRawOne<{ owner: string | null; free: number | string }>();
+    if (!row || Number(row.free) !== 1) return false;
     const result = await manager
       .createQueryBuilder()
       .update(this.target)
       .set(this.holding(holder, until) as never)
       .where('id = :id', { id })
-      .andWhere(`(${expires} IS NULL OR ${expires} < :now)`, { now: new Date() })
+      .andWhere(free, { now })
       .updateEntity(false)
       .execute();
     const taken = (result.affected ?? 0) > 0;
-    if (taken && takenOver > 0) this.recordTakeovers(takenOver);
+    if (taken && row.owner !== null) this.recordTakeovers(1);
     return taken;
   }
 
@@ -114,14 +125,10 @@ export class LeaseTable<T extends ObjectLiteral> {
 
   /**
    * Of rows about to be taken, those still naming an owner whose lease ran out: a holder died or
-   * stalled, which the lease-takeover metric shows. Counted unless `dryRun` (the caller counts).
+   * stalled, which the lease-takeover metric shows.
    */
-  private async countTakeovers(
-    manager: EntityManager,
-    ids: number[],
-    { dryRun = false } = {},
-  ): Promise<number> {
-    if (ids.length === 0) return 0;
+  private async countTakeovers(manager: EntityManager, ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
     const owner = this.columns.owner.property;
     const count = await manager
       .getRepository(this.target)
@@ -129,8 +136,7 @@ export class LeaseTable<T extends ObjectLiteral> {
       .where({ id: In(ids) })
       .andWhere(`leased.${owner} IS NOT NULL`)
       .getCount();
-    if (!dryRun && count > 0) this.recordTakeovers(count);
-    return count;
+    if (count > 0) this.recordTakeovers(count);
   }
 
   private recordTakeovers(count: number): void {
