@@ -117,12 +117,15 @@ describe(`invoicing imports as jobs (${databaseKind()})`, () => {
     // Contacts are read, then the projects listing fails: the contacts must not be applied.
     mb.faults.add({ match: { path: /\/projects/ }, fault: moneybirdFaults.serverError() });
 
+    const attempted = Date.now();
     await t.worker.drain();
 
     const [waiting] = await importJobs(team);
     expect(waiting).toMatchObject({ attempts: 1, failedAt: null });
     expect(waiting.lastError).toMatch(/500/);
-    expect(waiting.availableAt.getTime()).toBeGreaterThan(Date.now());
+    // Backed off (at least a second) from the failed attempt, not due again at once. Compared
+    // with the attempt, not with the clock after the assertions before: the backoff may be 1 s.
+    expect(waiting.availableAt.getTime()).toBeGreaterThan(attempted);
     expect(await clientNames(team)).toEqual([]);
     expect(
       await t.dataSource.manager.countBy(Project, { organizationId: team.organization.id }),
