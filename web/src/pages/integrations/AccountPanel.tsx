@@ -8,6 +8,11 @@ import { formatInstant } from '../../time/week-time';
 
 const DIRECTIONS = ['write', 'read', 'both'] as const;
 
+interface CalendarChange {
+  calendarId: number;
+  body: Record<string, unknown>;
+}
+
 /** One connected calendar account: its state, its calendars, and what its owner can do. */
 export function AccountPanel({
   orgId,
@@ -30,14 +35,24 @@ export function AccountPanel({
   const [disconnecting, setDisconnecting] = useState(false);
   const refresh = () => queryClient.invalidateQueries({ queryKey: [orgId] });
   const organizationId = orgId;
+  // The change being saved, set in the event handler itself: the mutation's own state reaches
+  // React a tick later, and a controlled checkbox would show the old value in between.
+  const [saving, setSaving] = useState<CalendarChange | null>(null);
   const update = useMutation({
-    mutationFn: ({ calendarId, body }: { calendarId: number; body: Record<string, unknown> }) =>
+    mutationFn: ({ calendarId, body }: CalendarChange) =>
       api().PATCH('/api/v1/organizations/{organizationId}/calendars/{calendarId}', {
         params: { path: { organizationId, calendarId } },
         body: body as never,
       }),
-    onSettled: refresh,
+    onSettled: async () => {
+      await refresh();
+      setSaving(null);
+    },
   });
+  const save = (change: CalendarChange) => {
+    setSaving(change);
+    update.mutate(change);
+  };
   const reload = useMutation({
     mutationFn: () =>
       api().POST(
@@ -58,12 +73,10 @@ export function AccountPanel({
   });
 
   // A change shows at once; the list's refetch then confirms it (or an error undoes it).
-  const shown = <K extends 'is_enabled' | 'sync_direction'>(calendar: Calendar, field: K) => {
-    const change = update.isPending ? update.variables : undefined;
-    return change?.calendarId === calendar.id && field in change.body
-      ? (change.body[field] as Calendar[K])
+  const shown = <K extends 'is_enabled' | 'sync_direction'>(calendar: Calendar, field: K) =>
+    saving?.calendarId === calendar.id && field in saving.body
+      ? (saving.body[field] as Calendar[K])
       : calendar[field];
-  };
 
   const provider = t.integrations.providers[integration.provider] ?? integration.provider;
   const email = integration.provider_account_email ?? provider;
@@ -126,12 +139,9 @@ export function AccountPanel({
                     type="checkbox"
                     aria-label={t.integrations.enabledFor(calendar.name)}
                     checked={shown(calendar, 'is_enabled')}
-                    disabled={!manage || update.isPending}
+                    disabled={!manage || saving !== null}
                     onChange={(e) =>
-                      update.mutate({
-                        calendarId: calendar.id,
-                        body: { is_enabled: e.target.checked },
-                      })
+                      save({ calendarId: calendar.id, body: { is_enabled: e.target.checked } })
                     }
                   />
                 </td>
@@ -139,12 +149,9 @@ export function AccountPanel({
                   <select
                     aria-label={t.integrations.directionFor(calendar.name)}
                     value={shown(calendar, 'sync_direction')}
-                    disabled={!manage || update.isPending}
+                    disabled={!manage || saving !== null}
                     onChange={(e) =>
-                      update.mutate({
-                        calendarId: calendar.id,
-                        body: { sync_direction: e.target.value },
-                      })
+                      save({ calendarId: calendar.id, body: { sync_direction: e.target.value } })
                     }
                   >
                     {DIRECTIONS.map((d) => (
