@@ -1,9 +1,15 @@
+import { INestApplicationContext } from '@nestjs/common';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import pino from 'pino';
 import { DataSource } from 'typeorm';
+import { createAppContext } from '../bootstrap';
+import { createLogger } from '../common/logging/logger';
 import { AppConfig } from '../config';
+import { InvoicingImport } from '../integrations/invoicing-import.service';
 import { dataSourceOptions } from '../database/data-source-options';
 import { DEFAULT_DEMO_BLOCKS, dbSeed } from './db-seed.command';
 import { keyGenerate } from './key-generate.command';
+import { invoicingImport } from './invoicing-import.command';
 import { DEFAULT_ROTATE_BATCH_SIZE, keyRotate } from './key-rotate.command';
 import { migrateRollback } from './migrate-rollback.command';
 import { migrateStatus } from './migrate-status.command';
@@ -22,6 +28,8 @@ export interface CliDependencies {
   loadConfig: () => AppConfig;
   /** Opens the database; defaults to a plain TypeORM DataSource (no Nest app needed). */
   openDataSource?: (config: AppConfig) => Promise<DataSource>;
+  /** Boots the application's modules without HTTP or workers, for commands that need its services. */
+  openAppContext?: (config: AppConfig) => Promise<INestApplicationContext>;
 }
 
 /**
@@ -35,7 +43,12 @@ export async function runCli(argv: string[], deps: CliDependencies): Promise<num
     dataSource ??= await (deps.openDataSource ?? openPlainDataSource)(deps.loadConfig());
     return dataSource;
   };
-  const program = buildProgram(deps, database);
+  let context: INestApplicationContext | undefined;
+  const application = async (): Promise<INestApplicationContext> => {
+    context ??= await (deps.openAppContext ?? openQuietAppContext)(deps.loadConfig());
+    return context;
+  };
+  const program = buildProgram(deps, database, application);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -47,6 +60,9 @@ export async function runCli(argv: string[], deps: CliDependencies): Promise<num
     if (program.opts().verbose) writeLine(deps.stderr, verboseDetails(error));
     return 1;
   } finally {
+    await context?.close().catch((error: unknown) => {
+      writeLine(deps.stderr, `Warning: closing the application failed: ${describeError(error)}`);
+    });
     if (dataSource?.isInitialized) {
       await dataSource.destroy().catch((error: unknown) => {
         writeLine(deps.stderr, `Warning: closing the database failed: ${describeError(error)}`);
@@ -55,7 +71,11 @@ export async function runCli(argv: string[], deps: CliDependencies): Promise<num
   }
 }
 
-function buildProgram(deps: CliDependencies, database: () => Promise<DataSource>): Command {
+function buildProgram(
+  deps: CliDependencies,
+  database: () => Promise<DataSource>,
+  application: () => Promise<INestApplicationContext>,
+): Command {
   const program = new Command('danwel')
     .usage('<command> [options]')
     .description('danwel administration commands (run as `npm run cli -- <command>`)')
@@ -129,6 +149,24 @@ function buildProgram(deps: CliDependencies, database: () => Promise<DataSource>
     });
 
   program
+    .command('invoicing:import')
+    .argument('[integration-id]', 'the invoicing integration to import', positiveInteger)
+    .description(
+      'Import contacts and projects of an invoicing integration now (incremental after the ' +
+        'first import), with progress on stderr',
+    )
+    .option('--all', 'import every active invoicing integration that has an account chosen')
+    .action(async (integrationId: number | undefined, options: { all?: boolean }) => {
+      const context = await application();
+      await invoicingImport(
+        { dataSource: context.get(DataSource), importer: context.get(InvoicingImport) },
+        integrationId,
+        deps.stdout,
+        { all: options.all, progress: deps.progress },
+      );
+    });
+
+  program
     .command('db:seed')
     .description(
       'Create the demo organization "Acme Studio" with people, clients, projects and time blocks',
@@ -149,6 +187,22 @@ function buildProgram(deps: CliDependencies, database: () => Promise<DataSource>
 
 async function openPlainDataSource(config: AppConfig): Promise<DataSource> {
   return new DataSource(dataSourceOptions(config.database)).initialize();
+}
+
+/**
+ * The whole application without HTTP or workers: the import needs the provider clients, the
+ * token vault and the integration sessions exactly as the worker wires them, and assembling a
+ * subset here would be a second wiring to keep in step. It logs warnings only, to stderr, so
+ * stdout stays the command's result and boot chatter does not break up the progress bar.
+ */
+function openQuietAppContext(config: AppConfig): Promise<INestApplicationContext> {
+  const quiet = ['silent', 'fatal', 'error'].includes(config.logLevel);
+  const level = quiet ? config.logLevel : 'warn';
+  return createAppContext(
+    config,
+    { runWorker: false },
+    createLogger(level, 'danwel', pino.destination({ dest: 2, sync: true })),
+  );
 }
 
 function positiveInteger(value: string): number {
