@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { OUTBOX } from './playwright.config';
-import { awaitMailedLink, callApi, checkScreen, signUp, yOf } from './support';
+import { awaitMailedLink, callApi, checkScreen, signIn, signUp, yOf } from './support';
 
 const run = Date.now().toString(36);
 const owner = { name: 'Ada Owner', email: `ada-${run}@example.com` };
@@ -9,6 +9,8 @@ const viewer = { name: 'Vic Viewer', email: `vic-${run}@example.com` };
 const TUESDAY = '2026-12-08';
 
 test.describe.configure({ mode: 'serial' });
+
+const orgId = (page: Page) => Number(new URL(page.url()).pathname.split('/')[2]);
 
 test('sign up, create an organization, invite a colleague who accepts as a new user', async ({
   page,
@@ -57,12 +59,10 @@ test('sign up, create an organization, invite a colleague who accepts as a new u
   await expect(page.getByRole('cell', { name: colleague.email })).toBeVisible();
 });
 
-test('drag a block into Tuesday, move it by keyboard, see it in the report', async ({ page }) => {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(owner.email);
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Week planner' })).toBeVisible();
+test('drag a block into Tuesday, move it by keyboard, approve it, see it in the report', async ({
+  page,
+}) => {
+  await signIn(page, owner.email);
   // The owner plans in Amsterdam time, an hour ahead of UTC in December.
   await callApi(page, 'PATCH', '/api/v1/me', { timezone: 'Europe/Amsterdam' });
   const url = new URL(page.url());
@@ -120,6 +120,31 @@ test('drag a block into Tuesday, move it by keyboard, see it in the report', asy
   await invalid.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByText('Backwards')).toHaveCount(0);
 
+  // The organization holds billable time for review; the owner approves the block.
+  await page.getByRole('link', { name: 'Approvals' }).click();
+  await expect(page.getByText('Approval is off')).toBeVisible();
+  await page.getByLabel('Book billable time in invoicing only once approved').check();
+  await page.getByLabel('From').fill('2026-12-01');
+  await page.getByLabel('To').fill('2026-12-31');
+  await expect(page.getByText('Approval is off')).toHaveCount(0);
+  const row = page.getByRole('row', { name: /Deep work/ });
+  await expect(row).toContainText('Ada Owner');
+  await expect(row).toContainText('10:15–11:45');
+  await expect(row).toContainText('1:30');
+  await checkScreen(page, 'approvals');
+  await row.getByRole('button', { name: 'Approve Deep work' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Approved 1 block.' })).toBeVisible();
+  await expect(page.getByText('Nothing waiting for review in this range.')).toBeVisible();
+  const settings = (await callApi(page, 'GET', `/api/v1/organizations/${orgId(page)}`)) as {
+    settings: { require_approval?: boolean };
+  };
+  expect(settings.settings.require_approval).toBe(true);
+  await page.getByRole('link', { name: 'Planner' }).click();
+  await page.goto(`${new URL(page.url()).pathname}?week=${TUESDAY}`);
+  await expect(
+    page.getByRole('button', { name: /Deep work 10:15–11:45, .*Approved/ }),
+  ).toBeVisible();
+
   await page.getByRole('link', { name: 'Reports' }).click();
   await page.getByLabel('From').fill('2026-12-01');
   await page.getByLabel('To').fill('2027-01-01');
@@ -128,14 +153,86 @@ test('drag a block into Tuesday, move it by keyboard, see it in the report', asy
   await checkScreen(page, 'reports');
 });
 
+test('a rejected block shows the note to its member; their edit sends it back for review', async ({
+  page,
+  browser,
+}) => {
+  // The colleague plans billable time on Wednesday (setup through the API; dragging is above).
+  const context = await browser.newContext();
+  const member = await context.newPage();
+  await signIn(member, colleague.email);
+  const org = orgId(member);
+  await callApi(member, 'PATCH', '/api/v1/me', { timezone: 'Europe/Amsterdam' });
+  const block = (await callApi(member, 'POST', `/api/v1/organizations/${org}/time-blocks`, {
+    title: 'Client call',
+    start_time: '2026-12-09T09:00:00Z',
+    end_time: '2026-12-09T10:00:00Z',
+    is_billable: true,
+  })) as { id: number };
+
+  await signIn(page, owner.email);
+  await page.getByRole('link', { name: 'Approvals' }).click();
+  await page.getByLabel('From').fill('2026-12-01');
+  await page.getByLabel('To').fill('2026-12-31');
+  await page.getByLabel('Member').selectOption({ label: colleague.name });
+  const row = page.getByRole('row', { name: /Client call/ });
+  await expect(row).toContainText(colleague.name);
+  await expect(page.getByRole('row', { name: /Deep work/ })).toHaveCount(0);
+  await row.getByRole('button', { name: 'Reject Client call' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Reject a block' });
+  await dialog.getByLabel('Note for the member').fill('   ');
+  await dialog.getByRole('button', { name: 'Reject' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('note must be 1 to 2000 characters');
+  await dialog.getByLabel('Note for the member').fill('Bill this to the retainer project.');
+  await checkScreen(page, 'approvals-reject');
+  await dialog.getByRole('button', { name: 'Reject' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole('status').filter({ hasText: 'Rejected 1 block.' })).toBeVisible();
+  await page.getByLabel('Status').selectOption('rejected');
+  await expect(page.getByRole('row', { name: /Client call/ })).toContainText(
+    'Bill this to the retainer project.',
+  );
+
+  // The member sees the note on the block and in its dialog; renaming it asks for review again.
+  await member.goto(`/o/${org}/planner?week=${TUESDAY}`);
+  const rejected = member.getByRole('button', {
+    name: /Client call 10:00–11:00, .*Rejected: Bill this to the retainer project\./,
+  });
+  await expect(rejected).toBeVisible();
+  await rejected.focus();
+  await expect(member.getByRole('tooltip')).toContainText('Rejected: Bill this to the retainer');
+  await member.keyboard.press('Enter');
+  const edit = member.getByRole('dialog', { name: 'Edit block' });
+  await expect(edit).toContainText('Rejected: Bill this to the retainer project.');
+  await expect(edit).toContainText('Saving a change sends the block back for approval.');
+  await checkScreen(member, 'block-dialog-rejected');
+  await edit.getByLabel('Title').fill('Client call (retainer)');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(edit).toHaveCount(0);
+  await expect(
+    member.getByRole('button', { name: /Client call \(retainer\) 10:00–11:00/ }),
+  ).not.toHaveAccessibleName(/Rejected/);
+  const after = (await callApi(
+    member,
+    'GET',
+    `/api/v1/organizations/${org}/time-blocks/${block.id}`,
+  )) as { approval_status: string; rejection_note: string | null };
+  expect(after).toMatchObject({ approval_status: 'pending', rejection_note: null });
+  await context.close();
+
+  // The open queue picks the member's edit up on its next poll.
+  await page.getByLabel('Status').selectOption('pending');
+  await expect(page.getByLabel('Select Client call (retainer)')).toBeVisible({ timeout: 20_000 });
+  await page.getByLabel('Select Client call (retainer)').check();
+  await page.getByRole('button', { name: 'Approve selected (1)' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Approved 1 block.' })).toBeVisible();
+  await expect(page.getByText('Nothing waiting for review in this range.')).toBeVisible();
+});
+
 test('a viewer sees the week but cannot change it; another organization stays hidden', async ({
   page,
 }) => {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(viewer.email);
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Week planner' })).toBeVisible();
+  await signIn(page, viewer.email);
   await expect(page.getByText('You can view this week but not change it.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'New block' })).toHaveCount(0);
   await checkScreen(page, 'planner-viewer');

@@ -77,6 +77,15 @@ export async function signUp(
   await page.getByRole('button', { name: 'Create account' }).click();
 }
 
+/** Signs in through the form and waits for the planner. */
+export async function signIn(page: Page, email: string, password = 'correct horse battery') {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Week planner' })).toBeVisible();
+}
+
 /** Calls the API as the user signed in on the page (setup a spec does not test through screens). */
 export async function callApi(
   page: Page,

@@ -3,6 +3,7 @@ import type { Weekday } from '../time/week-time';
 
 export type Role = 'owner' | 'admin' | 'member' | 'viewer';
 export type SyncStatus = 'pending' | 'synced' | 'failed' | 'not_applicable' | string;
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'sent_to_billing';
 
 export interface Page<T> {
   data: T[];
@@ -98,6 +99,9 @@ export interface TimeBlock {
   project_id: number | null;
   calendar_id: number | null;
   is_billable: boolean;
+  approval_status: ApprovalStatus;
+  /** Why an admin rejected it; shown to the member until an edit sends it back for review. */
+  rejection_note: string | null;
   calendar_sync_status: SyncStatus;
   invoicing_sync_status: SyncStatus;
   sync_error: string | null;

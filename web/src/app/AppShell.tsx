@@ -113,6 +113,7 @@ export function AppShell() {
                 {link('members', t.nav.members)}
                 {link('integrations', t.nav.integrations)}
                 {link('reports', t.nav.reports)}
+                {admin && link('approvals', t.nav.approvals)}
                 {admin && link('audit', t.nav.audit)}
               </>
             )}

@@ -8,6 +8,7 @@ export function FormDialog({
   error,
   fields,
   saving,
+  submitLabel = t.save,
   onSubmit,
   onClose,
   children,
@@ -17,6 +18,7 @@ export function FormDialog({
   /** The fields that show their own 422 messages. */
   fields: string[];
   saving: boolean;
+  submitLabel?: string;
   onSubmit: (form: HTMLFormElement) => void;
   onClose: () => void;
   children: ReactNode;
@@ -51,7 +53,7 @@ export function FormDialog({
             {t.cancel}
           </button>
           <button type="submit" className="primary" disabled={saving}>
-            {t.save}
+            {submitLabel}
           </button>
         </div>
       </form>

@@ -34,6 +34,7 @@ export const router = createBrowserRouter([
           { path: 'members', lazy: lazy(() => import('../pages/Members')) },
           { path: 'integrations', lazy: lazy(() => import('../pages/Integrations')) },
           { path: 'reports', lazy: lazy(() => import('../pages/Reports')) },
+          { path: 'approvals', lazy: lazy(() => import('../pages/Approvals')) },
           { path: 'audit', lazy: lazy(() => import('../pages/AuditLog')) },
         ],
       },

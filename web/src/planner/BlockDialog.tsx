@@ -91,7 +91,14 @@ export function BlockDialog(props: Props) {
         <fieldset disabled={!editable}>
           <div className="field">
             <label htmlFor="block-title">{t.planner.blockTitle}</label>
-            <input id="block-title" name="title" required defaultValue={block?.title ?? ''} autoFocus aria-invalid={invalid('title')} />
+            <input
+              id="block-title"
+              name="title"
+              required
+              defaultValue={block?.title ?? ''}
+              autoFocus
+              aria-invalid={invalid('title')}
+            />
             <FieldError error={error} field="title" />
           </div>
           <div className="field-row">
@@ -101,19 +108,40 @@ export function BlockDialog(props: Props) {
             </div>
             <div className="field">
               <label htmlFor="block-start">{t.planner.start}</label>
-              <input id="block-start" name="start" type="time" step={900} required defaultValue={formatClock(target.startMinutes)} aria-invalid={invalid('start_time')} />
+              <input
+                id="block-start"
+                name="start"
+                type="time"
+                step={900}
+                required
+                defaultValue={formatClock(target.startMinutes)}
+                aria-invalid={invalid('start_time')}
+              />
               <FieldError error={error} field="start_time" />
             </div>
             <div className="field">
               <label htmlFor="block-end">{t.planner.end}</label>
-              <input id="block-end" name="end" type="time" step={900} required defaultValue={formatClock(target.endMinutes % (24 * 60))} aria-invalid={invalid('end_time')} />
+              <input
+                id="block-end"
+                name="end"
+                type="time"
+                step={900}
+                required
+                defaultValue={formatClock(target.endMinutes % (24 * 60))}
+                aria-invalid={invalid('end_time')}
+              />
               <FieldError error={error} field="end_time" />
             </div>
           </div>
           <div className="field-row">
             <div className="field">
               <label htmlFor="block-project">{t.planner.project}</label>
-              <select id="block-project" name="project_id" value={projectId} onChange={(e) => setProjectId(e.target.value)}>
+              <select
+                id="block-project"
+                name="project_id"
+                value={projectId}
+                onChange={(e) => setProjectId(e.target.value)}
+              >
                 <option value="">{t.planner.none}</option>
                 {activeProjects.map((p) => (
                   <option key={p.id} value={p.id}>
@@ -149,16 +177,35 @@ export function BlockDialog(props: Props) {
             <FieldError error={error} field="calendar_id" />
           </div>
           <div className="field checkbox">
-            <input id="block-billable" name="is_billable" type="checkbox" defaultChecked={block?.is_billable ?? false} />
+            <input
+              id="block-billable"
+              name="is_billable"
+              type="checkbox"
+              defaultChecked={block?.is_billable ?? false}
+            />
             <label htmlFor="block-billable">{t.planner.billable}</label>
           </div>
           <div className="field">
             <label htmlFor="block-description">{t.planner.description}</label>
-            <textarea id="block-description" name="description" rows={3} defaultValue={block?.description ?? ''} />
+            <textarea
+              id="block-description"
+              name="description"
+              rows={3}
+              defaultValue={block?.description ?? ''}
+            />
           </div>
           {block?.sync_error && <p className="form-error">{block.sync_error}</p>}
+          {block?.approval_status === 'rejected' && (
+            <div className="notice">
+              <p>{t.planner.rejectedNote(block.rejection_note ?? '')}</p>
+              {editable && <p>{t.planner.rejectedHelp}</p>}
+            </div>
+          )}
         </fieldset>
-        <FormError error={error} fields={['title', 'start_time', 'end_time', 'project_id', 'client_id', 'calendar_id']} />
+        <FormError
+          error={error}
+          fields={['title', 'start_time', 'end_time', 'project_id', 'client_id', 'calendar_id']}
+        />
         <div className="dialog-actions">
           {editable && block && props.onDelete && (
             <button type="button" className="danger" onClick={props.onDelete}>

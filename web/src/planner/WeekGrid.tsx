@@ -204,7 +204,12 @@ interface ColumnProps {
   drag: Drag | null;
   zone: string;
   onPointerDown: (e: PointerEvent<HTMLDivElement>) => void;
-  onBlockPointerDown: (kind: 'move' | 'resize', block: TimeBlock, day: number, e: PointerEvent) => void;
+  onBlockPointerDown: (
+    kind: 'move' | 'resize',
+    block: TimeBlock,
+    day: number,
+    e: PointerEvent,
+  ) => void;
   onBlockKey: (block: TimeBlock, e: KeyboardEvent) => void;
 }
 
@@ -215,8 +220,7 @@ function DayColumn({ ref, index, day, props, height, drag, zone, ...handlers }: 
     Date.parse(startIso) < day.endMs && Date.parse(endIso) > day.startMs;
   const span = (startIso: string, endIso: string) => {
     const s = Date.parse(startIso) < day.startMs ? 0 : toWallClock(startIso, zone).minutes;
-    const e =
-      Date.parse(endIso) >= day.endMs ? MINUTES_PER_DAY : toWallClock(endIso, zone).minutes;
+    const e = Date.parse(endIso) >= day.endMs ? MINUTES_PER_DAY : toWallClock(endIso, zone).minutes;
     const from = Math.max(s, firstHour * 60);
     const to = Math.min(Math.max(e, s + SNAP_MINUTES), lastHour * 60);
     return { top: top(from), height: Math.max((to - from) * PX_PER_MINUTE, 10) };
@@ -257,7 +261,8 @@ function DayColumn({ ref, index, day, props, height, drag, zone, ...handlers }: 
       {props.blocks
         .filter((b) => inDay(b.start_time, b.end_time))
         .map((block) => {
-          const dragging = drag && drag.kind !== 'create' && drag.block.id === block.id ? drag : null;
+          const dragging =
+            drag && drag.kind !== 'create' && drag.block.id === block.id ? drag : null;
           let position = span(block.start_time, block.end_time);
           let dayOffset = 0;
           if (dragging) {
@@ -266,7 +271,10 @@ function DayColumn({ ref, index, day, props, height, drag, zone, ...handlers }: 
             position =
               dragging.kind === 'move'
                 ? { top: position.top + shift, height: position.height }
-                : { top: position.top, height: Math.max(position.height + shift, SNAP_MINUTES * PX_PER_MINUTE) };
+                : {
+                    top: position.top,
+                    height: Math.max(position.height + shift, SNAP_MINUTES * PX_PER_MINUTE),
+                  };
           }
           return (
             <PlannedBlock
@@ -298,6 +306,12 @@ function DayColumn({ ref, index, day, props, height, drag, zone, ...handlers }: 
   );
 }
 
+const APPROVAL_MARKS: Record<string, string> = {
+  approved: '✔',
+  rejected: '✗',
+  sent_to_billing: '€',
+};
+
 const PlannedBlock = memo(function PlannedBlock({
   block,
   zone,
@@ -319,7 +333,19 @@ const PlannedBlock = memo(function PlannedBlock({
 }) {
   const status = block.calendar_sync_status;
   const statusText = t.planner.sync[status] ?? status;
-  const detail = block.sync_error ? `${statusText}: ${block.sync_error}` : statusText;
+  const syncDetail = block.sync_error ? `${statusText}: ${block.sync_error}` : statusText;
+  // The review state is shown once an admin decided; a rejection carries the reviewer's note.
+  const approvalText =
+    block.approval_status === 'rejected' && block.rejection_note
+      ? t.planner.rejectedNote(block.rejection_note)
+      : t.planner.approval[block.approval_status];
+  const detail = approvalText ? `${syncDetail}, ${approvalText}` : syncDetail;
+  const problem = [
+    block.sync_error && syncDetail,
+    block.approval_status === 'rejected' && approvalText,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const range = formatRange(block.start_time, block.end_time, zone);
   return (
     <div
@@ -333,16 +359,24 @@ const PlannedBlock = memo(function PlannedBlock({
       onKeyDown={onKeyDown}
     >
       {/* The space keeps the visible text inside the accessible name (title, then time). */}
-      <span className="block-title">{block.title}</span>{' '}
-      <span className="block-time">{range}</span>
+      <span className="block-title">{block.title}</span> <span className="block-time">{range}</span>
       {block.calendar_id !== null && (
-        <span className={`badge sync-${status}`} title={detail} aria-hidden="true">
+        <span className={`badge sync-${status}`} title={syncDetail} aria-hidden="true">
           {status === 'synced' ? '✓' : status === 'error' ? '!' : '…'}
         </span>
       )}
-      {block.sync_error && (
+      {approvalText && (
+        <span
+          className={`badge approval approval-${block.approval_status}`}
+          title={approvalText}
+          aria-hidden="true"
+        >
+          {APPROVAL_MARKS[block.approval_status]}
+        </span>
+      )}
+      {problem && (
         <span className="tooltip" role="tooltip">
-          {detail}
+          {problem}
         </span>
       )}
       {editable && (
