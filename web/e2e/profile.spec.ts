@@ -128,6 +128,10 @@ test('profile: preferences, password, API tokens, calendar feed and two-factor',
     'href',
     new RegExp(`^otpauth://totp/.*secret=${secret}`),
   );
+  // The QR code carries the same URI for a phone's camera; the secret as text still enrols.
+  const qr = twoFactor.getByRole('img', { name: 'QR code for your authenticator app' });
+  await expect(qr).toBeVisible();
+  expect(await qr.locator('path').getAttribute('d')).toMatch(/^(M\d+ \d+h1v1h-1z){200,}$/);
   const good = totp(secret);
   await twoFactor.getByLabel('Code from the app').fill(good === '000000' ? '111111' : '000000');
   await twoFactor.getByRole('button', { name: 'Confirm' }).click();

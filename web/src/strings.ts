@@ -311,7 +311,8 @@ export const t = {
     twoFactorOff: 'Off: signing in asks for your password only.',
     enrol: 'Turn on two-factor',
     enrolHelp:
-      'Add this account to your authenticator app with the link or the secret, then enter the code it shows.',
+      'Scan the QR code with your authenticator app (or add the secret by hand), then enter the code it shows.',
+    qrCode: 'QR code for your authenticator app',
     otpauthLink: 'Open in authenticator app',
     secret: 'Secret',
     code: 'Code from the app',

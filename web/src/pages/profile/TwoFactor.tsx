@@ -1,10 +1,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { lazy, Suspense, useId, useState } from 'react';
 import { api, data } from '../../api/client';
 import type { Me, TwoFactorEnrolment } from '../../api/models';
 import { Field, formValues } from '../../app/forms';
 import { CopyValue, FormError } from '../../app/ui';
 import { t } from '../../strings';
+
+// The encoder loads only when someone enrols.
+const QrCode = lazy(() => import('../../app/QrCode').then((m) => ({ default: m.QrCode })));
 
 /** Enrol (password → secret → first code → recovery codes, shown once), new codes, disable. */
 export function TwoFactor({ me }: { me: Me }) {
@@ -96,6 +99,9 @@ export function TwoFactor({ me }: { me: Me }) {
           }}
         >
           <p>{t.profile.enrolHelp}</p>
+          <Suspense fallback={null}>
+            <QrCode value={enrolment.otpauth_url} label={t.profile.qrCode} />
+          </Suspense>
           <p>
             <a href={enrolment.otpauth_url}>{t.profile.otpauthLink}</a>
           </p>
