@@ -2,7 +2,7 @@ import { allocate, amountCents, billedQuarters, formatCents, formatQuarters } fr
 import { ReportDimension } from './dto/report-query.dto';
 import { DayPart, isoUtc, LocalCalendar, Period, ReportRange } from './local-calendar';
 import { ReportBlock } from './report-blocks';
-import { APPROVAL_STATUSES } from '../time-blocks/time-block.entity';
+import { APPROVAL_STATUSES, SYNC_STATUSES } from '../time-blocks/time-block.entity';
 
 /** What one block contributes within the report's range. */
 export interface PricedBlock {
@@ -44,7 +44,18 @@ export function priceBlock(
 
 export type GroupKey =
   | { dimension: 'user' | 'client' | 'project'; id: number | null; name: string | null }
-  | { dimension: 'approval_status'; value: string }
+  | { dimension: 'approval_status' | 'invoicing_status'; value: string }
+  | {
+      dimension: 'block';
+      id: number;
+      title: string;
+      /** The whole block, UTC (its figures count only the part within the range). */
+      start: string;
+      end: string;
+      approval_status: string;
+      invoicing_status: string;
+      invoice_reference: string | null;
+    }
   | { dimension: 'day' | 'week' | 'month'; value: string; from: string; to: string };
 
 export interface ReportFigures {
@@ -80,7 +91,7 @@ const TIME_DIMENSIONS: ReadonlySet<ReportDimension> = new Set(['day', 'week', 'm
 
 /**
  * Sums priced blocks into the requested levels of groups, in memory proportional to the number
- * of groups, never to the number of blocks.
+ * of groups, never to the number of blocks (unless asked for a group per block).
  *
  * The allocation rule, chosen so that the figures always add up: billed hours are rounded up
  * once per block (its billable seconds within the range, to the next quarter-hour) and its amount
@@ -201,6 +212,10 @@ function groupId(dimension: ReportDimension, block: ReportBlock, part: DayPart |
       return String(block.projectId);
     case 'approval_status':
       return block.approvalStatus;
+    case 'invoicing_status':
+      return block.invoicingStatus;
+    case 'block':
+      return String(block.id);
     case 'day':
       return part!.day.value;
     default:
@@ -230,6 +245,27 @@ function groupNode(dimension: ReportDimension, block: ReportBlock, part: DayPart
         '',
         0,
       ]);
+    case 'invoicing_status':
+      return newNode({ dimension, value: block.invoicingStatus }, [
+        SYNC_STATUSES.indexOf(block.invoicingStatus),
+        '',
+        0,
+      ]);
+    case 'block':
+      // Chronological, as the CSV lists them.
+      return newNode(
+        {
+          dimension,
+          id: block.id,
+          title: block.title,
+          start: isoUtc(block.start),
+          end: isoUtc(block.end),
+          approval_status: block.approvalStatus,
+          invoicing_status: block.invoicingStatus,
+          invoice_reference: block.invoiceReference,
+        },
+        [block.start, '', block.id],
+      );
     default: {
       const period = dimension === 'day' ? part!.day : part!.day[dimension];
       return newNode(periodKey(dimension, period), [period.start, '', 0]);

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { EntityManager } from 'typeorm';
 import { Membership } from '../auth/authenticated-user';
-import { ApprovalStatus, TimeBlock } from '../time-blocks/time-block.entity';
+import { ApprovalStatus, SyncStatus, TimeBlock } from '../time-blocks/time-block.entity';
 
 /** Rows per query: a report holds at most one page of blocks in memory at a time. */
 export const REPORT_PAGE_SIZE = 1000;
@@ -15,6 +15,7 @@ export interface ReportFilters {
   projectId?: number;
   isBillable?: boolean;
   approvalStatus?: ApprovalStatus;
+  invoicingStatus?: SyncStatus;
 }
 
 /** A block as reports see it: times in whole Unix seconds, names and the project's rate joined. */
@@ -34,6 +35,8 @@ export interface ReportBlock {
   projectRate: unknown;
   billable: boolean;
   approvalStatus: ApprovalStatus;
+  /** `disabled` where the column is NULL (rows from before invoicing): nothing to book. */
+  invoicingStatus: SyncStatus;
   invoiceReference: string | null;
 }
 
@@ -52,6 +55,7 @@ interface RawBlock {
   project_rate: unknown;
   is_billable: number | boolean | null;
   approval_status: ApprovalStatus;
+  invoicing_status: SyncStatus | null;
   invoice_reference: string | null;
 }
 
@@ -92,6 +96,7 @@ export async function* reportBlocks(
       .addSelect('project.hourlyRate', 'project_rate')
       .addSelect('block.isBillable', 'is_billable')
       .addSelect('block.approvalStatus', 'approval_status')
+      .addSelect('block.invoicingSyncStatus', 'invoicing_status')
       .addSelect('block.invoiceReference', 'invoice_reference')
       .leftJoin('block.user', 'user')
       // The same organization again: a stray cross-tenant id could never lend a name or a rate.
@@ -114,6 +119,16 @@ export async function* reportBlocks(
     if (filters.approvalStatus !== undefined) {
       query.andWhere('block.approvalStatus = :approvalStatus', {
         approvalStatus: filters.approvalStatus,
+      });
+    }
+    if (filters.invoicingStatus === 'disabled') {
+      query.andWhere(
+        '(block.invoicingSyncStatus = :invoicingStatus OR block.invoicingSyncStatus IS NULL)',
+        { invoicingStatus: 'disabled' },
+      );
+    } else if (filters.invoicingStatus !== undefined) {
+      query.andWhere('block.invoicingSyncStatus = :invoicingStatus', {
+        invoicingStatus: filters.invoicingStatus,
       });
     }
     if (order === 'chronological') {
@@ -154,6 +169,7 @@ function toReportBlock(row: RawBlock): ReportBlock {
     // NULL (the column allows it) is not billable: nothing is invoiced that was not marked so.
     billable: row.is_billable === true || Number(row.is_billable) === 1,
     approvalStatus: row.approval_status,
+    invoicingStatus: row.invoicing_status ?? 'disabled',
     invoiceReference: row.invoice_reference,
   };
 }

@@ -48,6 +48,7 @@ export const CSV_COLUMNS = [
   'rate',
   'amount',
   'approval_status',
+  'invoicing_status',
   'invoice_reference',
 ] as const;
 
@@ -138,6 +139,7 @@ export class ReportsService {
         projectId: query.project_id,
         isBillable: query.is_billable,
         approvalStatus: query.approval_status,
+        invoicingStatus: query.invoicing_status,
       },
       defaultRateCents: rateToCents(organization.settings?.default_hourly_rate),
     };
@@ -168,6 +170,7 @@ function csvRow(priced: PricedBlock, reportZone: string) {
     block.billable && priced.rateCents !== null ? formatCents(priced.rateCents) : '',
     formatCents(priced.cents),
     block.approvalStatus,
+    block.invoicingStatus,
     block.invoiceReference,
   ];
 }

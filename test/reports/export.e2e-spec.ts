@@ -8,7 +8,7 @@ import { block, figures, reportTeam } from './support';
 
 const HEADER =
   'block_id,user,title,client,project,timezone,local_start,local_end,start_utc,end_utc,' +
-  'hours,billable,billed_hours,rate,amount,approval_status,invoice_reference';
+  'hours,billable,billed_hours,rate,amount,approval_status,invoicing_status,invoice_reference';
 
 /** Records every SQL statement the app's DataSource runs until `stop()`. */
 function recordQueries(dataSource: DataSource) {
@@ -126,12 +126,12 @@ describe('reports: CSV export', () => {
       expect(response.body).toBe(
         [
           HEADER,
-          `${planning},Ada Lovelace,Planning,"Acme, Inc.","Rocket ""Alpha""",Europe/Amsterdam,2025-03-30 01:30:00,2025-03-30 03:30:00,2025-03-30T00:30:00Z,2025-03-30T01:30:00Z,1.00,yes,1.00,120.00,120.00,pending,`,
-          `${formula},Ada Lovelace,"'=HYPERLINK(""http://evil.example"",""x"")",,,America/New_York,2025-03-30 10:00:00,2025-03-30 10:16:00,2025-03-30T14:00:00Z,2025-03-30T14:16:00Z,0.27,no,0.00,,0.00,pending,`,
-          `${plus},'@mallory,'+cmd|calc,,,UTC,2025-03-30 15:00:00,2025-03-30 15:30:00,2025-03-30T15:00:00Z,2025-03-30T15:30:00Z,0.50,yes,0.50,100.00,50.00,pending,`,
-          `${minus},'@mallory,'-2+3,,,UTC,2025-03-30 16:00:00,2025-03-30 16:45:00,2025-03-30T16:00:00Z,2025-03-30T16:45:00Z,0.75,yes,0.75,100.00,75.00,pending,`,
-          `${lines},Ada Lovelace,"Line one\nLine two",,,UTC,2025-03-31 09:00:00,2025-03-31 09:01:00,2025-03-31T09:00:00Z,2025-03-31T09:01:00Z,0.02,yes,0.25,100.00,25.00,pending,`,
-          `${late},Ada Lovelace,Late,,,Europe/Amsterdam,2025-03-31 23:30:00,2025-04-01 00:30:00,2025-03-31T21:30:00Z,2025-03-31T22:30:00Z,0.50,yes,0.50,100.00,50.00,pending,`,
+          `${planning},Ada Lovelace,Planning,"Acme, Inc.","Rocket ""Alpha""",Europe/Amsterdam,2025-03-30 01:30:00,2025-03-30 03:30:00,2025-03-30T00:30:00Z,2025-03-30T01:30:00Z,1.00,yes,1.00,120.00,120.00,pending,disabled,`,
+          `${formula},Ada Lovelace,"'=HYPERLINK(""http://evil.example"",""x"")",,,America/New_York,2025-03-30 10:00:00,2025-03-30 10:16:00,2025-03-30T14:00:00Z,2025-03-30T14:16:00Z,0.27,no,0.00,,0.00,pending,disabled,`,
+          `${plus},'@mallory,'+cmd|calc,,,UTC,2025-03-30 15:00:00,2025-03-30 15:30:00,2025-03-30T15:00:00Z,2025-03-30T15:30:00Z,0.50,yes,0.50,100.00,50.00,pending,disabled,`,
+          `${minus},'@mallory,'-2+3,,,UTC,2025-03-30 16:00:00,2025-03-30 16:45:00,2025-03-30T16:00:00Z,2025-03-30T16:45:00Z,0.75,yes,0.75,100.00,75.00,pending,disabled,`,
+          `${lines},Ada Lovelace,"Line one\nLine two",,,UTC,2025-03-31 09:00:00,2025-03-31 09:01:00,2025-03-31T09:00:00Z,2025-03-31T09:01:00Z,0.02,yes,0.25,100.00,25.00,pending,disabled,`,
+          `${late},Ada Lovelace,Late,,,Europe/Amsterdam,2025-03-31 23:30:00,2025-04-01 00:30:00,2025-03-31T21:30:00Z,2025-03-31T22:30:00Z,0.50,yes,0.50,100.00,50.00,pending,disabled,`,
           '',
         ].join('\r\n'),
       );

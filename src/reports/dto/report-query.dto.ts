@@ -12,16 +12,23 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { IsTimeZone } from '../../common/validation/validators';
-import { APPROVAL_STATUSES, ApprovalStatus } from '../../time-blocks/time-block.entity';
+import {
+  APPROVAL_STATUSES,
+  ApprovalStatus,
+  SYNC_STATUSES,
+  SyncStatus,
+} from '../../time-blocks/time-block.entity';
 
 export const REPORT_DIMENSIONS = [
   'user',
   'client',
   'project',
   'approval_status',
+  'invoicing_status',
   'day',
   'week',
   'month',
+  'block',
 ] as const;
 export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
 
@@ -95,6 +102,19 @@ export class ReportQueryDto {
     message: `approval_status must be one of ${APPROVAL_STATUSES.join(', ')}`,
   })
   approval_status?: ApprovalStatus;
+
+  @ApiPropertyOptional({
+    enum: SYNC_STATUSES,
+    description:
+      'Where the block stands with the invoicing integration: `pending` (to be booked), ' +
+      '`synced` (booked), `error` (cannot be booked, see the block’s `sync_error`), `disabled` ' +
+      '(not to be booked: not billable, not approved, or no invoicing integration).',
+  })
+  @IsOptional()
+  @IsIn(SYNC_STATUSES, {
+    message: `invoicing_status must be one of ${SYNC_STATUSES.join(', ')}`,
+  })
+  invoicing_status?: SyncStatus;
 }
 
 export class ReportSummaryQueryDto extends ReportQueryDto {
@@ -103,7 +123,9 @@ export class ReportSummaryQueryDto extends ReportQueryDto {
     example: 'client,project',
     description:
       'Comma-separated levels, outermost first, each at most once: ' +
-      `${REPORT_DIMENSIONS.join(', ')}. Omitted: totals only.`,
+      `${REPORT_DIMENSIONS.join(', ')}. Omitted: totals only. \`block\` is the detailed ` +
+      'report: one group per block, its key with the title, UTC start and end, approval and ' +
+      'invoicing status and `invoice_reference`.',
   })
   @IsOptional()
   @Transform(({ value }: TransformFnParams): unknown =>

@@ -3173,7 +3173,9 @@ export interface operations {
                 /** @description Omitted: all blocks. `true`: billable ones only. `false`: the others. */
                 is_billable?: boolean;
                 approval_status?: "pending" | "approved" | "rejected" | "sent_to_billing";
-                /** @description Comma-separated levels, outermost first, each at most once: user, client, project, approval_status, day, week, month. Omitted: totals only. */
+                /** @description Where the block stands with the invoicing integration: `pending` (to be booked), `synced` (booked), `error` (cannot be booked, see the block’s `sync_error`), `disabled` (not to be booked: not billable, not approved, or no invoicing integration). */
+                invoicing_status?: "pending" | "synced" | "error" | "disabled";
+                /** @description Comma-separated levels, outermost first, each at most once: user, client, project, approval_status, invoicing_status, day, week, month, block. Omitted: totals only. `block` is the detailed report: one group per block, its key with the title, UTC start and end, approval and invoicing status and `invoice_reference`. */
                 group_by?: string;
             };
             header?: never;
@@ -3224,6 +3226,8 @@ export interface operations {
                 /** @description Omitted: all blocks. `true`: billable ones only. `false`: the others. */
                 is_billable?: boolean;
                 approval_status?: "pending" | "approved" | "rejected" | "sent_to_billing";
+                /** @description Where the block stands with the invoicing integration: `pending` (to be booked), `synced` (booked), `error` (cannot be booked, see the block’s `sync_error`), `disabled` (not to be booked: not billable, not approved, or no invoicing integration). */
+                invoicing_status?: "pending" | "synced" | "error" | "disabled";
             };
             header?: never;
             path: {
