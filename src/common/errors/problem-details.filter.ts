@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from '../../database/unavailable';
 import { redactUrl } from '../logging/logger';
 import { DomainError } from './domain.error';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, problemType } from './problem';
@@ -28,7 +29,9 @@ interface HttpishError {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(caught: unknown, host: ArgumentsHost): void {
+    // A database outage is the same answer wherever it surfaced: 503, retry shortly.
+    const exception = isDatabaseUnavailable(caught) ? new DatabaseUnavailableError() : caught;
     const context = host.switchToHttp();
     const response = context.getResponse<Response>();
     const request = context.getRequest<Request>();
@@ -37,7 +40,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status >= 500) {
       this.logger.error({
         msg: 'request failed',
-        err: exception,
+        err: caught,
         requestId: request.id,
         path: redactUrl(request.originalUrl),
       });
