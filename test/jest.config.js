@@ -50,8 +50,9 @@ module.exports = {
       ...base,
       displayName: 'sqlite',
       testMatch: e2e,
-      // The chaos test runs several worker processes sharing a database: MySQL/MariaDB only.
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/'],
+      // The chaos test runs several worker processes sharing a database, the fault specs stop
+      // a MariaDB server: MySQL/MariaDB only.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/', '<rootDir>/test/faults/'],
       setupFiles: ['<rootDir>/test/support/use-sqlite.ts'],
     },
     {

@@ -1,11 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { createTestDatabase, TestDatabase } from '../support/database';
-import { TEST_APP_KEY } from '../support/app';
+import { builtEnv, freePort, startBuilt as start } from '../support/built-processes';
 
 /*
  * The real entry points as separate processes (what `npm start` and `npm run worker` run):
@@ -13,49 +12,8 @@ import { TEST_APP_KEY } from '../support/app';
  */
 const DIST = join(__dirname, '../../dist/src');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function environment(database: TestDatabase, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const { config } = database;
-  return {
-    PATH: process.env.PATH,
-    NODE_ENV: 'production',
-    APP_KEY: TEST_APP_KEY,
-    LOG_LEVEL: 'info',
-    MAIL_TRANSPORT: 'log',
-    MAIL_LOG_IN_PRODUCTION: 'true',
-    DB_CONNECTION: config.connection,
-    DB_DATABASE_PATH: config.sqlitePath,
-    DB_HOST: config.host,
-    DB_PORT: String(config.port),
-    DB_USERNAME: config.username,
-    DB_PASSWORD: config.password,
-    DB_DATABASE: config.database,
-    WORKER_POLL_INTERVAL_MS: '50',
-    ...extra,
-  };
-}
-
-function start(
-  script: string,
-  env: NodeJS.ProcessEnv,
-): { child: ChildProcess; output: () => string } {
-  let output = '';
-  const child = spawn(process.execPath, [join(DIST, script)], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  return { child, output: () => output };
-}
+const environment = (database: TestDatabase, extra: Record<string, string>) =>
+  builtEnv(database.config, { LOG_LEVEL: 'info', WORKER_POLL_INTERVAL_MS: '50', ...extra });
 
 async function waitFor(condition: () => boolean | Promise<boolean>, what: string, ms = 20_000) {
   const deadline = Date.now() + ms;

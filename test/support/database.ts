@@ -23,9 +23,13 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database for one test file: a SQLite file, or a new schema on MariaDB. */
+/**
+ * A fresh, empty database for one test file: a SQLite file, or a new schema on MariaDB (the
+ * suite's, or the server at `serverUrl` when a spec runs its own).
+ */
 export async function createTestDatabase(
   kind: DatabaseKind = databaseKind(),
+  serverUrl = process.env.TEST_MYSQL_URL,
 ): Promise<TestDatabase> {
   const name = `danwel_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const base: DatabaseConfig = {
@@ -49,7 +53,6 @@ export async function createTestDatabase(
     };
   }
 
-  const serverUrl = process.env.TEST_MYSQL_URL;
   if (!serverUrl) {
     throw new Error(
       'TEST_MYSQL_URL is not set: the mysql Jest project starts MariaDB in its global setup; ' +

@@ -27,7 +27,7 @@ function findBinary(names: string[]): string | undefined {
   return undefined;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -56,7 +56,12 @@ async function waitUntilReady(url: string, server: ChildProcess, log: () => stri
 
 export interface RunningMariaDb {
   url: string;
+  /** Stops the server and removes its data. */
   stop(): Promise<void>;
+  /** Shuts the server down, keeping its data and port, as an outage would. */
+  halt(): Promise<void>;
+  /** Starts the halted server again on the same data and port; resolves once it accepts logins. */
+  resume(): Promise<void>;
 }
 
 export async function startMariaDb(): Promise<RunningMariaDb> {
@@ -80,42 +85,49 @@ export async function startMariaDb(): Promise<RunningMariaDb> {
   );
 
   const port = await freePort();
-  let output = '';
-  const server = spawn(
-    daemon,
-    [
-      '--no-defaults',
-      `--datadir=${dataDir}`,
-      `--socket=${join(dir, 'mysqld.sock')}`,
-      `--pid-file=${join(dir, 'mysqld.pid')}`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      '--skip-name-resolve',
-      '--skip-log-bin',
-      '--innodb-flush-log-at-trx-commit=0',
-      '--innodb-buffer-pool-size=256M',
-      '--innodb-doublewrite=0',
-      '--max-connections=1000',
-      '--character-set-server=utf8mb4',
-      '--collation-server=utf8mb4_unicode_ci',
-      ...asRoot,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  server.stdout?.on('data', (chunk) => (output += chunk));
-  server.stderr?.on('data', (chunk) => (output += chunk));
-
   const url = `mysql://root@127.0.0.1:${port}/`;
-  await waitUntilReady(url, server, () => output);
+  let output = '';
+  let server: ChildProcess;
+  const launch = async () => {
+    server = spawn(
+      daemon,
+      [
+        '--no-defaults',
+        `--datadir=${dataDir}`,
+        `--socket=${join(dir, 'mysqld.sock')}`,
+        `--pid-file=${join(dir, 'mysqld.pid')}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        '--skip-name-resolve',
+        '--skip-log-bin',
+        '--innodb-flush-log-at-trx-commit=0',
+        '--innodb-buffer-pool-size=256M',
+        '--innodb-doublewrite=0',
+        '--max-connections=1000',
+        '--character-set-server=utf8mb4',
+        '--collation-server=utf8mb4_unicode_ci',
+        ...asRoot,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    server.stdout?.on('data', (chunk) => (output += chunk));
+    server.stderr?.on('data', (chunk) => (output += chunk));
+    await waitUntilReady(url, server, () => output);
+  };
+  const halt = async () => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  };
+  await launch();
 
   return {
     url,
+    halt,
+    resume: launch,
     stop: async () => {
-      if (server.exitCode === null) {
-        const exited = new Promise((resolve) => server.once('exit', resolve));
-        server.kill('SIGTERM');
-        await exited;
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     },
   };

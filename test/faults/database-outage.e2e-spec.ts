@@ -1,0 +1,221 @@
+import { createConnection } from 'mysql2/promise';
+import { Factory } from '../factories';
+import { makeTeam, Team } from '../support/actors';
+import { bootApp } from '../support/app';
+import { BuiltProcess, builtEnv, startBuilt, startBuiltApi } from '../support/built-processes';
+import { CalendarEmulators, ConnectedAccount } from '../support/calendar-accounts';
+import { createTestDatabase, TestDatabase } from '../support/database';
+import { RunningMariaDb, startMariaDb } from '../support/mariadb-server';
+
+/*
+ * MariaDB goes away for ten seconds under steady load (issue: "a database outage test"). The
+ * built API and a built worker run on a MariaDB server this spec owns, so it can stop it. While
+ * the database is gone every request answers 503 problem+json with Retry-After at once, rather
+ * than hanging or failing with a 500, and readiness is red. Within five seconds of its return the
+ * API answers again; every block whose create was acknowledged is there, and the worker pushes
+ * all of them to the calendar.
+ */
+
+const OUTAGE_MS = 10_000;
+const RECOVERY_MS = 5_000;
+/** No request may take longer than this, outage or not: nothing hangs on a dead database. */
+const REQUEST_LIMIT_MS = 3_000;
+const CLIENTS = 6;
+
+interface Answer {
+  at: number;
+  ms: number;
+  status: number;
+  contentType: string;
+  retryAfter: string | null;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('a database outage under load (mysql, built processes)', () => {
+  let mariadb: RunningMariaDb;
+  let database: TestDatabase;
+  let emulators: CalendarEmulators;
+  let team: Team;
+  let account: ConnectedAccount;
+  let api: BuiltProcess & { url: string };
+  let worker: BuiltProcess;
+
+  beforeAll(async () => {
+    mariadb = await startMariaDb();
+    database = await createTestDatabase('mysql', mariadb.url);
+    emulators = await CalendarEmulators.start();
+    // An in-process app for the setup only: a team, and a Google account connected through the
+    // real OAuth flow.
+    const t = await bootApp({ database, env: emulators.env() });
+    team = await makeTeam(t, new Factory(t.dataSource));
+    account = await emulators.connect(t, team.member, team.url, 'google_calendar', 0);
+    await t.close({ keepDatabase: true });
+
+    api = await startBuiltApi(database.config, emulators.env());
+    worker = startBuilt(
+      'worker.js',
+      builtEnv(database.config, {
+        ...emulators.env(),
+        WORKER_POLL_INTERVAL_MS: '100',
+        SYNC_BACKOFF_BASE_SECONDS: '1',
+        SYNC_BACKOFF_MAX_SECONDS: '2',
+      }),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await api?.stop();
+    await worker?.stop();
+    await emulators?.stop();
+    await mariadb?.stop();
+  });
+
+  it('answers 503 while MariaDB is down, recovers, loses no acknowledged write', async () => {
+    const answers: Answer[] = [];
+    const readiness: { at: number; status: number }[] = [];
+    const created = new Set<number>();
+    let slot = 0;
+    let running = true;
+
+    const send = async (method: string, path: string, body?: object): Promise<void> => {
+      const started = Date.now();
+      const response = await fetch(`${api.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${team.member.token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(REQUEST_LIMIT_MS),
+      }).catch((error: Error) => {
+        // A reset or a request past the limit: recorded as no answer at all.
+        answers.push({
+          at: started,
+          ms: Date.now() - started,
+          status: 0,
+          contentType: error.name,
+          retryAfter: null,
+        });
+        return null;
+      });
+      if (!response) return;
+      const text = await response.text();
+      const answer = {
+        at: started,
+        ms: Date.now() - started,
+        status: response.status,
+        contentType: response.headers.get('content-type') ?? '',
+        retryAfter: response.headers.get('retry-after'),
+      };
+      if (method === 'POST' && response.status === 201)
+        created.add((JSON.parse(text) as { id: number }).id);
+      answers.push(answer);
+    };
+
+    // Each client alternates a create on the connected calendar with a list of the week.
+    const client = async () => {
+      while (running) {
+        const start = Date.UTC(2030, 0, 1) + slot++ * 3_600_000;
+        await send('POST', team.url('/time-blocks'), {
+          title: `Outage block ${slot}`,
+          start_time: new Date(start).toISOString(),
+          end_time: new Date(start + 30 * 60_000).toISOString(),
+          timezone: 'UTC',
+          calendar_id: account.calendars[0].id,
+        });
+        await send(
+          'GET',
+          team.url(`/time-blocks?from=2030-01-01T00:00:00Z&to=2030-01-08T00:00:00Z`),
+        );
+        await sleep(20);
+      }
+    };
+    const probe = async () => {
+      while (running) {
+        const at = Date.now();
+        const response = await fetch(`${api.url}/health/ready`, {
+          signal: AbortSignal.timeout(REQUEST_LIMIT_MS),
+        });
+        readiness.push({ at, status: response.status });
+        await sleep(200);
+      }
+    };
+    const load = Promise.all([...Array.from({ length: CLIENTS }, client), probe()]);
+
+    await sleep(3_000);
+    const down = Date.now();
+    await mariadb.halt();
+    await sleep(OUTAGE_MS);
+    await mariadb.resume();
+    const back = Date.now();
+    await sleep(RECOVERY_MS + 3_000);
+    running = false;
+    await load;
+
+    // Before the outage and after recovery everything succeeds; in between, only 503s.
+    const failures = answers.filter((a) => a.status >= 300);
+    const tally = (list: Answer[]) =>
+      list.reduce<Record<string, number>>((counts, a) => {
+        const key = `${a.status} ${a.contentType}`;
+        return { ...counts, [key]: (counts[key] ?? 0) + 1 };
+      }, {});
+    expect(tally(answers.filter((a) => a.at + a.ms < down))).toEqual({
+      '200 application/json; charset=utf-8': expect.any(Number),
+      '201 application/json; charset=utf-8': expect.any(Number),
+    });
+    process.stdout.write(`${JSON.stringify(tally(failures))}\n`);
+    expect(failures.length).toBeGreaterThan(0);
+    for (const failure of failures) {
+      expect(failure).toMatchObject({
+        status: 503,
+        contentType: expect.stringMatching(/^application\/problem\+json/),
+      });
+      expect(Number(failure.retryAfter)).toBeGreaterThan(0);
+    }
+    // Quickly: a refused connection is an answer at once, not a wait for a timeout.
+    const slowest = Math.max(...failures.map((a) => a.ms));
+    expect(slowest).toBeLessThan(1_500);
+    const lastFailure = Math.max(...failures.map((a) => a.at + a.ms));
+    expect(lastFailure - back).toBeLessThan(RECOVERY_MS);
+    expect(answers.filter((a) => a.at > back + RECOVERY_MS).length).toBeGreaterThan(0);
+
+    expect(readiness.some((r) => r.at > down && r.at < back && r.status === 503)).toBe(true);
+    expect(readiness.filter((r) => r.at > back + RECOVERY_MS).every((r) => r.status === 200)).toBe(
+      true,
+    );
+    process.stdout.write(
+      `outage: ${answers.length} requests, ${failures.length} answered 503 (slowest ${slowest} ms), ` +
+        `last failure ${lastFailure - back} ms after MariaDB returned, ${created.size} blocks created\n`,
+    );
+
+    // Every acknowledged create is there, and the worker pushes all of them.
+    const connection = await createConnection({ uri: `${mariadb.url}${database.config.database}` });
+    let stored: number[] = [];
+    try {
+      const [rows] = (await connection.query(
+        'SELECT id FROM time_blocks WHERE deleted_at IS NULL',
+      )) as unknown as [{ id: number | string }[]];
+      stored = rows.map((row) => Number(row.id));
+      expect([...created].filter((id) => !stored.includes(id))).toEqual([]);
+
+      const deadline = Date.now() + 20_000;
+      let pending = -1;
+      while (Date.now() < deadline) {
+        const [counts] = (await connection.query(
+          "SELECT COUNT(*) AS n FROM time_blocks WHERE calendar_sync_status <> 'synced'",
+        )) as unknown as [{ n: number | string }[]];
+        pending = Number(counts[0].n);
+        if (pending === 0) break;
+        await sleep(250);
+      }
+      expect(pending).toBe(0);
+    } finally {
+      await connection.end();
+    }
+    const pushed = emulators.events(account, account.calendars[0]).map((e) => Number(e.blockId));
+    expect(pushed.sort((a, b) => a - b)).toEqual([...stored].sort((a, b) => a - b));
+    expect(worker.child.exitCode).toBeNull();
+    expect(api.child.exitCode).toBeNull();
+  }, 60_000);
+});
