@@ -34,7 +34,7 @@ export async function createHttpApp(
     { logger: new PinoNestLogger(logger), bodyParser: false, abortOnError: false },
   );
   configureApp(app, config, logger);
-  serveWebApp(app);
+  serveWebApp(app, logger);
   return app;
 }
 
