@@ -247,5 +247,6 @@ test('a viewer sees the week but cannot change it; another organization stays hi
   expect(`/o/${ownOrgId}/planner`).not.toBe(orgPath);
   await page.goto(`/o/${ownOrgId + 1000}/planner`);
   await expect(page.getByText('There is nothing here.')).toBeVisible();
+  await checkScreen(page, 'not-found');
   await expect(page.getByText('Deep work')).toHaveCount(0);
 });

@@ -43,8 +43,6 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORT}`,
     timezoneId: 'America/New_York',
     locale: 'en-GB',
-    // axe-core is injected as a script tag; the server's CSP would refuse it.
-    bypassCSP: true,
     viewport: { width: 1280, height: 860 },
     screenshot: 'only-on-failure',
     launchOptions: {
