@@ -78,6 +78,26 @@ export async function signUp(
   await page.getByRole('button', { name: 'Create account' }).click();
 }
 
+/**
+ * A new account with its own organization, both planning in `zone`; answers the organization id.
+ * `who` keeps the email unique within a run.
+ */
+export async function signUpWithOrganization(
+  page: Page,
+  who: string,
+  zone = 'Europe/Amsterdam',
+): Promise<number> {
+  const run = Date.now().toString(36);
+  await page.goto('/register');
+  await signUp(page, `Planner ${who}`, `${who}-${run}@example.com`);
+  await page.getByLabel('Organization name').fill(`Org ${who} ${run}`);
+  await page.getByLabel('Time zone').fill(zone);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('heading', { name: 'Week planner' })).toBeVisible();
+  await callApi(page, 'PATCH', '/api/v1/me', { timezone: zone });
+  return Number(new URL(page.url()).pathname.split('/')[2]);
+}
+
 /** Signs in through the form and waits for the planner. */
 export async function signIn(page: Page, email: string, password = 'correct horse battery') {
   await page.goto('/login');

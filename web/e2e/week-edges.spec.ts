@@ -1,26 +1,12 @@
-import { expect, test, type Page } from '@playwright/test';
-import { callApi, checkScreen, signUp, yOf } from './support';
-
-const run = Date.now().toString(36);
-
-/** A new account with its own organization, planning in Amsterdam time; answers the org id. */
-async function plannerIn(page: Page, who: string): Promise<number> {
-  await page.goto('/register');
-  await signUp(page, `Edge ${who}`, `edge-${who}-${run}@example.com`);
-  await page.getByLabel('Organization name').fill(`Edges ${who} ${run}`);
-  await page.getByLabel('Time zone').fill('Europe/Amsterdam');
-  await page.getByRole('button', { name: 'Create' }).click();
-  await expect(page.getByRole('heading', { name: 'Week planner' })).toBeVisible();
-  await callApi(page, 'PATCH', '/api/v1/me', { timezone: 'Europe/Amsterdam' });
-  return Number(new URL(page.url()).pathname.split('/')[2]);
-}
+import { expect, test } from '@playwright/test';
+import { callApi, checkScreen, signUpWithOrganization, yOf } from './support';
 
 test('the spring-forward week has a 23-hour Sunday and blocks land at the right instants', async ({
   page,
 }) => {
   // Amsterdam moves from +01:00 to +02:00 at 02:00 on Sunday 28 March 2027.
   const SUNDAY = '2027-03-28';
-  const orgId = await plannerIn(page, 'dst');
+  const orgId = await signUpWithOrganization(page, 'edge-dst');
   await page.goto(`/o/${orgId}/planner?week=${SUNDAY}`);
   await page.getByLabel('Show all days').check();
   await page.getByLabel('Show 24 hours').check();
@@ -94,7 +80,7 @@ test('the spring-forward week has a 23-hour Sunday and blocks land at the right 
 
 test('an overlap the organization refuses is rolled back where it happened', async ({ page }) => {
   const TUESDAY = '2026-12-08';
-  const orgId = await plannerIn(page, 'overlap');
+  const orgId = await signUpWithOrganization(page, 'edge-overlap');
   await callApi(page, 'PATCH', `/api/v1/organizations/${orgId}`, {
     settings: { prevent_overlaps: true },
   });
