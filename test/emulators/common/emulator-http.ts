@@ -2,10 +2,11 @@
  * The request loop the invoicing emulators share: read the body, log the request, let the
  * emulator route it, then answer, reset or hold the connection as the outcome says. It also owns
  * the listener and the emulator's clock; each emulator keeps only its routes and error shapes.
+ * How a scheduled fault is carried out (`withScheduledFault`) serves the calendar emulators too.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { carryOutFault, FaultActions, FaultSchedule, RequestFacts } from './faults';
-import { listen, readBody, resetConnection, RunningServer } from './http';
+import { Holds, listen, readBody, resetConnection, RunningServer } from './http';
 
 /** An answer before it is written: JSON-encoded unless a string with an HTML content type. */
 export interface EmulatorResponse {
@@ -22,6 +23,33 @@ export const respond = <R extends EmulatorResponse>(response: R): Outcome<R> => 
   type: 'respond',
   response,
 });
+
+/** The provider's half of carrying out a fault: its answers (the transport half is shared). */
+export type ProviderFaultActions<R extends EmulatorResponse> = Omit<
+  FaultActions<Outcome<R>>,
+  'hold' | 'drop' | 'wait'
+>;
+
+/**
+ * Asks the schedule for a fault, logs its label on `entry` and carries it out: the emulator gives
+ * the provider's answers, the transport half (hold, drop, wait) is the same everywhere.
+ */
+export function withScheduledFault<R extends EmulatorResponse>(
+  faults: FaultSchedule,
+  facts: RequestFacts,
+  entry: { fault?: string },
+  holds: Holds,
+  actions: ProviderFaultActions<R>,
+): Promise<Outcome<R>> {
+  const fault = faults.pick(facts);
+  if (fault) entry.fault = faults.injected.at(-1)?.label;
+  return carryOutFault<Outcome<R>>(fault, {
+    ...actions,
+    hold: () => ({ type: 'hold' }),
+    drop: (applied) => ({ type: 'reset', applied }),
+    wait: (ms) => holds.delay(ms),
+  });
+}
 
 /** One line of an emulator's request log; emulators add their own fields. */
 export interface LoggedRequestBase {
@@ -116,16 +144,9 @@ export abstract class EmulatorHttp<
   protected withFault(
     facts: RequestFacts,
     entry: Entry,
-    actions: Omit<FaultActions<Outcome<R>>, 'hold' | 'drop' | 'wait'>,
+    actions: ProviderFaultActions<R>,
   ): Promise<Outcome<R>> {
-    const fault = this.faults.pick(facts);
-    if (fault) entry.fault = this.faults.injected.at(-1)?.label;
-    return carryOutFault<Outcome<R>>(fault, {
-      ...actions,
-      hold: () => ({ type: 'hold' }),
-      drop: (applied) => ({ type: 'reset', applied }),
-      wait: (ms) => this.server!.holds.delay(ms),
-    });
+    return withScheduledFault(this.faults, facts, entry, this.server!.holds, actions);
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

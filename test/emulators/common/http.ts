@@ -1,13 +1,16 @@
 /**
- * node:http plumbing shared by the emulators: listen on loopback, stop without waiting for
- * keep-alive sockets, read bodies, and carry out the transport faults (reset, hold, delay).
+ * node:http plumbing shared by the emulators: listen on loopback (over TLS when given a
+ * certificate), stop without waiting for keep-alive sockets, read bodies, and carry out the
+ * transport faults (reset, hold, delay).
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 
 export interface RunningServer {
-  server: http.Server;
-  /** `http://127.0.0.1:PORT` (no trailing slash). */
+  server: http.Server | https.Server;
+  /** `http://127.0.0.1:PORT`, or `https://…` over TLS (no trailing slash). */
   url: string;
   port: number;
   /** Closes the listener, destroys every open socket and releases held requests. */
@@ -18,12 +21,16 @@ export interface RunningServer {
 
 export async function listen(
   handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
-  options: { host?: string; port?: number } = {},
+  options: { host?: string; port?: number; tls?: { key: string; cert: string } } = {},
 ): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
   const holds = new Holds();
-  const server = http.createServer(handler);
+  const server = options.tls
+    ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
+    : http.createServer(handler);
+  // A client that gives up mid-handshake is no error of the emulator's.
+  if (options.tls) server.on('tlsClientError', () => undefined);
   // Like a real front end: keep-alive, and no server-side request timeout to surprise a test.
   server.keepAliveTimeout = 5_000;
   server.requestTimeout = 0;
@@ -42,7 +49,7 @@ export async function listen(
   let stopped: Promise<void> | undefined;
   return {
     server,
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     port,
     holds,
     stop() {
@@ -70,11 +77,15 @@ export async function readBody(
   return Buffer.concat(chunks);
 }
 
-/** Drops the connection with a TCP reset (the client sees ECONNRESET), nothing answered. */
+/**
+ * Drops the connection unanswered: a TCP reset (the client sees ECONNRESET), or under TLS a
+ * plain close, since a TLS socket has no TCP handle to reset.
+ */
 export function resetConnection(socket: Socket | null | undefined): void {
   if (!socket || socket.destroyed) return;
-  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
-  else socket.destroy();
+  if (!(socket instanceof TLSSocket) && typeof socket.resetAndDestroy === 'function') {
+    socket.resetAndDestroy();
+  } else socket.destroy();
 }
 
 /**

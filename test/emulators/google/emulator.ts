@@ -12,7 +12,8 @@
  * README.md.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { carryOutFault, FaultAnswer, FaultSchedule, RequestFacts } from '../common/faults';
+import { Outcome as EmulatorOutcome, withScheduledFault } from '../common/emulator-http';
+import { FaultAnswer, FaultSchedule, RequestFacts } from '../common/faults';
 import { listen, readBody, resetConnection, RunningServer } from '../common/http';
 import {
   NotificationDispatcher,
@@ -94,10 +95,7 @@ export interface LoggedRequest {
 }
 
 /** What a request came to: an answer, a dropped connection, or nothing at all. */
-type Outcome =
-  | { type: 'respond'; response: ApiResponse }
-  | { type: 'reset'; applied: boolean }
-  | { type: 'hold' };
+type Outcome = EmulatorOutcome<ApiResponse>;
 
 /** `Credentials` as google-auth-library takes them (`auth.setCredentials`). */
 export interface IssuedTokens {
@@ -584,9 +582,7 @@ export class GoogleEmulator {
     form?: URLSearchParams,
     bearer?: string,
   ): Promise<Outcome> {
-    const fault = this.faults.pick(facts);
-    if (fault) entry.fault = this.faults.injected[this.faults.injected.length - 1]?.label;
-    return carryOutFault<Outcome>(fault, {
+    return withScheduledFault(this.faults, facts, entry, this.server!.holds, {
       process,
       render: (answer) => respond(renderFault(answer, dialect)),
       expireToken: () => {
@@ -603,9 +599,6 @@ export class GoogleEmulator {
               )
             : googleError(400, 'invalid', 'invalidGrant fault on a non-token request'),
         ),
-      hold: () => ({ type: 'hold' }),
-      drop: (applied) => ({ type: 'reset', applied }),
-      wait: (ms) => this.server!.holds.delay(ms),
     });
   }
 
