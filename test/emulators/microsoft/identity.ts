@@ -1,4 +1,5 @@
 import { createPrivateKey, createSign, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Fault } from '../common/faults';
 import { Account, AppRegistration, MicrosoftState, pkceS256 } from './state';
 
 /** An HTTP answer from the identity endpoints. */
@@ -398,4 +399,59 @@ export function openidConfiguration(ctx: IdentityContext, tenant: string): Ident
       id_token_signing_alg_values_supported: ['ES256'],
     }),
   };
+}
+
+export type IdentityEndpoint = 'authorize' | 'token';
+
+/** `/{tenant}/oauth2/v2.0/authorize` and `…/token`, once the fault schedule let the request through. */
+export function identityEndpoint(
+  ctx: IdentityContext,
+  endpoint: IdentityEndpoint,
+  request: { method: string; url: URL; headers: Record<string, string>; form: URLSearchParams },
+): IdentityResult {
+  const { method, url, headers, form } = request;
+  if (endpoint === 'authorize') {
+    if (method !== 'GET')
+      return oauthError(405, 'invalid_request', 900561, 'Use GET for authorize.');
+    return authorize(ctx, url.searchParams, url.toString());
+  }
+  if (method !== 'POST') {
+    return oauthError(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
+  }
+  if (
+    !(headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')
+  ) {
+    return oauthError(
+      400,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'grant_type'.",
+    );
+  }
+  return token(ctx, form, headers['authorization']);
+}
+
+/**
+ * An injected invalid_grant at the token endpoint: the presented code is used up, and with
+ * `revoke` the presented refresh token dies too.
+ */
+export function injectedInvalidGrant(
+  state: MicrosoftState,
+  form: URLSearchParams,
+  fault: Extract<Fault, { kind: 'invalidGrant' }>,
+): IdentityResult {
+  if (fault.revoke) {
+    const presented = form.get('refresh_token');
+    const refreshGrant = presented ? state.refreshGrant(presented) : undefined;
+    if (refreshGrant) refreshGrant.active = false;
+  }
+  const code = form.get('code');
+  const issued = code ? state.takeCode(code) : undefined;
+  if (issued) issued.redeemed = true;
+  return oauthError(
+    400,
+    'invalid_grant',
+    70000,
+    fault.description ?? 'Provided grant is invalid or malformed (injected: consent revoked).',
+  );
 }

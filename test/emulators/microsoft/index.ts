@@ -1,12 +1,11 @@
-export { startMicrosoftEmulator } from './server';
+export { MicrosoftEmulator, startMicrosoftEmulator } from './emulator';
 export type {
   ConsentResult,
   LoggedRequest,
-  MicrosoftEmulator,
   MicrosoftEmulatorOptions,
   Endpoint,
   ThrottleSettings,
-} from './server';
+} from './emulator';
 export { microsoftFaults, GRAPH_CALLS } from './faults';
 export { FaultSchedule, seededRandom, TOKEN_REFRESH, weightedFaults } from '../common/faults';
 export type { Fault, FaultKind, FaultMatch, FaultRule, RandomFaults } from '../common/faults';

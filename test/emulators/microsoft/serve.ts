@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startMicrosoftEmulator } from './server';
+import { startMicrosoftEmulator } from './emulator';
 
 /**
  * Standalone Microsoft emulator for poking at by hand or from another process:
