@@ -252,17 +252,12 @@ export class MoneybirdInvoicingProvider implements InvoicingProvider {
 
   async createEntry(access: InvoicingAccess, content: EntryContent): Promise<ProviderEntry> {
     const found = await this.findTimeEntry(access, content);
-    const administration = await this.administration(access);
     if (found) {
-      const entry = toProviderEntry(found, administration);
+      const entry = toProviderEntry(found, await this.administration(access));
       if (entry.billing !== 'open' || entryMatches(found, content)) return entry;
       return this.updateEntry(access, found.id, content);
     }
-    const answer = await this.send(access, 'POST', 'time_entries', {
-      body: { time_entry: { user_id: content.userExternalId, ...this.entryFields(content) } },
-      write: 'create',
-    });
-    return toProviderEntry(answer.body as MoneybirdTimeEntry, administration);
+    return this.postEntry(access, content);
   }
 
   async findEntry(access: InvoicingAccess, content: EntryContent): Promise<ProviderEntry | null> {
@@ -270,7 +265,11 @@ export class MoneybirdInvoicingProvider implements InvoicingProvider {
     return found ? toProviderEntry(found, await this.administration(access)) : null;
   }
 
-  /** PATCH cannot move an entry to another user: Moneybird ignores `user_id` there. */
+  /**
+   * PATCH cannot move an entry to another user (Moneybird ignores `user_id` there): an entry of
+   * another user is made again for the block's, under a new id. The old one is deleted first, so
+   * a crash in between leaves a block whose entry is gone (booked again), never two entries.
+   */
   async updateEntry(
     access: InvoicingAccess,
     externalId: string,
@@ -279,6 +278,19 @@ export class MoneybirdInvoicingProvider implements InvoicingProvider {
     const answer = await this.send(access, 'PATCH', `time_entries/${externalId}`, {
       body: { time_entry: { ...this.entryFields(content), paused_duration: 0 } },
       write: 'update',
+    });
+    const updated = answer.body as MoneybirdTimeEntry;
+    if (content.userExternalId === null || updated.user_id === content.userExternalId) {
+      return toProviderEntry(updated, await this.administration(access));
+    }
+    await this.deleteEntry(access, externalId);
+    return this.postEntry(access, content);
+  }
+
+  private async postEntry(access: InvoicingAccess, content: EntryContent): Promise<ProviderEntry> {
+    const answer = await this.send(access, 'POST', 'time_entries', {
+      body: { time_entry: { user_id: content.userExternalId, ...this.entryFields(content) } },
+      write: 'create',
     });
     return toProviderEntry(answer.body as MoneybirdTimeEntry, await this.administration(access));
   }
