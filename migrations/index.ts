@@ -25,6 +25,7 @@ import { AddParkedGrantToOauthStates1704067260000 } from './1704067260000-add-pa
 import { AddSharedWithOrganizationToCalendars1704067261000 } from './1704067261000-add-shared-with-organization-to-calendars';
 import { CreateThrottleHitsTable1704067270000 } from './1704067270000-create-throttle-hits-table';
 import { AddLastImportStartedAtToIntegrations1704067290000 } from './1704067290000-add-last-import-started-at-to-integrations';
+import { CreateInvoicingBookingsTable1704067291000 } from './1704067291000-create-invoicing-bookings-table';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed) so the same list works from
@@ -58,4 +59,5 @@ export const migrations = [
   AddSharedWithOrganizationToCalendars1704067261000,
   CreateThrottleHitsTable1704067270000,
   AddLastImportStartedAtToIntegrations1704067290000,
+  CreateInvoicingBookingsTable1704067291000,
 ];

@@ -6,6 +6,7 @@ import { Calendar } from '../calendars/calendar.entity';
 import { CalendarFeed } from '../ical-feeds/calendar-feed.entity';
 import { Client } from '../clients/client.entity';
 import { Integration } from '../integrations/integration.entity';
+import { InvoicingBooking } from '../integrations/invoicing-booking.entity';
 import { OAuthState } from '../integrations/oauth-state.entity';
 import { Invitation } from '../invitations/invitation.entity';
 import { OrganizationMember } from '../organizations/organization-member.entity';
@@ -38,4 +39,5 @@ export const entities = [
   CalendarEvent,
   UserToken,
   ThrottleHit,
+  InvoicingBooking,
 ];

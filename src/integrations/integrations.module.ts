@@ -9,6 +9,8 @@ import { IntegrationSessions } from './integration-session';
 import { IntegrationsController } from './integrations.controller';
 import { IntegrationsService } from './integrations.service';
 import { InvoicingAccounts } from './invoicing-accounts.service';
+import { InvoicingBookingsController } from './invoicing-bookings.controller';
+import { InvoicingBookingsService } from './invoicing-bookings.service';
 import { InvoicingImportJobs } from './invoicing-import.jobs';
 import { InvoicingImport } from './invoicing-import.service';
 import { OAuthCallbackController } from './oauth-callback.controller';
@@ -16,10 +18,11 @@ import { PendingGrants } from './pending-grants.service';
 
 @Module({
   imports: [ProviderHttpModule],
-  controllers: [IntegrationsController, OAuthCallbackController],
+  controllers: [IntegrationsController, InvoicingBookingsController, OAuthCallbackController],
   providers: [
     IntegrationsService,
     InvoicingAccounts,
+    InvoicingBookingsService,
     InvoicingImport,
     InvoicingImportJobs,
     PendingGrants,

@@ -240,6 +240,39 @@ export interface ExternalCopy {
   hash: string | null;
 }
 
+/** The blocks an invoicing mapping concerns: a project's, or a member's on the account's projects. */
+export type BookedBlocks =
+  | { organizationId: number; projectId: number }
+  | { organizationId: number; userId: number; integrationId: number };
+
+/**
+ * What blocks are booked on in the invoicing system changed (a project's task, a member's
+ * provider user): their invoicing side is pushed again from a clean slate, so an entry moves to
+ * the new mapping and a block that failed for want of one is booked. Only live billable blocks
+ * with an entry or something to push; blocks sent to billing stay as billed. Returns how many.
+ */
+export async function bookingChanged(manager: EntityManager, which: BookedBlocks): Promise<number> {
+  const t = TARGETS.invoicing;
+  const query = blocks(manager)
+    .set(startOver('invoicing', 'pending'))
+    .where('organization_id = :organizationId', { organizationId: which.organizationId })
+    .andWhere('deleted_at IS NULL')
+    .andWhere(t.placed)
+    .andWhere("(approval_status IS NULL OR approval_status <> 'sent_to_billing')")
+    .andWhere(`(${t.externalId.column} IS NOT NULL OR ${t.status.column} IN ('pending', 'error'))`);
+  if ('projectId' in which) {
+    query.andWhere('project_id = :projectId', { projectId: which.projectId });
+  } else {
+    query
+      .andWhere('user_id = :userId', { userId: which.userId })
+      .andWhere('project_id IN (SELECT id FROM projects WHERE integration_id = :integrationId)', {
+        integrationId: which.integrationId,
+      });
+  }
+  const result = await query.execute();
+  return result.affected ?? 0;
+}
+
 /**
  * Write-ahead for creates: before a create is sent, the block records where its copy may come to
  * exist — and the digest of what is being sent, so that a pull that finds the event before the

@@ -10,7 +10,9 @@ import {
   ProviderTask,
   ProviderUser,
 } from '../invoicing/invoicing-provider';
+import { Mapping, memberUser, projectTask } from '../integrations/booking-mappings';
 import { Integration } from '../integrations/integration.entity';
+import { OrganizationMember } from '../organizations/organization-member.entity';
 import { Project } from '../projects/project.entity';
 import { TimeBlock } from '../time-blocks/time-block.entity';
 import { User } from '../users/user.entity';
@@ -30,9 +32,9 @@ export type Booking =
   | { kind: 'unbookable'; reason: string };
 
 /**
- * Resolves what a block is booked on in one invoicing account: the project's external id, the
- * task (Harvest: the project's first billable active task; Xero: its first active one), the
- * provider user (matched by the member's e-mail address) and the contact (the project's client).
+ * Resolves what a block is booked on in one invoicing account: the project's external id, its
+ * task and the member's provider user as mapped (`booking-mappings`, defaults stored when first
+ * needed) and the contact (the project's client).
  * Tasks and users are read from the provider once and kept for `BOOKINGS_TTL_MS` (the reconciler
  * keeps one instance per integration that long), so that booking a block costs one request.
  */
@@ -58,20 +60,22 @@ export class InvoicingBookings {
     const missing: string[] = [];
     let taskExternalId: string | null = null;
     if (needs.task) {
-      taskExternalId = this.defaultTask(await this.tasksOf(project.externalId, call));
-      if (taskExternalId === null) {
-        missing.push(`project "${project.name}" has no ${this.taskKind()} task to book on`);
-      }
+      const externalId = project.externalId;
+      const task = await this.fresh(
+        (fresh) => this.tasksOf(externalId, call, fresh),
+        (tasks) =>
+          projectTask(this.manager, this.provider, this.integration.id, project, tasks, {
+            store: true,
+          }),
+      );
+      taskExternalId = task.externalId;
+      if (task.missing) missing.push(task.missing);
     }
     let userExternalId: string | null = null;
     if (needs.user) {
-      const user = await this.manager.findOneBy(User, { id: block.userId });
-      userExternalId = user ? await this.userFor(user.email, call) : null;
-      if (userExternalId === null) {
-        missing.push(
-          `no active ${this.provider.name} user has the e-mail address ${user?.email ?? 'of the block’s member'}`,
-        );
-      }
+      const user = await this.userOf(block, call);
+      userExternalId = user.externalId;
+      if (user.missing) missing.push(user.missing);
     }
     if (missing.length > 0)
       return { kind: 'unbookable', reason: `Cannot book: ${missing.join('; ')}.` };
@@ -92,7 +96,24 @@ export class InvoicingBookings {
     };
   }
 
-  private tasksOf(projectExternalId: string, call: InvoicingCall): Promise<ProviderTask[]> {
+  /**
+   * A mapping resolved from the lists as read, and again from a fresh read when it is missing:
+   * a person may have chosen a task or user made after the lists were read.
+   */
+  private async fresh<T>(
+    list: (fresh: boolean) => Promise<T>,
+    resolve: (items: T) => Promise<Mapping>,
+  ): Promise<Mapping> {
+    const mapping = await resolve(await list(false));
+    return mapping.missing ? resolve(await list(true)) : mapping;
+  }
+
+  private tasksOf(
+    projectExternalId: string,
+    call: InvoicingCall,
+    fresh: boolean,
+  ): Promise<ProviderTask[]> {
+    if (fresh) this.tasks.delete(projectExternalId);
     let tasks = this.tasks.get(projectExternalId);
     if (!tasks) {
       tasks = call((access) => this.provider.listTasks(access, projectExternalId));
@@ -102,37 +123,45 @@ export class InvoicingBookings {
     return tasks;
   }
 
-  private async userFor(email: string, call: InvoicingCall): Promise<string | null> {
+  private usersOf(call: InvoicingCall, fresh: boolean): Promise<ProviderUser[]> {
+    if (fresh) this.users = null;
     if (!this.users) {
       this.users = call((access) => this.provider.listUsers(access));
       this.users.catch(() => (this.users = null));
     }
-    const wanted = email.trim().toLowerCase();
-    const user = (await this.users).find(
-      (candidate) => candidate.active && candidate.email?.trim().toLowerCase() === wanted,
+    return this.users;
+  }
+
+  /** The member's mapped user; a block of someone no longer a member is matched by address only. */
+  private async userOf(block: TimeBlock, call: InvoicingCall): Promise<Mapping> {
+    const user = await this.manager.findOneBy(User, { id: block.userId });
+    const email = user?.email ?? 'of the block’s member';
+    const membership = await this.manager.findOneBy(OrganizationMember, {
+      organizationId: block.organizationId,
+      userId: block.userId,
+    });
+    return this.fresh(
+      (fresh) => this.usersOf(call, fresh),
+      (users) =>
+        memberUser(
+          this.manager,
+          this.provider,
+          this.integration.id,
+          { membershipId: membership?.id ?? null, email },
+          users,
+          { store: true },
+        ),
     );
-    return user?.externalId ?? null;
-  }
-
-  /** Harvest books billable time on a billable task; Xero on any active task. */
-  private defaultTask(tasks: ProviderTask[]): string | null {
-    const billableOnly = this.provider.name === 'harvest';
-    const task = tasks.find((t) => t.active && (!billableOnly || t.billable));
-    return task?.externalId ?? null;
-  }
-
-  private taskKind(): string {
-    return this.provider.name === 'harvest' ? 'billable active' : 'active';
   }
 }
 
-type Mapping = Pick<
+type EntryMapping = Pick<
   EntryContent,
   'projectExternalId' | 'taskExternalId' | 'userExternalId' | 'contactExternalId'
 >;
 
 /** The block as a time entry: quarter hours rounded up, the date of its start in its zone. */
-export function entryContent(block: TimeBlock, mapping: Mapping): EntryContent {
+export function entryContent(block: TimeBlock, mapping: EntryMapping): EntryContent {
   const description = [block.title, block.description?.trim()].filter(Boolean).join('\n\n');
   return {
     blockId: block.id,

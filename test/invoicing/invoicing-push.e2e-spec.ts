@@ -1,5 +1,4 @@
 import { IsNull, Not } from 'typeorm';
-import { Encrypter } from '../../src/common/crypto/encrypter';
 import { Integration } from '../../src/integrations/integration.entity';
 import { Project } from '../../src/projects/project.entity';
 import { InvoicingLocks } from '../../src/sync/invoicing-locks';
@@ -11,6 +10,7 @@ import { Actor, actingAs, makeTeam, Team } from '../support/actors';
 import { bootApp, TestApp } from '../support/app';
 import { databaseKind } from '../support/database';
 import type { InvoicingWorld } from '../support/invoicing-subject';
+import { connectedInvoicing } from '../support/invoicing-accounts';
 import { INVOICING_SUBJECTS } from '../support/invoicing-subjects';
 
 /*
@@ -42,26 +42,13 @@ describe.each(INVOICING_SUBJECTS)(
       const ann = await factory.user({ email: world.fixtures.userEmail });
       await factory.member(team.organization, ann, 'member');
       member = await actingAs(t, ann);
-      const access = world.access();
-      integration = await factory.integration(team.organization, {
-        connectedBy: team.admin.user,
-        provider: subject.name,
-        providerType: 'invoicing',
-        accessToken: t.app.get(Encrypter).encrypt(access.accessToken),
-        providerAccountId: access.accountId,
-        isActive: true,
-      });
-      const client = await factory.client(team.organization, {
-        name: world.fixtures.contactName,
-        integrationId: integration.id,
-        externalId: world.fixtures.contactExternalId,
-      });
-      project = await factory.project(team.organization, {
-        client,
-        name: world.fixtures.projectName,
-        integrationId: integration.id,
-        externalId: world.fixtures.projectExternalId,
-      });
+      ({ integration, project } = await connectedInvoicing(
+        t,
+        factory,
+        world,
+        team.organization,
+        team.admin.user,
+      ));
       reconciler = t.app.get(InvoicingReconciler);
     });
 

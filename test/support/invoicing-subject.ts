@@ -45,6 +45,10 @@ export interface StoredEntry {
   minutes: number;
   description: string;
   projectExternalId: string | null;
+  /** The task it is booked on (null where the provider has none: Moneybird). */
+  taskExternalId: string | null;
+  /** The provider user it is booked for. */
+  userExternalId: string | null;
   billable: boolean | null;
 }
 
@@ -95,6 +99,10 @@ export interface InvoicingWorld {
   rename(kind: 'contact' | 'project', externalId: string, name: string): Promise<void>;
   addContact(name: string): Promise<string>;
   addProject(name: string, contactExternalId: string): Promise<string>;
+  /** Adds a billable task to the project; null where the provider books without tasks. */
+  addTask(projectExternalId: string, name: string): Promise<string | null>;
+  /** Adds an active user of the account (not signing in); answers its id. */
+  addUser(email: string): Promise<string>;
 
   // --- faults, in the provider's own shapes -------------------------------------------------------
   /** The next API call that writes (create, update, delete) is applied; its answer never arrives. */

@@ -430,13 +430,16 @@ function choose(document: OpenApiDocument, schema: SchemaObject): SchemaObject {
 
 /**
  * `*_id` fields that hold a provider's id rather than one of danwel's rows (the Moneybird
- * administration an invoicing integration books in): no tenant owns them, the schema's example
- * is a plausible value, and the provider, not the tenant scope, says which are valid.
+ * administration an invoicing integration books in; any `*_external_id`, such as the task a
+ * project books on): no tenant owns them, the schema's example is a plausible value, and the
+ * provider, not the tenant scope, says which are valid.
  */
 const PROVIDER_ID_FIELDS = new Set(['provider_account_id']);
+const isProviderIdField = (name: string) =>
+  PROVIDER_ID_FIELDS.has(name) || /_external_id$/.test(name);
 
 /** Whether a field names a row of a tenant (`client_id`), not a provider's id. */
-const isRowIdField = (name: string) => /_id$/.test(name) && !PROVIDER_ID_FIELDS.has(name);
+const isRowIdField = (name: string) => /_id$/.test(name) && !isProviderIdField(name);
 
 /** A plausible value for a field: ids from the resolver, everything else from the schema. */
 function plausible(

@@ -86,6 +86,8 @@ export const harvestSubject: InvoicingSubject = {
           minutes: Math.round(e.hours * 60),
           description: e.notes ?? '',
           projectExternalId: String(e.projectId),
+          taskExternalId: String(e.taskId),
+          userExternalId: String(e.userId),
           billable: hv.renderTimeEntry(id, e.id).billable,
         })),
       lockEntry: (externalId) => {
@@ -114,6 +116,12 @@ export const harvestSubject: InvoicingSubject = {
       addContact: (name) => Promise.resolve(String(hv.addClient(id, { name }).id)),
       addProject: (name, contactExternalId) =>
         Promise.resolve(newProject(name, Number(contactExternalId))),
+      addTask: (projectExternalId, name) => {
+        const task = hv.addTask(id, { name });
+        hv.assignTask(id, Number(projectExternalId), task.id);
+        return Promise.resolve(String(task.id));
+      },
+      addUser: (email) => Promise.resolve(String(hv.addUser(id, { email, member: false }).id)),
 
       loseNextResponse: () => {
         hv.faults.add({

@@ -73,6 +73,8 @@ export const moneybirdSubject: InvoicingSubject = {
           minutes: (Date.parse(e.ended_at ?? e.started_at) - Date.parse(e.started_at)) / 60_000,
           description: e.description,
           projectExternalId: e.project_id,
+          taskExternalId: null,
+          userExternalId: e.user_id,
           billable: e.billable,
         })),
       lockEntry: (externalId) => {
@@ -103,6 +105,8 @@ export const moneybirdSubject: InvoicingSubject = {
       addContact: (name) => Promise.resolve(mb.addContact(adm, { companyName: name }).id),
       // Moneybird projects belong to no contact.
       addProject: (name) => Promise.resolve(mb.addProject(adm, { name }).id),
+      addTask: () => Promise.resolve(null),
+      addUser: (email) => Promise.resolve(mb.addUser(adm, { email, member: false }).id),
 
       loseNextResponse: () => {
         mb.faults.add({

@@ -80,6 +80,8 @@ export const xeroSubject: InvoicingSubject = {
           minutes: e.duration,
           description: e.description ?? '',
           projectExternalId: e.projectId,
+          taskExternalId: e.taskId,
+          userExternalId: e.userId,
           // Billable is the task's charge type in Xero, not a field of the entry.
           billable: org.tasks.get(e.taskId)?.chargeType !== 'NON_CHARGEABLE',
         })),
@@ -107,6 +109,9 @@ export const xeroSubject: InvoicingSubject = {
       addContact: (name) => Promise.resolve(xero.addContact(tenant, { name }).contactId),
       addProject: (name, contactExternalId) =>
         Promise.resolve(xero.addProject(tenant, { name, contactId: contactExternalId }).projectId),
+      addTask: (projectExternalId, name) =>
+        Promise.resolve(xero.addTask(tenant, projectExternalId, { name }).taskId),
+      addUser: (email) => Promise.resolve(xero.addUser(tenant, { email, member: false }).userId),
 
       loseNextResponse: () => {
         xero.faults.add({

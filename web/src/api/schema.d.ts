@@ -800,6 +800,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizations/{organizationId}/integrations/{integrationId}/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["InvoicingBookingsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{organizationId}/integrations/{integrationId}/bookings/projects/{projectId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["InvoicingBookingsController_chooseTask"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{organizationId}/integrations/{integrationId}/bookings/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["InvoicingBookingsController_chooseUser"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/oauth/{provider}/callback": {
         parameters: {
             query?: never;
@@ -1310,6 +1358,122 @@ export interface components {
              * @example 496081425181705336
              */
             provider_account_id: string;
+        };
+        BookingNeedsDto: {
+            /** @description Time is booked on a project’s task (Harvest, Xero). */
+            task: boolean;
+            /** @description Time is booked for a provider user (Moneybird, Xero). */
+            user: boolean;
+        };
+        BookedTaskDto: {
+            /**
+             * @description The provider’s task id.
+             * @example 8083365
+             */
+            external_id: string;
+            /** @example Design */
+            name: string;
+            billable: boolean;
+            /**
+             * @description `default`: picked by danwel (Harvest: the project’s first billable active task; Xero: its first active task; users: the active one with the member’s e-mail address), picked again when it stops fitting. `person`: chosen through this API; kept across imports.
+             * @enum {string}
+             */
+            chosen_by: "default" | "person";
+        };
+        ProviderTaskDto: {
+            /**
+             * @description The provider’s task id.
+             * @example 8083365
+             */
+            external_id: string;
+            /** @example Design */
+            name: string;
+            billable: boolean;
+        };
+        ProjectBookingDto: {
+            project_id: number;
+            /** @example Website */
+            name: string;
+            /**
+             * @description The project’s id in the provider.
+             * @example 14307913
+             */
+            external_id: string;
+            /** @description The task its time is booked on; null when none can be (see `missing`). */
+            task: components["schemas"]["BookedTaskDto"] | null;
+            /** @description The tasks it may be booked on. */
+            available_tasks: components["schemas"]["ProviderTaskDto"][];
+            /**
+             * @description Why its time cannot be booked, in words a person can act on; null when it can.
+             * @example project "Website" has no billable active task to book on
+             */
+            missing: string | null;
+        };
+        BookedUserDto: {
+            /**
+             * @description The provider’s user id.
+             * @example 496081425181705336
+             */
+            external_id: string;
+            /** @example Ann Lee */
+            name: string;
+            /** @example ann@acme.test */
+            email: string | null;
+            /**
+             * @description `default`: picked by danwel (Harvest: the project’s first billable active task; Xero: its first active task; users: the active one with the member’s e-mail address), picked again when it stops fitting. `person`: chosen through this API; kept across imports.
+             * @enum {string}
+             */
+            chosen_by: "default" | "person";
+        };
+        MemberBookingDto: {
+            user_id: number;
+            /** @example Ann Lee */
+            name: string;
+            /** @example ann@acme.test */
+            email: string;
+            /** @description The provider user the member’s time is booked for; null when none matches. */
+            provider_user: components["schemas"]["BookedUserDto"] | null;
+            /**
+             * @description Why the member’s time cannot be booked; null when it can.
+             * @example no active xero user has the e-mail address bob@acme.test
+             */
+            missing: string | null;
+        };
+        ProviderUserDto: {
+            /**
+             * @description The provider’s user id.
+             * @example 496081425181705336
+             */
+            external_id: string;
+            /** @example Ann Lee */
+            name: string;
+            /** @example ann@acme.test */
+            email: string | null;
+        };
+        InvoicingBookingsDto: {
+            /** @enum {string} */
+            provider: "moneybird" | "harvest" | "xero";
+            needs: components["schemas"]["BookingNeedsDto"];
+            /** @description The active imported projects, by name; empty where no task is needed. */
+            projects: components["schemas"]["ProjectBookingDto"][];
+            /** @description The organization’s members, by name; empty where no user is needed. */
+            members: components["schemas"]["MemberBookingDto"][];
+            /** @description The active provider users any member may be booked for (once, not per member). */
+            available_users: components["schemas"]["ProviderUserDto"][];
+        };
+        ChooseBookedTaskDto: {
+            /**
+             * @description One of the project’s `available_tasks` (else 422).
+             * @example 8083365
+             */
+            task_external_id: string;
+        };
+        ChooseBookedUserDto: {
+            /**
+             * @description One of `available_users` (else 422).
+             * @example 496081425181705336
+             */
+            user_external_id: string;
         };
         UpdateCalendarDto: {
             /** @description false: danwel stops writing to this calendar; its blocks become `disabled` and their events stay in the calendar as they are. true again: its blocks are pushed again. */
@@ -4152,6 +4316,236 @@ export interface operations {
                 content?: never;
             };
             /** @description The provider failed; nothing was imported. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InvoicingBookingsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An invoicing integration. */
+                integrationId: number;
+                /** @description The organization. */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each project with its task, each member with their provider user, and gaps. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicingBookingsDto"];
+                };
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Not an admin or owner: the mappings show the provider account’s users and their addresses. A member sees why a block of theirs cannot be booked on the block (`sync_error`).
+             *
+             *     Your role lacks `integrations:connect:invoicing`.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description No integration of this organization.
+             *
+             *     No such organization or resource, or not a member.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an invoicing integration, no account chosen yet, or `needs_reconnect`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The provider failed; try again later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InvoicingBookingsController_chooseTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An invoicing integration. */
+                integrationId: number;
+                /** @description A project imported by it. */
+                projectId: number;
+                /** @description The organization. */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChooseBookedTaskDto"];
+            };
+        };
+        responses: {
+            /** @description The project’s time is booked on this task from now on; its billable blocks are pushed again, so booked entries move to the task and blocks that could not be booked are. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectBookingDto"];
+                };
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Not an admin or owner: the mappings show the provider account’s users and their addresses. A member sees why a block of theirs cannot be booked on the block (`sync_error`).
+             *
+             *     Your role lacks `integrations:connect:invoicing`.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description No such integration, or no project imported by it.
+             *
+             *     No such organization or resource, or not a member.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The provider books without tasks (Moneybird), or as for the listing. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not one of the project’s bookable tasks. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The provider failed; nothing was changed. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InvoicingBookingsController_chooseUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An invoicing integration. */
+                integrationId: number;
+                /** @description A member’s user id. */
+                userId: number;
+                /** @description The organization. */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChooseBookedUserDto"];
+            };
+        };
+        responses: {
+            /** @description The member’s time is booked for this provider user from now on; their billable blocks on the integration’s projects are pushed again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberBookingDto"];
+                };
+            };
+            /** @description Missing, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Not an admin or owner: the mappings show the provider account’s users and their addresses. A member sees why a block of theirs cannot be booked on the block (`sync_error`).
+             *
+             *     Your role lacks `integrations:connect:invoicing`.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description No such integration, or no member with this user id.
+             *
+             *     No such organization or resource, or not a member.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The provider books for the connected account (Harvest), or as for the listing. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an active user of the provider account. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The provider failed; nothing was changed. */
             502: {
                 headers: {
                     [name: string]: unknown;

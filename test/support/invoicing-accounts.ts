@@ -1,0 +1,42 @@
+import { Encrypter } from '../../src/common/crypto/encrypter';
+import type { Integration } from '../../src/integrations/integration.entity';
+import type { Organization } from '../../src/organizations/organization.entity';
+import type { Project } from '../../src/projects/project.entity';
+import type { User } from '../../src/users/user.entity';
+import { Factory } from '../factories';
+import { TestApp } from './app';
+import type { InvoicingWorld } from './invoicing-subject';
+
+/**
+ * An organization connected to the emulator's account as an import leaves it: the integration
+ * (its token, the account chosen), the fixture contact as a client and the fixture project.
+ */
+export async function connectedInvoicing(
+  t: TestApp,
+  factory: Factory,
+  world: InvoicingWorld,
+  organization: Organization,
+  connectedBy: User,
+): Promise<{ integration: Integration; project: Project }> {
+  const access = world.access();
+  const integration = await factory.integration(organization, {
+    connectedBy,
+    provider: world.provider.name,
+    providerType: 'invoicing',
+    accessToken: t.app.get(Encrypter).encrypt(access.accessToken),
+    providerAccountId: access.accountId,
+    isActive: true,
+  });
+  const client = await factory.client(organization, {
+    name: world.fixtures.contactName,
+    integrationId: integration.id,
+    externalId: world.fixtures.contactExternalId,
+  });
+  const project = await factory.project(organization, {
+    client,
+    name: world.fixtures.projectName,
+    integrationId: integration.id,
+    externalId: world.fixtures.projectExternalId,
+  });
+  return { integration, project };
+}
