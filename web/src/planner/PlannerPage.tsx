@@ -59,25 +59,31 @@ export default function PlannerPage() {
   const weekKey = [orgId, 'time-blocks', week.from, week.to, userParam] as const;
   const { create, update, remove } = useBlockMutations(orgId, weekKey);
 
-  const workDays = new Set<string>(me.work_days ?? ['mon', 'tue', 'wed', 'thu', 'fri']);
+  const workDayKey = (me.work_days ?? ['mon', 'tue', 'wed', 'thu', 'fri']).join();
+  const workDays = useMemo(() => new Set<string>(workDayKey.split(',')), [workDayKey]);
   const workStart = parseClock(me.work_hours_start || '09:00');
   const workEnd = parseClock(me.work_hours_end || '17:00');
-  const list = blocks.data ?? [];
-  const days = week.days.filter(
-    (d) =>
-      showAllDays ||
-      workDays.has(d.weekday) ||
-      list.some((b) => Date.parse(b.start_time) < d.endMs && Date.parse(b.end_time) > d.startMs),
-  );
-  let firstHour = Math.max(0, Math.floor(workStart / 60) - 1);
-  let lastHour = Math.min(24, Math.ceil(workEnd / 60) + 1);
-  for (const b of list) {
-    const s = toWallClock(b.start_time, zone);
-    const e = toWallClock(b.end_time, zone);
-    firstHour = Math.min(firstHour, Math.floor(s.minutes / 60));
-    lastHour = Math.max(lastHour, e.date === s.date ? Math.ceil(e.minutes / 60) : 24);
-  }
-  if (showAllHours) [firstHour, lastHour] = [0, 24];
+  const list = useMemo(() => blocks.data ?? [], [blocks.data]);
+  // The shown days and hours follow the data, not every render (a dialog opening, a refusal):
+  // the grid's block layout is recomputed only when they change.
+  const { days, firstHour, lastHour } = useMemo(() => {
+    const days = week.days.filter(
+      (d) =>
+        showAllDays ||
+        workDays.has(d.weekday) ||
+        list.some((b) => Date.parse(b.start_time) < d.endMs && Date.parse(b.end_time) > d.startMs),
+    );
+    if (showAllHours) return { days, firstHour: 0, lastHour: 24 };
+    let firstHour = Math.max(0, Math.floor(workStart / 60) - 1);
+    let lastHour = Math.min(24, Math.ceil(workEnd / 60) + 1);
+    for (const b of list) {
+      const s = toWallClock(b.start_time, zone);
+      const e = toWallClock(b.end_time, zone);
+      firstHour = Math.min(firstHour, Math.floor(s.minutes / 60));
+      lastHour = Math.max(lastHour, e.date === s.date ? Math.ceil(e.minutes / 60) : 24);
+    }
+    return { days, firstHour, lastHour };
+  }, [week, workDays, list, showAllDays, showAllHours, workStart, workEnd, zone]);
 
   const projectColor = new Map((projects.data ?? []).map((p) => [p.id, p.color]));
   const colorOf = (b: TimeBlock) =>
@@ -89,7 +95,9 @@ export default function PlannerPage() {
 
   function refuse(error: unknown) {
     const ids =
-      error instanceof ApiError ? new Set(error.problem.conflicting_block_ids ?? []) : new Set<number>();
+      error instanceof ApiError
+        ? new Set(error.problem.conflicting_block_ids ?? [])
+        : new Set<number>();
     setRefusal({ message: errorMessage(error), ids });
   }
 
@@ -184,11 +192,19 @@ export default function PlannerPage() {
       <p className="planner-meta">
         <span>{t.planner.timeZoneNote(zone)}</span>
         <label className="checkbox">
-          <input type="checkbox" checked={showAllDays} onChange={(e) => setShowAllDays(e.target.checked)} />
+          <input
+            type="checkbox"
+            checked={showAllDays}
+            onChange={(e) => setShowAllDays(e.target.checked)}
+          />
           {t.planner.allDays}
         </label>
         <label className="checkbox">
-          <input type="checkbox" checked={showAllHours} onChange={(e) => setShowAllHours(e.target.checked)} />
+          <input
+            type="checkbox"
+            checked={showAllHours}
+            onChange={(e) => setShowAllHours(e.target.checked)}
+          />
           {t.planner.allHours}
         </label>
       </p>

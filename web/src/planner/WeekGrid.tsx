@@ -1,7 +1,16 @@
 // The week grid: day columns in the profile's zone, blocks placed by wall-clock time, busy time
 // from connected calendars shaded behind them. Pointer drags create, move and resize blocks in
 // 15-minute steps; the same changes are on the keyboard (see t.planner.keyboardHelp).
-import { memo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import {
+  memo,
+  useCallback,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type PointerEvent,
+} from 'react';
 import type { CalendarEvent, TimeBlock } from '../api/models';
 import { t } from '../strings';
 import {
@@ -61,6 +70,67 @@ type Drag =
       deltaDays: number;
       deltaMinutes: number;
     };
+
+/**
+ * A callback whose identity never changes but that always runs the latest `fn`, so memoized
+ * blocks do not re-render because a handler closed over newer state.
+ */
+function useStableCallback<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  const latest = useRef(fn);
+  useLayoutEffect(() => {
+    latest.current = fn;
+  });
+  return useCallback((...args: A) => latest.current(...args), []);
+}
+
+/** Where a block sits in one day column, in pixels, and the wall-clock range it shows. */
+interface Placement {
+  block: TimeBlock;
+  top: number;
+  height: number;
+  range: string;
+}
+
+/**
+ * Each day's blocks with their positions, computed once per data change rather than on every
+ * render of a drag (the zone conversions are the expensive part with hundreds of blocks).
+ */
+function placeBlocks(
+  days: PlannerDay[],
+  blocks: TimeBlock[],
+  zone: string,
+  firstHour: number,
+  lastHour: number,
+): Placement[][] {
+  return days.map((day) =>
+    blocks
+      .filter((b) => Date.parse(b.start_time) < day.endMs && Date.parse(b.end_time) > day.startMs)
+      .map((block) => ({
+        block,
+        ...spanIn(day, block.start_time, block.end_time, zone, firstHour, lastHour),
+        range: formatRange(block.start_time, block.end_time, zone),
+      })),
+  );
+}
+
+/** The pixel span of [start, end) within a day column showing firstHour to lastHour. */
+function spanIn(
+  day: PlannerDay,
+  startIso: string,
+  endIso: string,
+  zone: string,
+  firstHour: number,
+  lastHour: number,
+): { top: number; height: number } {
+  const s = Date.parse(startIso) < day.startMs ? 0 : toWallClock(startIso, zone).minutes;
+  const e = Date.parse(endIso) >= day.endMs ? MINUTES_PER_DAY : toWallClock(endIso, zone).minutes;
+  const from = Math.max(s, firstHour * 60);
+  const to = Math.min(Math.max(e, s + SNAP_MINUTES), lastHour * 60);
+  return {
+    top: (from - firstHour * 60) * PX_PER_MINUTE,
+    height: Math.max((to - from) * PX_PER_MINUTE, 10),
+  };
+}
 
 export function WeekGrid(props: Props) {
   const { days, zone, firstHour, lastHour, editable } = props;
@@ -151,6 +221,12 @@ export function WeekGrid(props: Props) {
   }
 
   const hours = Array.from({ length: lastHour - firstHour }, (_, i) => firstHour + i);
+  const placements = useMemo(
+    () => placeBlocks(days, props.blocks, zone, firstHour, lastHour),
+    [days, props.blocks, zone, firstHour, lastHour],
+  );
+  const onBlockPointerDown = useStableCallback(startBlockDrag);
+  const onBlockKeyDown = useStableCallback(onBlockKey);
 
   return (
     <div
@@ -184,10 +260,11 @@ export function WeekGrid(props: Props) {
           day={day}
           props={props}
           height={height}
+          placements={placements[index]}
           drag={drag}
           onPointerDown={(e) => startCreate(index, e)}
-          onBlockPointerDown={startBlockDrag}
-          onBlockKey={onBlockKey}
+          onBlockPointerDown={onBlockPointerDown}
+          onBlockKey={onBlockKeyDown}
           zone={zone}
         />
       ))}
@@ -201,6 +278,7 @@ interface ColumnProps {
   day: PlannerDay;
   props: Props;
   height: number;
+  placements: Placement[];
   drag: Drag | null;
   zone: string;
   onPointerDown: (e: PointerEvent<HTMLDivElement>) => void;
@@ -213,18 +291,23 @@ interface ColumnProps {
   onBlockKey: (block: TimeBlock, e: KeyboardEvent) => void;
 }
 
-function DayColumn({ ref, index, day, props, height, drag, zone, ...handlers }: ColumnProps) {
+function DayColumn({
+  ref,
+  index,
+  day,
+  props,
+  height,
+  placements,
+  drag,
+  zone,
+  ...handlers
+}: ColumnProps) {
   const { firstHour, lastHour, workStart, workEnd, workDays } = props;
   const top = (minutes: number) => (minutes - firstHour * 60) * PX_PER_MINUTE;
   const inDay = (startIso: string, endIso: string) =>
     Date.parse(startIso) < day.endMs && Date.parse(endIso) > day.startMs;
-  const span = (startIso: string, endIso: string) => {
-    const s = Date.parse(startIso) < day.startMs ? 0 : toWallClock(startIso, zone).minutes;
-    const e = Date.parse(endIso) >= day.endMs ? MINUTES_PER_DAY : toWallClock(endIso, zone).minutes;
-    const from = Math.max(s, firstHour * 60);
-    const to = Math.min(Math.max(e, s + SNAP_MINUTES), lastHour * 60);
-    return { top: top(from), height: Math.max((to - from) * PX_PER_MINUTE, 10) };
-  };
+  const span = (startIso: string, endIso: string) =>
+    spanIn(day, startIso, endIso, zone, firstHour, lastHour);
   const working = workDays.has(day.weekday);
 
   return (
@@ -258,41 +341,29 @@ function DayColumn({ ref, index, day, props, height, drag, zone, ...handlers }: 
             </span>
           </div>
         ))}
-      {props.blocks
-        .filter((b) => inDay(b.start_time, b.end_time))
-        .map((block) => {
-          const dragging =
-            drag && drag.kind !== 'create' && drag.block.id === block.id ? drag : null;
-          let position = span(block.start_time, block.end_time);
-          let dayOffset = 0;
-          if (dragging) {
-            dayOffset = dragging.deltaDays;
-            const shift = dragging.deltaMinutes * PX_PER_MINUTE;
-            position =
-              dragging.kind === 'move'
-                ? { top: position.top + shift, height: position.height }
-                : {
-                    top: position.top,
-                    height: Math.max(position.height + shift, SNAP_MINUTES * PX_PER_MINUTE),
-                  };
-          }
-          return (
-            <PlannedBlock
-              key={block.id}
-              block={block}
-              zone={zone}
-              color={props.colorOf(block)}
-              editable={props.editable}
-              highlighted={props.highlighted.has(block.id)}
-              style={{
-                ...position,
-                transform: dayOffset ? `translateX(${dayOffset * 100}%)` : undefined,
-              }}
-              onPointerDown={(kind, e) => handlers.onBlockPointerDown(kind, block, index, e)}
-              onKeyDown={(e) => handlers.onBlockKey(block, e)}
-            />
-          );
-        })}
+      {placements.map(({ block, top, height, range }) => {
+        const dragging = drag && drag.kind !== 'create' && drag.block.id === block.id ? drag : null;
+        const shift = dragging ? dragging.deltaMinutes * PX_PER_MINUTE : 0;
+        const moving = dragging?.kind === 'move';
+        return (
+          <PlannedBlock
+            key={block.id}
+            block={block}
+            day={index}
+            range={range}
+            color={props.colorOf(block)}
+            editable={props.editable}
+            highlighted={props.highlighted.has(block.id)}
+            top={moving ? top + shift : top}
+            height={
+              dragging && !moving ? Math.max(height + shift, SNAP_MINUTES * PX_PER_MINUTE) : height
+            }
+            dayOffset={dragging?.deltaDays ?? 0}
+            onPointerDown={handlers.onBlockPointerDown}
+            onKeyDown={handlers.onBlockKey}
+          />
+        );
+      })}
       {drag?.kind === 'create' && drag.day === index && (
         <div
           className="selection"
@@ -312,24 +383,31 @@ const APPROVAL_MARKS: Record<string, string> = {
   sent_to_billing: '€',
 };
 
+/** One block; memoized, so a drag re-renders only the block that moves. */
 const PlannedBlock = memo(function PlannedBlock({
   block,
-  zone,
+  day,
+  range,
   color,
   editable,
   highlighted,
-  style,
+  top,
+  height,
+  dayOffset,
   onPointerDown,
   onKeyDown,
 }: {
   block: TimeBlock;
-  zone: string;
+  day: number;
+  range: string;
   color: string;
   editable: boolean;
   highlighted: boolean;
-  style: React.CSSProperties;
-  onPointerDown: (kind: 'move' | 'resize', e: PointerEvent) => void;
-  onKeyDown: (e: KeyboardEvent) => void;
+  top: number;
+  height: number;
+  dayOffset: number;
+  onPointerDown: (kind: 'move' | 'resize', block: TimeBlock, day: number, e: PointerEvent) => void;
+  onKeyDown: (block: TimeBlock, e: KeyboardEvent) => void;
 }) {
   const status = block.calendar_sync_status;
   const statusText = t.planner.sync[status] ?? status;
@@ -346,17 +424,21 @@ const PlannedBlock = memo(function PlannedBlock({
   ]
     .filter(Boolean)
     .join(' · ');
-  const range = formatRange(block.start_time, block.end_time, zone);
   return (
     <div
       className={`block${highlighted ? ' conflict' : ''}`}
-      style={{ ...style, ['--block-color' as string]: color }}
+      style={{
+        top,
+        height,
+        transform: dayOffset ? `translateX(${dayOffset * 100}%)` : undefined,
+        ['--block-color' as string]: color,
+      }}
       role="button"
       tabIndex={0}
       data-block-id={block.id}
       aria-label={`${block.title} ${range}, ${detail}`}
-      onPointerDown={(e) => onPointerDown('move', e)}
-      onKeyDown={onKeyDown}
+      onPointerDown={(e) => onPointerDown('move', block, day, e)}
+      onKeyDown={(e) => onKeyDown(block, e)}
     >
       {/* The space keeps the visible text inside the accessible name (title, then time). */}
       <span className="block-title">{block.title}</span> <span className="block-time">{range}</span>
@@ -383,7 +465,7 @@ const PlannedBlock = memo(function PlannedBlock({
         <span
           className="resize-handle"
           aria-hidden="true"
-          onPointerDown={(e) => onPointerDown('resize', e)}
+          onPointerDown={(e) => onPointerDown('resize', block, day, e)}
         />
       )}
     </div>

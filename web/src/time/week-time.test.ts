@@ -127,6 +127,16 @@ describe('shiftInterval', () => {
     ).toEqual({ start_time: '2026-10-25T09:00:00+01:00', end_time: '2026-10-25T10:00:00+01:00' });
   });
 
+  it('remembers conversions per zone, and a caller cannot change the remembered answer', () => {
+    const instant = '2026-03-29T01:30:00Z';
+    const amsterdam = toWallClock(instant, 'Europe/Amsterdam');
+    expect(amsterdam).toEqual({ date: '2026-03-29', minutes: 3 * 60 + 30 });
+    expect(toWallClock(instant, 'Asia/Kolkata')).toEqual({ date: '2026-03-29', minutes: 7 * 60 });
+    amsterdam.minutes = 0;
+    expect(toWallClock(instant, 'Europe/Amsterdam').minutes).toBe(3 * 60 + 30);
+    expect(formatRange(instant, '2026-03-29T22:00:00Z', 'Europe/Amsterdam')).toBe('03:30–00:00');
+  });
+
   it('formats a range in the profile zone, not the browser one', () => {
     expect(formatRange('2026-06-10T03:30:00Z', '2026-06-10T05:00:00Z', 'Asia/Kolkata')).toBe(
       '09:00–10:30',

@@ -86,11 +86,22 @@ export interface WallClock {
   minutes: number;
 }
 
+// A week of hundreds of blocks asks for the same instants many times per render (placement,
+// labels, visible hours); zone conversions are the costly part, so answers are remembered.
+const wallClocks = new Map<string, WallClock>();
+const WALL_CLOCK_CACHE = 10_000;
+
 /** Where an instant falls on the zone's wall clock (the planner's position of a block). */
 export function toWallClock(instant: string | number, zone: string): WallClock {
+  const key = `${zone} ${instant}`;
+  const known = wallClocks.get(key);
+  if (known) return { ...known };
   const t = typeof instant === 'number' ? DateTime.fromMillis(instant) : DateTime.fromISO(instant);
   const local = t.setZone(zone);
-  return { date: local.toISODate()!, minutes: local.hour * 60 + local.minute };
+  const wall = { date: local.toISODate()!, minutes: local.hour * 60 + local.minute };
+  if (wallClocks.size >= WALL_CLOCK_CACHE) wallClocks.clear();
+  wallClocks.set(key, wall);
+  return { ...wall };
 }
 
 /**
@@ -159,9 +170,9 @@ export function formatDay(date: string, locale = 'en-GB'): string {
 
 /** "9:00–11:30" in the zone. */
 export function formatRange(startIso: string, endIso: string, zone: string): string {
-  const s = DateTime.fromISO(startIso).setZone(zone);
-  const e = DateTime.fromISO(endIso).setZone(zone);
-  return `${s.toFormat('HH:mm')}–${e.toFormat('HH:mm')}`;
+  const s = toWallClock(startIso, zone);
+  const e = toWallClock(endIso, zone);
+  return `${formatClock(s.minutes)}–${formatClock(e.minutes)}`;
 }
 
 /** A moment such as "7 Dec 2026, 14:05" on the zone's clock. */
