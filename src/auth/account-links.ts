@@ -1,6 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { Encrypter } from '../common/crypto/encrypter';
 import { generateSecretToken, sha256Hex } from '../common/crypto/tokens';
 import { APP_CONFIG, AppConfig } from '../config';
 import { currentTimestamp } from '../database/timestamped.entity';
@@ -37,7 +36,7 @@ const LINK_PATH: Record<MailedTokenPurpose, string> = {
 
 interface SendAccountLinkPayload {
   user_token_id: number;
-  /** The plain token, encrypted under APP_KEY: the mail needs it, the jobs table must not leak it. */
+  /** The plain token the mail needs (a job secret: encrypted in the jobs table). */
   token: string;
 }
 
@@ -52,7 +51,6 @@ export class AccountLinks implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly queue: JobQueue,
     private readonly registry: JobHandlerRegistry,
-    private readonly encrypter: Encrypter,
     private readonly mail: MailService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -66,11 +64,12 @@ export class AccountLinks implements OnModuleInit {
   /** Mails a new link of that purpose, retiring the older ones. */
   async issue(manager: EntityManager, user: User, purpose: MailedTokenPurpose): Promise<void> {
     const { id, token } = await this.mint(manager, user.id, purpose);
-    const payload: SendAccountLinkPayload = {
-      user_token_id: id,
-      token: this.encrypter.encrypt(token),
-    };
-    await this.queue.enqueue(manager, SEND_ACCOUNT_LINK, { ...payload }, { maxAttempts: 8 });
+    await this.queue.enqueue(
+      manager,
+      SEND_ACCOUNT_LINK,
+      { user_token_id: id },
+      { maxAttempts: 8, secrets: { token } },
+    );
   }
 
   /** A new token of that purpose (the older ones retired); the plain value is returned once. */
@@ -144,7 +143,7 @@ export class AccountLinks implements OnModuleInit {
     });
     if (!userToken?.user || userToken.usedAt || userToken.expiresAt.getTime() <= Date.now()) return;
     if (userToken.purpose === 'two_factor_login') return;
-    const token = this.encrypter.decrypt(payload.token);
+    const token = payload.token;
     if (sha256Hex(token) !== userToken.tokenHash) return;
     await this.mail.send(
       accountLinkEmail({

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { Encrypter } from '../common/crypto/encrypter';
+import { Encrypter, SecretPlace } from '../common/crypto/encrypter';
 import { sha256Hex } from '../common/crypto/tokens';
 import { ConflictError, ValidationFailedError } from '../common/errors/domain.error';
 import { RateLimiter } from '../common/rate-limit/rate-limiter';
@@ -57,7 +57,10 @@ export class TwoFactorService {
     await this.dataSource.manager.update(
       User,
       { id: caller.id },
-      { twoFactorSecret: this.encrypter.encrypt(secret), twoFactorRecoveryCodes: null },
+      {
+        twoFactorSecret: this.encrypter.encrypt(secret, twoFactorSecretOf(caller.id)),
+        twoFactorRecoveryCodes: null,
+      },
     );
     return { secret, otpauth_url: otpauthUrl('danwel', user.email, secret) };
   }
@@ -73,7 +76,12 @@ export class TwoFactorService {
       if (!user.twoFactorSecret) {
         throw new ConflictError('Start with POST /api/v1/me/two-factor to get a secret.');
       }
-      const step = matchTotp(this.encrypter.decrypt(user.twoFactorSecret), code, Date.now(), null);
+      const step = matchTotp(
+        this.encrypter.decrypt(user.twoFactorSecret, twoFactorSecretOf(user.id)),
+        code,
+        Date.now(),
+        null,
+      );
       if (step === null) throw ValidationFailedError.field('code', 'code is not correct.');
       const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
       await manager.update(
@@ -149,7 +157,7 @@ export class TwoFactorService {
     if (!full.twoFactorSecret || !full.twoFactorConfirmedAt) return false;
     if (factor.code !== undefined) {
       const step = matchTotp(
-        this.encrypter.decrypt(full.twoFactorSecret),
+        this.encrypter.decrypt(full.twoFactorSecret, twoFactorSecretOf(user.id)),
         factor.code,
         Date.now(),
         full.twoFactorLastStep ?? null,
@@ -207,3 +215,8 @@ export class TwoFactorService {
 /** Which field a wrong second factor is reported on. */
 export const factorField = (factor: SecondFactor) =>
   factor.recovery_code !== undefined ? 'recovery_code' : 'code';
+
+const twoFactorSecretOf = (userId: number): SecretPlace => ({
+  column: 'users.two_factor_secret',
+  id: userId,
+});

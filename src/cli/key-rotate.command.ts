@@ -1,5 +1,6 @@
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { Encrypter } from '../common/crypto/encrypter';
+import { Encrypter, SecretColumn } from '../common/crypto/encrypter';
+import { mapEncryptedStrings } from '../common/crypto/encrypted-strings';
 import { inTransaction, isSqlite } from '../database/transaction';
 import { Integration } from '../integrations/integration.entity';
 import { OAuthState } from '../integrations/oauth-state.entity';
@@ -9,9 +10,6 @@ import { CliError, Output, writeLine } from './output';
 import { renderTable } from './table';
 
 export const DEFAULT_ROTATE_BATCH_SIZE = 100;
-
-/** The encrypted form written by `Encrypter`: anything else is not one of our secrets. */
-const ENCRYPTED_PREFIX = 'v1:';
 
 /**
  * Every place a secret encrypted with `Encrypter` is stored (grep `encrypter.encrypt`): whole
@@ -82,10 +80,7 @@ export async function keyRotate(
   options: KeyRotateOptions = {},
 ): Promise<KeyRotateResult> {
   const batchSize = options.batchSize ?? DEFAULT_ROTATE_BATCH_SIZE;
-  const rotation = new Rotation(
-    new Encrypter(keys.appKey),
-    new Encrypter(keys.appKey, keys.previousKeys),
-  );
+  const rotation = new Rotation(new Encrypter(keys.appKey, keys.previousKeys));
   for (const secrets of SECRET_TABLES) {
     let after = 0;
     for (;;) {
@@ -149,12 +144,7 @@ class Rotation {
   );
   readonly unreadable: Unreadable[] = [];
 
-  constructor(
-    /** Reads only what the current key wrote: "already rotated". */
-    private readonly current: Encrypter,
-    /** Reads with the current key and every previous one. */
-    private readonly any: Encrypter,
-  ) {}
+  constructor(private readonly encrypter: Encrypter) {}
 
   /** One batch of rows after `after`; the last id seen, or null when there were none. */
   async batch(
@@ -186,7 +176,7 @@ class Rotation {
     let readable = true;
     /** `secret` names the column in the counts, `path` the value (a JSON key) when unreadable. */
     const visit = (secret: string, path: string, value: string): string => {
-      const rotated = this.rotate(value);
+      const rotated = this.rotate(value, path as SecretColumn, id);
       if (rotated === null) {
         this.unreadable.push({ secret: path, id });
         readable = false;
@@ -221,41 +211,17 @@ class Rotation {
     }
   }
 
-  /** The value under the current key (itself if it already is), or null if no key reads it. */
-  private rotate(value: string): string | null {
+  /**
+   * The value under the current key, bound to its place (itself if it already is), or null if no
+   * key reads it there. Values from before the binding (`v1:`) are bound on the way.
+   */
+  private rotate(value: string, column: SecretColumn, id: number): string | null {
+    const place = { column, id };
+    if (this.encrypter.isCurrent(value, place)) return value;
     try {
-      this.current.decrypt(value);
-      return value;
-    } catch {
-      // not under the current key: try the previous ones
-    }
-    try {
-      return this.current.encrypt(this.any.decrypt(value));
+      return this.encrypter.encrypt(this.encrypter.decrypt(value, place), place);
     } catch {
       return null;
     }
   }
-}
-
-/** A copy of `value` with every string of the encrypted form replaced by `replace(path, text)`. */
-function mapEncryptedStrings(
-  value: unknown,
-  path: string,
-  replace: (path: string, text: string) => string,
-): unknown {
-  if (typeof value === 'string') {
-    return value.startsWith(ENCRYPTED_PREFIX) ? replace(path, value) : value;
-  }
-  if (Array.isArray(value)) {
-    return value.map((item, index) => mapEncryptedStrings(item, `${path}.${index}`, replace));
-  }
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [
-        key,
-        mapEncryptedStrings(item, `${path}.${key}`, replace),
-      ]),
-    );
-  }
-  return value;
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { Encrypter } from '../common/crypto/encrypter';
+import { DecryptionError, Encrypter } from '../common/crypto/encrypter';
 import { currentTimestamp } from '../database/timestamped.entity';
 import { inTransaction, isSqlite } from '../database/transaction';
 import { ProviderError, RefreshedTokens } from '../providers/calendar-provider';
@@ -26,6 +26,15 @@ export class TokenRefreshFailedError extends Error {
     this.name = 'TokenRefreshFailedError';
   }
 }
+
+/** What the token endpoint (or the vault) answered: new tokens, a reason to reconnect, a failure. */
+type ProviderAnswer = RefreshedTokens | { reconnect: string } | { failed: string };
+
+const REFUSED_GRANT = 'invalid_grant: the provider refused the refresh token; connect again.';
+/** A token that does not decrypt here: a changed APP_KEY, or a value moved from another row. */
+const UNREADABLE_GRANT =
+  'The stored authorization of this account cannot be read (was APP_KEY changed without ' +
+  'APP_PREVIOUS_KEYS?); connect it again.';
 
 type RefreshOutcome =
   | { kind: 'token'; accessToken: string }
@@ -114,7 +123,9 @@ export class AccessTokens {
       .setLock('pessimistic_write')
       .where('integration.id = :integrationId', { integrationId })
       .getOneOrFail();
-    const accessToken = this.encrypter.decrypt(integration.accessToken);
+    const accessToken = this.accessTokenOf(integration);
+    if (accessToken === null)
+      return this.store(manager, integration, { reconnect: UNREADABLE_GRANT });
     if (!needsRefresh(integration, accessToken)) return { kind: 'token', accessToken };
     return this.refreshAndStore(manager, integration);
   }
@@ -126,9 +137,12 @@ export class AccessTokens {
     const integration = await this.dataSource.manager.findOneByOrFail(Integration, {
       id: integrationId,
     });
-    const accessToken = this.encrypter.decrypt(integration.accessToken);
-    if (!needsRefresh(integration, accessToken)) return { kind: 'token', accessToken };
-    const refreshed = await this.callProvider(integration);
+    const accessToken = this.accessTokenOf(integration);
+    if (accessToken !== null && !needsRefresh(integration, accessToken)) {
+      return { kind: 'token', accessToken };
+    }
+    const refreshed =
+      accessToken === null ? { reconnect: UNREADABLE_GRANT } : await this.callProvider(integration);
     return inTransaction(this.dataSource, (manager) => this.store(manager, integration, refreshed));
   }
 
@@ -139,24 +153,22 @@ export class AccessTokens {
     return this.store(manager, integration, await this.callProvider(integration));
   }
 
-  private async callProvider(
-    integration: Integration,
-  ): Promise<RefreshedTokens | 'reconnect' | { failed: string }> {
+  private async callProvider(integration: Integration): Promise<ProviderAnswer> {
     if (this.providers.typeOf(integration.provider) === null || !integration.refreshToken) {
-      return 'reconnect';
+      return { reconnect: REFUSED_GRANT };
     }
+    const refreshToken = this.secretOf(integration, 'integrations.refresh_token');
+    if (refreshToken === null) return { reconnect: UNREADABLE_GRANT };
     const counted = (outcome: string) =>
       metrics.tokenRefreshes.inc({ provider: integration.provider, outcome });
     try {
-      const refreshed = await this.providers
-        .oauth(integration.provider)
-        .refresh(this.encrypter.decrypt(integration.refreshToken));
+      const refreshed = await this.providers.oauth(integration.provider).refresh(refreshToken);
       counted('ok');
       return refreshed;
     } catch (error) {
       if (error instanceof ProviderError && error.code === 'invalid_grant') {
         counted('reconnect');
-        return 'reconnect';
+        return { reconnect: REFUSED_GRANT };
       }
       counted('failed');
       const message = error instanceof Error ? error.message : String(error);
@@ -168,12 +180,12 @@ export class AccessTokens {
   private async store(
     manager: EntityManager,
     integration: Integration,
-    refreshed: RefreshedTokens | 'reconnect' | { failed: string },
+    refreshed: ProviderAnswer,
   ): Promise<RefreshOutcome> {
-    if (refreshed === 'reconnect') {
+    if ('reconnect' in refreshed) {
       await manager.update(Integration, integration.id, {
         needsReconnect: true,
-        lastError: 'invalid_grant: the provider refused the refresh token; connect again.',
+        lastError: refreshed.reconnect,
         errorCount: () => 'COALESCE(error_count, 0) + 1',
         updatedAt: currentTimestamp(),
       });
@@ -181,16 +193,48 @@ export class AccessTokens {
     }
     if ('failed' in refreshed) return { kind: 'failed', message: refreshed.failed };
     await manager.update(Integration, integration.id, {
-      accessToken: this.encrypter.encrypt(refreshed.accessToken),
+      accessToken: this.encrypter.encrypt(refreshed.accessToken, {
+        column: 'integrations.access_token',
+        id: integration.id,
+      }),
       // Google usually sends no new refresh token (keep ours); Microsoft, Moneybird and Xero
       // rotate it.
       ...(refreshed.refreshToken
-        ? { refreshToken: this.encrypter.encrypt(refreshed.refreshToken) }
+        ? {
+            refreshToken: this.encrypter.encrypt(refreshed.refreshToken, {
+              column: 'integrations.refresh_token',
+              id: integration.id,
+            }),
+          }
         : {}),
       expiresAt: refreshed.expiresAt,
       updatedAt: currentTimestamp(),
     });
     return { kind: 'token', accessToken: refreshed.accessToken };
+  }
+
+  private accessTokenOf(integration: Integration): string | null {
+    return this.secretOf(integration, 'integrations.access_token');
+  }
+
+  /** A token column in plain text, or null when it does not decrypt at this row. */
+  private secretOf(
+    integration: Integration,
+    column: 'integrations.access_token' | 'integrations.refresh_token',
+  ): string | null {
+    const stored =
+      column === 'integrations.access_token' ? integration.accessToken : integration.refreshToken;
+    try {
+      return this.encrypter.decrypt(stored ?? '', { column, id: integration.id });
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      this.logger.warn({
+        msg: 'a stored token does not decrypt',
+        integration: integration.id,
+        column,
+      });
+      return null;
+    }
   }
 }
 

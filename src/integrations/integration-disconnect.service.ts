@@ -352,7 +352,15 @@ export class IntegrationDisconnectService {
     const row = await this.dataSource.manager.findOneBy(Integration, { id: integrationId });
     if (!row) return false;
     try {
-      const token = this.encrypter.decrypt(row.refreshToken ?? row.accessToken);
+      const token = row.refreshToken
+        ? this.encrypter.decrypt(row.refreshToken, {
+            column: 'integrations.refresh_token',
+            id: row.id,
+          })
+        : this.encrypter.decrypt(row.accessToken, {
+            column: 'integrations.access_token',
+            id: row.id,
+          });
       const revoked = await revokeGrant(provider, token);
       if (!revoked)
         this.logger.log({ msg: 'the provider did not revoke the grant', integrationId });

@@ -71,19 +71,25 @@ export class IntegrationsService {
     }
     const state = generateSecretToken(STATE_PREFIX);
     const pkce = pkcePair();
-    await inTransaction(this.dataSource, (manager) =>
-      manager.save(
+    await inTransaction(this.dataSource, async (manager) => {
+      const saved = await manager.save(
         manager.create(OAuthState, {
           stateHash: sha256Hex(state),
           userId: membership.userId,
           organizationId: membership.organizationId,
           provider,
-          codeVerifier: this.encrypter.encrypt(pkce.verifier),
+          codeVerifier: null,
           expiresAt: new Date(currentTimestamp().getTime() + OAUTH_STATE_TTL_MS),
           usedAt: null,
         }),
-      ),
-    );
+      );
+      // The verifier is bound to its row, whose id exists only now.
+      const codeVerifier = this.encrypter.encrypt(pkce.verifier, {
+        column: 'oauth_states.code_verifier',
+        id: saved.id,
+      });
+      await manager.update(OAuthState, { id: saved.id }, { codeVerifier });
+    });
     return {
       authorize_url: this.providers
         .oauth(provider)
@@ -167,9 +173,13 @@ export class IntegrationsService {
     let account: ConnectedAccount;
     let calendars: ProviderCalendar[] = [];
     try {
-      account = await this.providers
-        .oauth(provider)
-        .exchangeCode(query.code, this.encrypter.decrypt(state.codeVerifier ?? ''));
+      account = await this.providers.oauth(provider).exchangeCode(
+        query.code,
+        this.encrypter.decrypt(state.codeVerifier ?? '', {
+          column: 'oauth_states.code_verifier',
+          id: state.id,
+        }),
+      );
       // An invoicing account's choice (`provider_account_id`) is made after confirming.
       if (isCalendarProvider(provider)) {
         calendars = await this.providers.get(provider).listCalendars(account.accessToken);

@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
 import { applyProviderCalendar, discoveredCalendar } from '../calendars/calendar-blocks';
 import { Calendar } from '../calendars/calendar.entity';
-import { Encrypter } from '../common/crypto/encrypter';
+import { Encrypter, SecretColumn, SecretPlace } from '../common/crypto/encrypter';
 import { generateSecretToken, sha256Hex } from '../common/crypto/tokens';
 import { NotFoundError } from '../common/errors/domain.error';
 import { currentTimestamp } from '../database/timestamped.entity';
@@ -79,7 +79,7 @@ export class PendingGrants implements OnModuleInit {
         OAuthState,
         { id: state.id },
         {
-          parkedGrant: this.encrypter.encrypt(JSON.stringify(grant)),
+          parkedGrant: this.encrypter.encrypt(JSON.stringify(grant), parkedGrantOf(state.id)),
           grantReferenceHash: sha256Hex(reference),
           expiresAt,
         },
@@ -188,7 +188,9 @@ export class PendingGrants implements OnModuleInit {
   }
 
   private open(state: OAuthState): ParkedGrant {
-    return JSON.parse(this.encrypter.decrypt(state.parkedGrant!)) as ParkedGrant;
+    return JSON.parse(
+      this.encrypter.decrypt(state.parkedGrant!, parkedGrantOf(state.id)),
+    ) as ParkedGrant;
   }
 
   /**
@@ -227,7 +229,7 @@ export class PendingGrants implements OnModuleInit {
       });
     Object.assign(integration, {
       name: integration.name ?? null,
-      ...this.tokenColumns(account, existing),
+      ...placeholderTokens(account, existing),
       providerAccountEmail: account.email,
       isActive: true,
       needsReconnect: false,
@@ -236,6 +238,7 @@ export class PendingGrants implements OnModuleInit {
       errorCount: 0,
     });
     const saved = await manager.save(integration);
+    await this.storeTokens(manager, saved, account);
     await this.audit.record(manager, {
       action: 'integration.connected',
       organizationId: state.organizationId,
@@ -252,16 +255,39 @@ export class PendingGrants implements OnModuleInit {
     return saved;
   }
 
-  /** The token columns of a grant, encrypted; a reconnect without a refresh token keeps ours. */
-  private tokenColumns(account: ParkedGrant['account'], existing: Integration | null) {
-    return {
-      accessToken: this.encrypter.encrypt(account.accessToken),
-      refreshToken: account.refreshToken
-        ? this.encrypter.encrypt(account.refreshToken)
-        : (existing?.refreshToken ?? null),
-      tokenMetadata: this.encrypter.encrypt(JSON.stringify(account.metadata)),
-      expiresAt: account.expiresAt ? new Date(account.expiresAt) : null,
-    };
+  /**
+   * Writes a grant's tokens, encrypted and bound to the saved row; a reconnect without a refresh
+   * token keeps ours.
+   */
+  private async storeTokens(
+    manager: EntityManager,
+    integration: Integration,
+    account: ParkedGrant['account'],
+  ): Promise<void> {
+    const at = (column: SecretColumn): SecretPlace => ({ column, id: integration.id });
+    integration.accessToken = this.encrypter.encrypt(
+      account.accessToken,
+      at('integrations.access_token'),
+    );
+    if (account.refreshToken) {
+      integration.refreshToken = this.encrypter.encrypt(
+        account.refreshToken,
+        at('integrations.refresh_token'),
+      );
+    }
+    integration.tokenMetadata = this.encrypter.encrypt(
+      JSON.stringify(account.metadata),
+      at('integrations.token_metadata'),
+    );
+    await manager.update(
+      Integration,
+      { id: integration.id },
+      {
+        accessToken: integration.accessToken,
+        refreshToken: integration.refreshToken,
+        tokenMetadata: integration.tokenMetadata,
+      },
+    );
   }
 
   /** Creates the integration, or repairs the one of the same account, with its calendars. */
@@ -289,7 +315,7 @@ export class PendingGrants implements OnModuleInit {
       });
     Object.assign(integration, {
       name: account.email,
-      ...this.tokenColumns(account, existing),
+      ...placeholderTokens(account, existing),
       providerAccountId: account.accountId,
       providerAccountEmail: account.email,
       isActive: true,
@@ -299,6 +325,7 @@ export class PendingGrants implements OnModuleInit {
       errorCount: 0,
     });
     const saved = await manager.save(integration);
+    await this.storeTokens(manager, saved, account);
 
     const known = await manager.findBy(Calendar, {
       organizationId: state.organizationId,
@@ -331,4 +358,21 @@ export class PendingGrants implements OnModuleInit {
     });
     return saved;
   }
+}
+
+/**
+ * The token columns before the row is saved: the tokens are bound to the row id, so a new row is
+ * inserted without them and `storeTokens` writes them in the same transaction.
+ */
+function placeholderTokens(account: ParkedGrant['account'], existing: Integration | null) {
+  return {
+    accessToken: existing?.accessToken ?? '',
+    refreshToken: existing?.refreshToken ?? null,
+    tokenMetadata: existing?.tokenMetadata ?? null,
+    expiresAt: account.expiresAt ? new Date(account.expiresAt) : null,
+  };
+}
+
+function parkedGrantOf(stateId: number): SecretPlace {
+  return { column: 'oauth_states.parked_grant', id: stateId };
 }

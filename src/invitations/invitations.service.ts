@@ -2,7 +2,6 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
-import { Encrypter } from '../common/crypto/encrypter';
 import { generateSecretToken, sha256Hex } from '../common/crypto/tokens';
 import {
   ConflictError,
@@ -49,7 +48,7 @@ const SEND_INVITATION = 'mail.invitation';
 
 interface SendInvitationPayload {
   invitation_id: number;
-  /** The plain token, encrypted under APP_KEY: the mail needs it, the jobs table must not leak it. */
+  /** The plain token the mail needs (a job secret: encrypted in the jobs table). */
   token: string;
 }
 
@@ -60,7 +59,6 @@ export class InvitationsService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly queue: JobQueue,
     private readonly registry: JobHandlerRegistry,
-    private readonly encrypter: Encrypter,
     private readonly mail: MailService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -301,18 +299,11 @@ export class InvitationsService implements OnModuleInit {
   }
 
   private async enqueueEmail(manager: EntityManager, invitation: Invitation, token: string) {
-    const payload: SendInvitationPayload = {
-      invitation_id: invitation.id,
-      token: this.encrypter.encrypt(token),
-    };
     await this.queue.enqueue(
       manager,
       SEND_INVITATION,
-      { ...payload },
-      {
-        organizationId: invitation.organizationId,
-        maxAttempts: 8,
-      },
+      { invitation_id: invitation.id },
+      { organizationId: invitation.organizationId, maxAttempts: 8, secrets: { token } },
     );
   }
 
@@ -323,7 +314,7 @@ export class InvitationsService implements OnModuleInit {
       relations: { organization: true, invitedBy: true },
     });
     if (!invitation || invitationStatus(invitation) !== 'pending') return;
-    const token = this.encrypter.decrypt(payload.token);
+    const token = payload.token;
     if (sha256Hex(token) !== invitation.token) return; // superseded by a resend
     await this.mail.send(
       invitationEmail({

@@ -135,7 +135,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     try {
       if (!handler)
         throw new PermanentJobError(`No handler is registered for job type "${job.type}".`);
-      await handler.handle(job.payload);
+      await handler.handle(this.queue.payloadOf(job));
       const period = this.registry.periodOf(job.type);
       if (period !== undefined) return await this.finishRecurring(job, period);
       await inTransaction(this.dataSource, (manager) =>

@@ -129,7 +129,7 @@ describe(`calendars (${databaseKind()})`, () => {
 
       const row = await integrationRow(t, memberAccount.integrationId);
       expect(response.text).not.toContain(row.accessToken);
-      expect(response.text).not.toMatch(/access_token|refresh_token|token_metadata|v1:/);
+      expect(response.text).not.toMatch(/access_token|refresh_token|token_metadata|v[12]:/);
       // By name, in the database's collation (MySQL's ignores case, SQLite's does not).
       const names = calendars.map((c) => c.name);
       const byCollation = (a: string, b: string) =>

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/program';
 import { Client } from '../../src/clients/client.entity';
-import { Encrypter } from '../../src/common/crypto/encrypter';
 import { Integration } from '../../src/integrations/integration.entity';
 import { IMPORT_OVERLAP_MS } from '../../src/integrations/invoicing-import.service';
 import { Project } from '../../src/projects/project.entity';
@@ -15,6 +14,7 @@ import { databaseKind } from '../support/database';
 import type { InvoicingWorld } from '../support/invoicing-subject';
 import { INVOICING_SUBJECTS } from '../support/invoicing-subjects';
 import { CapturedOutput } from './capture';
+import { storeTokens } from '../support/secrets';
 
 /*
  * `invoicing:import` as an operator runs it (the built CLI, a separate process) against a Harvest
@@ -47,10 +47,9 @@ describe(`cli: invoicing:import (${databaseKind()})`, () => {
       connectedBy: team.admin.user,
       provider: 'harvest',
       providerType: 'invoicing',
-      accessToken: t.app.get(Encrypter).encrypt(world.access().accessToken),
-      refreshToken: null,
       providerAccountId: world.access().accountId,
     });
+    await storeTokens(t, integration.id, { accessToken: world.access().accessToken });
   });
 
   afterAll(async () => {
@@ -184,10 +183,9 @@ describe(`cli: invoicing:import (${databaseKind()})`, () => {
     const broken = await factory.integration(other, {
       provider: 'harvest',
       providerType: 'invoicing',
-      accessToken: t.app.get(Encrypter).encrypt('revoked-token'),
-      refreshToken: null,
       providerAccountId: world.access().accountId,
     });
+    await storeTokens(t, broken.id, { accessToken: 'revoked-token' });
 
     const result = await cli('invoicing:import', '--all');
 

@@ -1,6 +1,8 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { runCli } from '../../src/cli/program';
-import { Encrypter } from '../../src/common/crypto/encrypter';
+import { Encrypter, SecretColumn, SecretPlace } from '../../src/common/crypto/encrypter';
+import { Integration } from '../../src/integrations/integration.entity';
 import { OAuthState } from '../../src/integrations/oauth-state.entity';
 import { Job } from '../../src/jobs/job.entity';
 import { Organization } from '../../src/organizations/organization.entity';
@@ -20,9 +22,34 @@ const OLD_KEY = key(11);
 const NEW_KEY = key(22);
 const LOST_KEY = key(33);
 
-const underOld = new Encrypter(OLD_KEY);
-const underNew = new Encrypter(NEW_KEY);
-const underLost = new Encrypter(LOST_KEY);
+/** Writes a secret for its place, the way some version of danwel did. */
+type Writer = (plaintext: string, place: SecretPlace) => string;
+const boundUnder =
+  (bytes: Buffer): Writer =>
+  (plaintext, place) =>
+    new Encrypter(bytes).encrypt(plaintext, place);
+/** The form written before values were bound to their place (`v1:`, no associated data). */
+const legacyUnder =
+  (bytes: Buffer): Writer =>
+  (plaintext) => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', bytes, iv);
+    const value = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    const payload = { iv, value, tag: cipher.getAuthTag() };
+    const encoded = Object.fromEntries(
+      Object.entries(payload).map(([name, bytes]) => [name, bytes.toString('base64')]),
+    );
+    return 'v1:' + Buffer.from(JSON.stringify(encoded)).toString('base64');
+  };
+const underOld = boundUnder(OLD_KEY);
+const underNew = boundUnder(NEW_KEY);
+const underLost = boundUnder(LOST_KEY);
+const legacyUnderOld = legacyUnder(OLD_KEY);
+/** Reads with the new key alone, at the value's place. */
+const readNew = (stored: string, column: SecretColumn, id: number) =>
+  new Encrypter(NEW_KEY).decrypt(stored, { column, id });
+const readsOld = (stored: string, column: SecretColumn, id: number) =>
+  new Encrypter(OLD_KEY).isCurrent(stored, { column, id });
 
 interface RawIntegration {
   id: number | string;
@@ -67,17 +94,19 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
     return value;
   };
 
-  /** An integration whose three secrets were written by `encrypter`; returns the plaintexts. */
-  async function integrationUnder(encrypter: Encrypter, options: { refresh?: boolean } = {}) {
+  /** An integration whose three secrets were written by `write`; returns the plaintexts. */
+  async function integrationUnder(write: Writer, options: { refresh?: boolean } = {}) {
     const access = secret('ya29.access');
     const refresh = options.refresh === false ? null : secret('1//refresh');
     const metadata = JSON.stringify({ scope: 'calendar', marker: secret('metadata') });
-    const row = await factory.integration(organization, {
-      accessToken: encrypter.encrypt(access),
-      refreshToken: refresh === null ? null : encrypter.encrypt(refresh),
-      tokenMetadata: encrypter.encrypt(metadata),
+    const { id } = await factory.integration(organization);
+    const at = (column: SecretColumn) => ({ column, id });
+    await dataSource.manager.update(Integration, id, {
+      accessToken: write(access, at('integrations.access_token')),
+      refreshToken: refresh === null ? null : write(refresh, at('integrations.refresh_token')),
+      tokenMetadata: write(metadata, at('integrations.token_metadata')),
     });
-    return { id: row.id, access, refresh, metadata };
+    return { id, access, refresh, metadata };
   }
 
   const rawIntegrations = () =>
@@ -117,7 +146,8 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
     const rotated = [
       await integrationUnder(underOld),
       await integrationUnder(underOld, { refresh: false }),
-      await integrationUnder(underOld),
+      // Written before secrets were bound to their row: bound on the way.
+      await integrationUnder(legacyUnderOld),
     ];
     // Refreshed after the deploy: already under the new key.
     const fresh = await integrationUnder(underNew);
@@ -129,21 +159,27 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
       userId: organization.ownerId!,
       organizationId: organization.id,
       provider: 'google_calendar',
-      codeVerifier: underOld.encrypt(verifier),
-      parkedGrant: underOld.encrypt(grant),
+      codeVerifier: null,
+      parkedGrant: null,
       grantReferenceHash: 'b'.repeat(64),
       expiresAt: new Date(Date.now() + 600_000),
       usedAt: new Date(),
+    });
+    await dataSource.manager.update(OAuthState, state.id, {
+      codeVerifier: underOld(verifier, { column: 'oauth_states.code_verifier', id: state.id }),
+      parkedGrant: legacyUnderOld(grant, { column: 'oauth_states.parked_grant', id: state.id }),
     });
     const invitationToken = secret('inv');
     const job = await dataSource.getRepository(Job).save({
       organizationId: organization.id,
       type: 'invitations.send',
-      payload: { invitation_id: 7, token: underOld.encrypt(invitationToken), note: 'not secret' },
+      payload: { invitation_id: 7, note: 'not secret' },
       availableAt: new Date(),
     });
+    job.payload.token = underOld(invitationToken, { column: 'jobs.payload.token', id: job.id });
+    await dataSource.getRepository(Job).save(job);
     await expectNoPlaintext();
-    for (const row of await rawIntegrations()) expect(row.access_token).toMatch(/^v1:/);
+    for (const row of await rawIntegrations()) expect(row.access_token).toMatch(/^v[12]:/);
     const freshBefore = await rawIntegration(fresh.id);
 
     const result = await cli('key:rotate', '--batch-size', '2');
@@ -166,22 +202,24 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
 
     for (const expected of [...rotated, fresh]) {
       const row = await rawIntegration(expected.id);
-      expect(underNew.decrypt(row.access_token)).toBe(expected.access);
-      expect(row.refresh_token === null ? null : underNew.decrypt(row.refresh_token)).toBe(
-        expected.refresh,
-      );
-      expect(underNew.decrypt(row.token_metadata!)).toBe(expected.metadata);
-      expect(() => underOld.decrypt(row.access_token)).toThrow();
+      const read = (stored: string, column: SecretColumn) => readNew(stored, column, expected.id);
+      expect(row.access_token).toMatch(/^v2:/);
+      expect(read(row.access_token, 'integrations.access_token')).toBe(expected.access);
+      expect(
+        row.refresh_token === null ? null : read(row.refresh_token, 'integrations.refresh_token'),
+      ).toBe(expected.refresh);
+      expect(read(row.token_metadata!, 'integrations.token_metadata')).toBe(expected.metadata);
+      expect(readsOld(row.access_token, 'integrations.access_token', expected.id)).toBe(false);
     }
     // A value already under the new key is left byte for byte.
     expect(await rawIntegration(fresh.id)).toEqual(freshBefore);
     const [stateRow] = await dataSource.query<
       Array<{ code_verifier: string; parked_grant: string }>
     >('SELECT code_verifier, parked_grant FROM oauth_states WHERE id = ?', [state.id]);
-    expect(underNew.decrypt(stateRow.code_verifier)).toBe(verifier);
-    expect(underNew.decrypt(stateRow.parked_grant)).toBe(grant);
+    expect(readNew(stateRow.code_verifier, 'oauth_states.code_verifier', state.id)).toBe(verifier);
+    expect(readNew(stateRow.parked_grant, 'oauth_states.parked_grant', state.id)).toBe(grant);
     const payload = await rawJobPayload(job.id);
-    expect(underNew.decrypt(payload.token)).toBe(invitationToken);
+    expect(readNew(payload.token, 'jobs.payload.token', job.id)).toBe(invitationToken);
     expect(payload).toMatchObject({ invitation_id: 7, note: 'not secret' });
     await expectNoPlaintext();
   });
@@ -202,9 +240,10 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
     // Written under a key that is in neither APP_KEY nor APP_PREVIOUS_KEYS.
     const lostAccess = secret('lost');
     const lostRefresh = secret('still-old');
-    const lost = await factory.integration(organization, {
-      accessToken: underLost.encrypt(lostAccess),
-      refreshToken: underOld.encrypt(lostRefresh),
+    const lost = await factory.integration(organization);
+    await dataSource.manager.update(Integration, lost.id, {
+      accessToken: underLost(lostAccess, { column: 'integrations.access_token', id: lost.id }),
+      refreshToken: underOld(lostRefresh, { column: 'integrations.refresh_token', id: lost.id }),
     });
     const lostBefore = await rawIntegration(lost.id);
 
@@ -215,7 +254,8 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
     expect(result.stderr).toMatch(/could not be decrypted with APP_KEY or APP_PREVIOUS_KEYS/);
     expect(result.stderr).not.toContain(lostAccess);
     expect(await rawIntegration(lost.id)).toEqual(lostBefore);
-    expect(underNew.decrypt((await rawIntegration(pending.id)).access_token)).toBe(pending.access);
+    const rotatedAccess = (await rawIntegration(pending.id)).access_token;
+    expect(readNew(rotatedAccess, 'integrations.access_token', pending.id)).toBe(pending.access);
     await expectNoPlaintext();
   });
 });

@@ -156,11 +156,16 @@ export class Factory {
       organizationId: organization.id,
       provider: 'google_calendar',
       codeVerifier: null,
-      parkedGrant: encrypter.encrypt(JSON.stringify(grant)),
+      parkedGrant: null,
       grantReferenceHash: sha256Hex(reference),
       expiresAt: new Date(currentTimestamp().getTime() + 10 * 60_000),
       usedAt: currentTimestamp(),
     });
+    state.parkedGrant = encrypter.encrypt(JSON.stringify(grant), {
+      column: 'oauth_states.parked_grant',
+      id: state.id,
+    });
+    await this.dataSource.manager.update(OAuthState, state.id, { parkedGrant: state.parkedGrant });
     return { reference, state, email };
   }
 

@@ -1,6 +1,6 @@
 import { IsNull, Not } from 'typeorm';
 import { Calendar } from '../../src/calendars/calendar.entity';
-import { Encrypter } from '../../src/common/crypto/encrypter';
+import { Encrypter, SecretColumn } from '../../src/common/crypto/encrypter';
 import { generateSecretToken, sha256Hex } from '../../src/common/crypto/tokens';
 import { Integration } from '../../src/integrations/integration.entity';
 import { OAuthState } from '../../src/integrations/oauth-state.entity';
@@ -213,14 +213,17 @@ describe(`connecting calendar integrations (${databaseKind()})`, () => {
       expect(raw.expires_at).not.toBeNull();
 
       const encrypter = t.app.get(Encrypter);
-      const accessToken = encrypter.decrypt(raw.access_token);
-      const refreshToken = encrypter.decrypt(raw.refresh_token!);
-      const metadata = JSON.parse(encrypter.decrypt(raw.token_metadata!)) as { scope: string };
+      const at = (column: SecretColumn) => ({ column, id: Number(raw.id) });
+      const accessToken = encrypter.decrypt(raw.access_token, at('integrations.access_token'));
+      const refreshToken = encrypter.decrypt(raw.refresh_token!, at('integrations.refresh_token'));
+      const metadata = JSON.parse(
+        encrypter.decrypt(raw.token_metadata!, at('integrations.token_metadata')),
+      ) as { scope: string };
       expect(metadata.scope).toEqual(expect.any(String));
       for (const secret of [accessToken, refreshToken]) {
         expect(secret.length).toBeGreaterThan(10);
         for (const column of [raw.access_token, raw.refresh_token, raw.token_metadata]) {
-          expect(column).toMatch(/^v1:/);
+          expect(column).toMatch(/^v2:/);
           expect(column).not.toContain(secret);
         }
       }
@@ -255,7 +258,7 @@ describe(`connecting calendar integrations (${databaseKind()})`, () => {
         expect(text).toContain(email);
         expect(text).not.toContain(accessToken);
         expect(text).not.toContain(refreshToken);
-        expect(text).not.toMatch(/access_token|refresh_token|token_metadata|v1:/);
+        expect(text).not.toMatch(/access_token|refresh_token|token_metadata|v[12]:/);
       }
     });
 

@@ -1,6 +1,5 @@
 import { CalendarEvent } from '../../src/calendar-events/calendar-event.entity';
 import { Calendar } from '../../src/calendars/calendar.entity';
-import { Encrypter } from '../../src/common/crypto/encrypter';
 import { Integration } from '../../src/integrations/integration.entity';
 import { Invitation } from '../../src/invitations/invitation.entity';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
@@ -15,6 +14,7 @@ import {
   integrationRow,
 } from '../support/calendar-accounts';
 import { databaseKind } from '../support/database';
+import { readSecret } from '../support/secrets';
 
 /*
  * Nothing of a member outlives their membership: removed, leaving, or their organization deleted,
@@ -61,7 +61,7 @@ describe(`connections end with the membership (${databaseKind()})`, () => {
     });
     await factory.calendarEvent(account.calendars[0]);
     const raw = await integrationRow(t, account.integrationId);
-    const accessToken = t.app.get(Encrypter).decrypt(raw.accessToken);
+    const accessToken = readSecret(t, 'integrations.access_token', raw.id, raw.accessToken);
     return { user, actor, account, block, accessToken };
   }
 

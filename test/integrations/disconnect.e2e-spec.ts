@@ -1,5 +1,4 @@
 import { Calendar } from '../../src/calendars/calendar.entity';
-import { Encrypter } from '../../src/common/crypto/encrypter';
 import { AccessTokens } from '../../src/integrations/access-tokens';
 import { Integration } from '../../src/integrations/integration.entity';
 import { IntegrationProviders } from '../../src/integrations/integration-providers';
@@ -17,6 +16,7 @@ import {
   integrationRow,
 } from '../support/calendar-accounts';
 import { databaseKind } from '../support/database';
+import { readSecret } from '../support/secrets';
 
 /*
  * Disconnecting a calendar account, end to end against the emulators: what is left of it in the
@@ -177,7 +177,7 @@ describe(`disconnecting calendar accounts (${databaseKind()})`, () => {
       const events = eventIds(account);
       expect(events).toHaveLength(3);
       const raw = await integrationRow(t, account.integrationId);
-      const accessToken = t.app.get(Encrypter).decrypt(raw.accessToken);
+      const accessToken = readSecret(t, 'integrations.access_token', raw.id, raw.accessToken);
       emulators.clearTraffic();
 
       const response = await disconnect(account.integrationId);
@@ -328,7 +328,13 @@ describe(`disconnecting calendar accounts (${databaseKind()})`, () => {
 
       const integration = await integrationRow(t, account.integrationId);
       expect(integration).toMatchObject({ syncLeaseOwner: null, syncLeaseExpiresAt: null });
-      expect(t.app.get(Encrypter).decrypt(integration.accessToken).length).toBeGreaterThan(10);
+      const token = readSecret(
+        t,
+        'integrations.access_token',
+        integration.id,
+        integration.accessToken,
+      );
+      expect(token.length).toBeGreaterThan(10);
       expect(eventIds(account)).toEqual([stuck.externalCalendarEventId]);
       for (const block of blocks) {
         expect(await blockRow(block.id)).toMatchObject({

@@ -1,5 +1,4 @@
 import { AuditLog } from '../../src/audit/audit-log.entity';
-import { Encrypter } from '../../src/common/crypto/encrypter';
 import { Integration } from '../../src/integrations/integration.entity';
 import { OAuthState } from '../../src/integrations/oauth-state.entity';
 import { Factory } from '../factories';
@@ -7,6 +6,7 @@ import { MoneybirdEmulator, startMoneybirdEmulator } from '../emulators/moneybir
 import { Actor, makeTeam, Team } from '../support/actors';
 import { bootApp, TestApp } from '../support/app';
 import { databaseKind } from '../support/database';
+import { readSecret } from '../support/secrets';
 
 /*
  * Connecting the organization's invoicing system (Moneybird, through its emulator) over the HTTP
@@ -93,7 +93,10 @@ describe(`connecting an invoicing system (${databaseKind()})`, () => {
     return response.status === 200;
   }
 
-  const decrypt = (value: string | null) => t.app.get(Encrypter).decrypt(value ?? '');
+  const accessTokenOf = (row: Integration) =>
+    readSecret(t, 'integrations.access_token', row.id, row.accessToken);
+  const refreshTokenOf = (row: Integration) =>
+    readSecret(t, 'integrations.refresh_token', row.id, row.refreshToken ?? '');
 
   it('refuses members and viewers, and providers this server cannot connect', async () => {
     for (const actor of [team.member, team.viewer]) {
@@ -124,8 +127,8 @@ describe(`connecting an invoicing system (${databaseKind()})`, () => {
 
     // The tokens are in the vault, encrypted like calendar tokens.
     const [row] = await invoicingOf(team);
-    expect(row.accessToken).toMatch(/^v1:/);
-    expect(await tokenWorks(decrypt(row.accessToken))).toBe(true);
+    expect(row.accessToken).toMatch(/^v2:/);
+    expect(await tokenWorks(accessTokenOf(row))).toBe(true);
 
     const accounts = await team.admin.get(team.url(`/integrations/${id}/accounts`));
     expect(accounts.status).toBe(200);
@@ -218,15 +221,15 @@ describe(`connecting an invoicing system (${databaseKind()})`, () => {
 
     expect(accounts.status).toBe(200);
     const after = await t.dataSource.manager.findOneByOrFail(Integration, { id: before.id });
-    expect(decrypt(after.refreshToken)).not.toBe(decrypt(before.refreshToken));
-    expect(decrypt(after.accessToken)).not.toBe(decrypt(before.accessToken));
-    expect(await tokenWorks(decrypt(after.accessToken))).toBe(true);
+    expect(refreshTokenOf(after)).not.toBe(refreshTokenOf(before));
+    expect(accessTokenOf(after)).not.toBe(accessTokenOf(before));
+    expect(await tokenWorks(accessTokenOf(after))).toBe(true);
     // The old refresh token died with the rotation: only the stored one can refresh now.
     const spent = await fetch(mb.tokenUrl, {
       method: 'POST',
       body: new URLSearchParams({
         grant_type: 'refresh_token',
-        refresh_token: decrypt(before.refreshToken),
+        refresh_token: refreshTokenOf(before),
         client_id: mb.app.clientId,
         client_secret: mb.app.clientSecret,
       }),
@@ -243,7 +246,7 @@ describe(`connecting an invoicing system (${databaseKind()})`, () => {
       ended_at: '2026-03-10T10:00:00Z',
       description: 'Booked before the disconnect [danwel:1]',
     });
-    const accessToken = decrypt(integration.accessToken);
+    const accessToken = accessTokenOf(integration);
     mb.clearRequests();
 
     const response = await team.admin.delete(team.url(`/integrations/${integration.id}`));

@@ -1,5 +1,4 @@
 import { Client } from '../../src/clients/client.entity';
-import { Encrypter } from '../../src/common/crypto/encrypter';
 import { Integration } from '../../src/integrations/integration.entity';
 import { IMPORT_OVERLAP_MS } from '../../src/integrations/invoicing-import.service';
 import { InvoicingProviderName } from '../../src/invoicing/invoicing-provider';
@@ -10,6 +9,7 @@ import { bootApp, TestApp } from '../support/app';
 import { databaseKind } from '../support/database';
 import type { ApiRequest, InvoicingWorld } from '../support/invoicing-subject';
 import { INVOICING_SUBJECTS } from '../support/invoicing-subjects';
+import { storeTokens } from '../support/secrets';
 
 /*
  * A later import asks each provider only for what changed since the previous one started (less
@@ -80,10 +80,9 @@ describe.each(INVOICING_SUBJECTS)(
         connectedBy: team.admin.user,
         provider: subject.name,
         providerType: 'invoicing',
-        accessToken: t.app.get(Encrypter).encrypt(world.access().accessToken),
-        refreshToken: null,
         providerAccountId: world.access().accountId,
       });
+      await storeTokens(t, integration.id, { accessToken: world.access().accessToken });
     });
 
     afterAll(async () => {

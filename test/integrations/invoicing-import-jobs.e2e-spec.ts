@@ -1,6 +1,5 @@
 import { AuditLog } from '../../src/audit/audit-log.entity';
 import { Client } from '../../src/clients/client.entity';
-import { Encrypter } from '../../src/common/crypto/encrypter';
 import { Integration } from '../../src/integrations/integration.entity';
 import {
   IMPORT_EVERY_SECONDS,
@@ -14,6 +13,7 @@ import { MoneybirdEmulator, moneybirdFaults, startMoneybirdEmulator } from '../e
 import { makeTeam, Team } from '../support/actors';
 import { bootApp, TestApp } from '../support/app';
 import { databaseKind } from '../support/database';
+import { storeTokens } from '../support/secrets';
 
 /*
  * Imports nobody asks for: choosing the account enqueues one, and an hourly job enqueues one per
@@ -51,16 +51,18 @@ describe(`invoicing imports as jobs (${databaseKind()})`, () => {
 
   async function connected(team: Team, values: Partial<Integration> = {}) {
     const tokens = mb.issueTokens({ email: ANN });
-    const encrypter = t.app.get(Encrypter);
-    return factory.integration(team.organization, {
+    const integration = await factory.integration(team.organization, {
       connectedBy: team.admin.user,
       provider: 'moneybird',
       providerType: 'invoicing',
-      accessToken: encrypter.encrypt(tokens.access_token),
-      refreshToken: encrypter.encrypt(tokens.refresh_token),
       providerAccountId: null,
       ...values,
     });
+    await storeTokens(t, integration.id, {
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token,
+    });
+    return integration;
   }
 
   const importJobs = (team: Team) =>

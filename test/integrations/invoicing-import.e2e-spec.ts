@@ -1,5 +1,4 @@
 import { Client } from '../../src/clients/client.entity';
-import { Encrypter } from '../../src/common/crypto/encrypter';
 import { Integration } from '../../src/integrations/integration.entity';
 import { Project } from '../../src/projects/project.entity';
 import { Factory } from '../factories';
@@ -7,6 +6,7 @@ import { MoneybirdEmulator, moneybirdFaults, startMoneybirdEmulator } from '../e
 import { makeTeam, Team } from '../support/actors';
 import { bootApp, TestApp } from '../support/app';
 import { databaseKind } from '../support/database';
+import { storeTokens } from '../support/secrets';
 
 /*
  * Importing a Moneybird administration's contacts and projects (POST …/integrations/:id/import):
@@ -37,14 +37,15 @@ describe(`importing clients and projects from invoicing (${databaseKind()})`, ()
     factory = new Factory(t.dataSource);
     team = await makeTeam(t, factory);
     const tokens = mb.issueTokens({ email: ANN });
-    const encrypter = t.app.get(Encrypter);
     integration = await factory.integration(team.organization, {
       connectedBy: team.admin.user,
       provider: 'moneybird',
       providerType: 'invoicing',
-      accessToken: encrypter.encrypt(tokens.access_token),
-      refreshToken: encrypter.encrypt(tokens.refresh_token),
       providerAccountId: null,
+    });
+    await storeTokens(t, integration.id, {
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token,
     });
   });
 

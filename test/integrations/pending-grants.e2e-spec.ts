@@ -1,5 +1,4 @@
 import { IsNull } from 'typeorm';
-import { Encrypter } from '../../src/common/crypto/encrypter';
 import { generateSecretToken, sha256Hex } from '../../src/common/crypto/tokens';
 import { Integration } from '../../src/integrations/integration.entity';
 import { OAuthState } from '../../src/integrations/oauth-state.entity';
@@ -14,6 +13,7 @@ import {
   CalendarProviderName,
 } from '../support/calendar-accounts';
 import { databaseKind } from '../support/database';
+import { readSecret } from '../support/secrets';
 
 /*
  * The authorize link of a connect flow can end up in anyone's browser. Whoever completes it only
@@ -87,8 +87,10 @@ describe(`pending grants: a connection belongs to whoever started it (${database
 
   async function parkedGrant(reference: string): Promise<ParkedGrant> {
     const row = await parkedRow(reference);
-    expect(row.parkedGrant).toMatch(/^v1:/);
-    return JSON.parse(t.app.get(Encrypter).decrypt(row.parkedGrant!)) as ParkedGrant;
+    expect(row.parkedGrant).toMatch(/^v2:/);
+    return JSON.parse(
+      readSecret(t, 'oauth_states.parked_grant', row.id, row.parkedGrant!),
+    ) as ParkedGrant;
   }
 
   /** Is this access token still honoured by the provider? */
@@ -203,7 +205,7 @@ describe(`pending grants: a connection belongs to whoever started it (${database
         provider_account_email: email,
         needs_reconnect: false,
       });
-      expect(JSON.stringify(body)).not.toMatch(/access_token|refresh_token|v1:/);
+      expect(JSON.stringify(body)).not.toMatch(/access_token|refresh_token|v[12]:/);
       const integration = await t.dataSource.manager.findOneByOrFail(Integration, {
         id: body.id as number,
       });
@@ -227,10 +229,10 @@ describe(`pending grants: a connection belongs to whoever started it (${database
       // The expiry job finds nothing left to revoke: the account's tokens stay alive.
       emulators.clearTraffic();
       await runExpiryJobs();
-      const encrypter = t.app.get(Encrypter);
-      const tokens = [integration.accessToken, integration.refreshToken!].map((token) =>
-        encrypter.decrypt(token),
-      );
+      const tokens = [
+        readSecret(t, 'integrations.access_token', integration.id, integration.accessToken),
+        readSecret(t, 'integrations.refresh_token', integration.id, integration.refreshToken!),
+      ];
       const revocations = emulators.google.requests.filter((r) => r.operation === 'oauth.revoke');
       for (const token of tokens) {
         expect(revocations.filter((r) => r.query?.includes(encodeURIComponent(token)))).toEqual([]);

@@ -1,10 +1,10 @@
-import { Encrypter } from '../../src/common/crypto/encrypter';
 import type { Integration } from '../../src/integrations/integration.entity';
 import type { Organization } from '../../src/organizations/organization.entity';
 import type { Project } from '../../src/projects/project.entity';
 import type { User } from '../../src/users/user.entity';
 import { Factory } from '../factories';
 import { TestApp } from './app';
+import { storeTokens } from './secrets';
 import type { InvoicingWorld } from './invoicing-subject';
 
 /**
@@ -23,10 +23,10 @@ export async function connectedInvoicing(
     connectedBy,
     provider: world.provider.name,
     providerType: 'invoicing',
-    accessToken: t.app.get(Encrypter).encrypt(access.accessToken),
     providerAccountId: access.accountId,
     isActive: true,
   });
+  await storeTokens(t, integration.id, { accessToken: access.accessToken });
   const client = await factory.client(organization, {
     name: world.fixtures.contactName,
     integrationId: integration.id,
