@@ -7,6 +7,7 @@ import { startGoogleEmulator } from '../emulators/google';
 import type { Fault } from '../emulators/common/faults';
 import { canonicalPropertyId, startMicrosoftEmulator } from '../emulators/microsoft';
 import { Actor } from './actors';
+import { CalendarEmulatorName, calendarFaultMatch } from './calendar-faults';
 import { TestApp } from './app';
 
 /*
@@ -18,6 +19,10 @@ import { TestApp } from './app';
 
 export type CalendarProviderName = 'google_calendar' | 'office365';
 export const CALENDAR_PROVIDER_NAMES: CalendarProviderName[] = ['google_calendar', 'office365'];
+const EMULATOR_OF: Record<CalendarProviderName, CalendarEmulatorName> = {
+  google_calendar: 'google',
+  office365: 'microsoft',
+};
 
 type GoogleEmulator = Awaited<ReturnType<typeof startGoogleEmulator>>;
 type MicrosoftEmulator = Awaited<ReturnType<typeof startMicrosoftEmulator>>;
@@ -285,8 +290,8 @@ export class CalendarEmulators {
    * `after` of them through.
    */
   fault(provider: CalendarProviderName, fault: Fault, times = 1, after = 0): void {
-    const match = { method: /^(POST|PUT|PATCH|DELETE)$/, path: /\/events(\/|$)/ };
     const emulator = provider === 'google_calendar' ? this.google : this.ms;
+    const match = calendarFaultMatch(EMULATOR_OF[provider], 'write');
     emulator.faults.add({ match, times, after, fault });
   }
 

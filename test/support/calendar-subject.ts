@@ -10,6 +10,7 @@ import type {
   EventWrite,
 } from '../../src/providers/calendar-events';
 import type { Fault } from '../emulators/common/faults';
+import type { CalendarCall, FaultTarget } from './calendar-faults';
 
 /**
  * One calendar provider as the contract specs see it: its emulator, danwel's real events and
@@ -45,13 +46,6 @@ export interface UserEvent {
   start: Date;
   end: Date;
 }
-
-/**
- * Where a scheduled fault lands: a single (unbatched) create or update, the batch request, one
- * part of a batch (by event id), a page of a change read, or opening a watch.
- */
-export type CalendarCall = 'create' | 'update' | 'batch' | 'page' | 'watch';
-export type FaultTarget = CalendarCall | { batchPart: string };
 
 export interface CalendarWorld {
   readonly events: CalendarEventsClient;

@@ -1,24 +1,15 @@
 import { GoogleCalendarProvider } from '../../../src/providers/google/google-calendar.provider';
-import type { FaultMatch } from '../../emulators/common/faults';
 import { startWebhookReceiver } from '../../emulators/common/webhook-receiver';
 import { startGoogleEmulator } from '../../emulators/google';
 import { googleConfig } from '../../providers/provider-configs';
+import { calendarFaultMatch, GOOGLE_CALLS } from '../calendar-faults';
 import {
   CalendarAccount,
-  CalendarCall,
   CalendarSubject,
   CalendarWorld,
   REQUEST_TIMEOUT_MS,
   UserEvent,
 } from '../calendar-subject';
-
-const OPERATIONS: Record<CalendarCall, string> = {
-  create: 'events.insert',
-  update: 'events.update',
-  batch: 'batch',
-  page: 'events.list',
-  watch: 'events.watch',
-};
 
 /** Google: one account per test, with a "Danwel" calendar and an "Elsewhere" one to move to. */
 export const googleSubject: CalendarSubject = {
@@ -94,17 +85,13 @@ export const googleSubject: CalendarSubject = {
       },
       isWatching: (channelId) => google.channels().find((c) => c.id === channelId)?.live ?? false,
       fault(account, on, fault, after) {
-        const match: FaultMatch =
-          typeof on === 'string'
-            ? { user: account.email, operation: OPERATIONS[on], batch: false }
-            : { user: account.email, batch: true, path: new RegExp(`/events/${on.batchPart}$`) };
-        google.faults.add({ match, fault, after });
+        google.faults.add({ match: calendarFaultMatch('google', on, account.email), fault, after });
       },
       clearFaults() {
         google.faults.clear();
       },
       requests: (account, of) =>
-        mine(account).filter((r) => !r.batch && (!of || r.operation === OPERATIONS[of])).length,
+        mine(account).filter((r) => !r.batch && (!of || r.operation === GOOGLE_CALLS[of])).length,
       async stop() {
         await google.stop();
         await receiver.stop();

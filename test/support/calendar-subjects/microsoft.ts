@@ -1,12 +1,11 @@
 import { MicrosoftCalendarProvider } from '../../../src/providers/microsoft/microsoft-calendar.provider';
 import { ProviderHttp } from '../../../src/providers/provider-http';
-import type { FaultMatch } from '../../emulators/common/faults';
 import { startWebhookReceiver } from '../../emulators/common/webhook-receiver';
 import { startMicrosoftEmulator } from '../../emulators/microsoft';
 import { microsoftConfig } from '../../providers/provider-configs';
+import { calendarFaultMatch, GRAPH_CALLS } from '../calendar-faults';
 import {
   CalendarAccount,
-  CalendarCall,
   CalendarSubject,
   CalendarWorld,
   REQUEST_TIMEOUT_MS,
@@ -14,16 +13,6 @@ import {
 } from '../calendar-subject';
 
 const SCOPES = ['openid', 'email', 'offline_access', 'Calendars.ReadWrite'];
-
-/** Top-level Graph requests of each kind, and where a fault on them matches. */
-const CALLS: Record<CalendarCall, { method: string; path: RegExp; batch?: boolean }> = {
-  create: { method: 'POST', path: /\/calendars\/[^/]+\/events$/ },
-  update: { method: 'PATCH', path: /\/events\/[^/]+$/ },
-  // A transport fault on the first item ends the whole $batch.
-  batch: { method: 'POST', path: /./, batch: true },
-  page: { method: 'GET', path: /\/delta$/ },
-  watch: { method: 'POST', path: /^\/v1\.0\/subscriptions$/ },
-};
 
 /** Graph: one mailbox per test (Graph limits are per mailbox), with a "Danwel" calendar. */
 export const microsoftSubject: CalendarSubject = {
@@ -105,17 +94,7 @@ export const microsoftSubject: CalendarSubject = {
       },
       isWatching: (id) => ms.subscriptions().find((s) => s.id === id)?.live ?? false,
       fault(account, on, fault, after) {
-        let match: FaultMatch;
-        if (typeof on === 'string') {
-          const call = CALLS[on];
-          match = call.batch
-            ? { user: account.email, batch: true }
-            : { user: account.email, batch: false, method: call.method, path: call.path };
-        } else {
-          const path = `/v1.0/me/events/${encodeURIComponent(on.batchPart)}`;
-          match = { user: account.email, batch: true, path };
-        }
-        ms.faults.add({ match, fault, after });
+        ms.faults.add({ match: calendarFaultMatch('microsoft', on, account.email), fault, after });
       },
       clearFaults() {
         ms.faults.clear();
@@ -123,7 +102,7 @@ export const microsoftSubject: CalendarSubject = {
       requests(account, of) {
         if (!of) return mine(account).length;
         if (of === 'batch') return mine(account).filter((r) => r.path === '/v1.0/$batch').length;
-        const call = CALLS[of];
+        const call = GRAPH_CALLS[of];
         return mine(account).filter((r) => r.method === call.method && call.path.test(r.path))
           .length;
       },
