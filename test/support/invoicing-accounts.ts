@@ -9,7 +9,7 @@ import type { InvoicingWorld } from './invoicing-subject';
 
 /**
  * An organization connected to the emulator's account as an import leaves it: the integration
- * (its token, the account chosen), the fixture contact as a client and the fixture project.
+ * (its tokens, the account chosen), the fixture contact as a client and the fixture project.
  */
 export async function connectedInvoicing(
   t: TestApp,
@@ -23,10 +23,15 @@ export async function connectedInvoicing(
     connectedBy,
     provider: world.provider.name,
     providerType: 'invoicing',
+    // Valid by the clock: a refresh happens only when the provider refuses the token.
+    expiresAt: new Date(Date.now() + 3_600_000),
     providerAccountId: access.accountId,
     isActive: true,
   });
-  await storeTokens(t, integration.id, { accessToken: access.accessToken });
+  await storeTokens(t, integration.id, {
+    accessToken: access.accessToken,
+    refreshToken: world.refreshToken(),
+  });
   const client = await factory.client(organization, {
     name: world.fixtures.contactName,
     integrationId: integration.id,

@@ -70,6 +70,8 @@ export interface InvoicingWorld {
   env(): Record<string, string>;
   /** A valid access token for `fixtures.accountId` and the account, without the OAuth dance. */
   access(): InvoicingAccess;
+  /** The refresh token issued with `access()`'s access token. */
+  refreshToken(): string;
   readonly fixtures: InvoicingFixtures;
   /** The most items one listing page of danwel's client holds (so a spec can span pages). */
   readonly pageSize: number;
@@ -113,6 +115,8 @@ export interface InvoicingWorld {
   failNext(): void;
   /** The current access token stops working (the next call answers 401). */
   expireAccessToken(): void;
+  /** The next token refresh answers the provider's invalid_grant, and the refresh token dies. */
+  refuseNextRefresh(): void;
 
   /** Requests the emulator has received so far (API calls only, not OAuth). */
   requestCount(): number;

@@ -2,7 +2,12 @@ import { loadConfig } from '../../../src/config';
 import { HARVEST_PAGE_SIZE } from '../../../src/invoicing/harvest/harvest-invoicing.provider';
 import { InvoicingProviders } from '../../../src/invoicing/invoicing-providers';
 import { ProviderHttp } from '../../../src/providers/provider-http';
-import { API_CALLS, harvestFaults, startHarvestEmulator } from '../../emulators/harvest';
+import {
+  API_CALLS,
+  harvestFaults,
+  startHarvestEmulator,
+  TOKEN_REFRESH,
+} from '../../emulators/harvest';
 import { TEST_APP_KEY } from '../app';
 import type {
   ApiRequest,
@@ -28,7 +33,8 @@ export const harvestSubject: InvoicingSubject = {
     const design = hv.addTask(id, { name: 'Design' });
     hv.assignTask(id, project.id, admin.id);
     hv.assignTask(id, project.id, design.id);
-    const token = hv.issueTokens({ email: EMAIL }).access_token;
+    const issued = hv.issueTokens({ email: EMAIL });
+    const token = issued.access_token;
 
     const env = (): Record<string, string> => ({
       HARVEST_CLIENT_ID: hv.app.clientId,
@@ -57,6 +63,7 @@ export const harvestSubject: InvoicingSubject = {
     return {
       provider,
       env,
+      refreshToken: () => issued.refresh_token,
       access: () => ({ accessToken: token, accountId: String(id) }),
       fixtures: {
         accountId: String(id),
@@ -136,6 +143,9 @@ export const harvestSubject: InvoicingSubject = {
         hv.faults.add({ match: API_CALLS, fault: harvestFaults.serverError() });
       },
       expireAccessToken: () => hv.expireAccessTokens(EMAIL),
+      refuseNextRefresh: () => {
+        hv.faults.add({ match: TOKEN_REFRESH, fault: { kind: 'invalidGrant', revoke: true } });
+      },
 
       requestCount: () => hv.requests.filter((r) => r.path.startsWith('/v2/')).length,
       requests: (): ApiRequest[] =>

@@ -2,7 +2,12 @@ import { DateTime } from 'luxon';
 import { loadConfig } from '../../../src/config';
 import { InvoicingProviders } from '../../../src/invoicing/invoicing-providers';
 import { ProviderHttp } from '../../../src/providers/provider-http';
-import { API_CALLS, moneybirdFaults, startMoneybirdEmulator } from '../../emulators/moneybird';
+import {
+  API_CALLS,
+  moneybirdFaults,
+  startMoneybirdEmulator,
+  TOKEN_REFRESH,
+} from '../../emulators/moneybird';
 import { TEST_APP_KEY } from '../app';
 import type {
   ApiRequest,
@@ -24,7 +29,8 @@ export const moneybirdSubject: InvoicingSubject = {
     const user = [...administration.users.values()][0];
     const contact = mb.addContact(adm, { companyName: 'Globex' });
     const project = mb.addProject(adm, { name: 'Website' });
-    const token = mb.issueTokens({ email: EMAIL }).access_token;
+    const issued = mb.issueTokens({ email: EMAIL });
+    const token = issued.access_token;
 
     const env = (): Record<string, string> => ({
       MONEYBIRD_CLIENT_ID: mb.app.clientId,
@@ -43,6 +49,7 @@ export const moneybirdSubject: InvoicingSubject = {
     return {
       provider,
       env,
+      refreshToken: () => issued.refresh_token,
       access: () => ({ accessToken: token, accountId: adm }),
       fixtures: {
         accountId: adm,
@@ -121,6 +128,9 @@ export const moneybirdSubject: InvoicingSubject = {
         mb.faults.add({ match: API_CALLS, fault: moneybirdFaults.serverError() });
       },
       expireAccessToken: () => mb.expireAccessTokens(EMAIL),
+      refuseNextRefresh: () => {
+        mb.faults.add({ match: TOKEN_REFRESH, fault: { kind: 'invalidGrant', revoke: true } });
+      },
 
       requestCount: () => mb.requests.filter((r) => r.path.startsWith('/api/v2/')).length,
       requests: (): ApiRequest[] =>

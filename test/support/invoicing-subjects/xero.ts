@@ -2,7 +2,7 @@ import { loadConfig } from '../../../src/config';
 import { InvoicingProviders } from '../../../src/invoicing/invoicing-providers';
 import { ProviderHttp } from '../../../src/providers/provider-http';
 import { parseXeroEntryId, xeroEntryId } from '../../../src/invoicing/xero/xero-entries';
-import { API_CALLS, startXeroEmulator, xeroFaults } from '../../emulators/xero';
+import { API_CALLS, startXeroEmulator, xeroFaults, TOKEN_REFRESH } from '../../emulators/xero';
 import { TEST_APP_KEY } from '../app';
 import type {
   ApiRequest,
@@ -25,7 +25,8 @@ export const xeroSubject: InvoicingSubject = {
     const contact = xero.addContact(tenant, { name: 'Globex' });
     const project = xero.addProject(tenant, { name: 'Website', contactId: contact.contactId });
     const task = xero.addTask(tenant, project.projectId, { name: 'Design' });
-    const token = xero.issueTokens({ email: EMAIL }).access_token;
+    const issued = xero.issueTokens({ email: EMAIL });
+    const token = issued.access_token;
 
     const env = (): Record<string, string> => ({
       XERO_CLIENT_ID: xero.app.clientId,
@@ -49,6 +50,7 @@ export const xeroSubject: InvoicingSubject = {
     return {
       provider,
       env,
+      refreshToken: () => issued.refresh_token,
       access: () => ({ accessToken: token, accountId: tenant }),
       fixtures: {
         accountId: tenant,
@@ -126,6 +128,9 @@ export const xeroSubject: InvoicingSubject = {
         xero.faults.add({ match: API_CALLS, fault: xeroFaults.serverError() });
       },
       expireAccessToken: () => xero.expireAccessTokens(EMAIL),
+      refuseNextRefresh: () => {
+        xero.faults.add({ match: TOKEN_REFRESH, fault: { kind: 'invalidGrant', revoke: true } });
+      },
 
       requestCount: () =>
         xero.requests.filter((r) => /^\/(api|projects)\.xro\//.test(r.path)).length,
