@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { TimeBlock } from '../api/models';
 import { FormDialog } from '../app/FormDialog';
+import { Field, SelectField } from '../app/forms';
 import { Empty, ErrorState, FieldError, FormError, Loading, Page } from '../app/ui';
 import { useOrg } from '../app/useOrg';
 import { useMembers, useProjects } from '../planner/planner-data';
@@ -98,44 +99,38 @@ export default function Approvals() {
       <FormError error={requireApproval.error} fields={[]} />
       {organization.data && !required && <p className="notice">{t.approvals.notRequired}</p>}
       <div className="field-row">
-        <div className="field">
-          <label htmlFor="review-member">{t.approvals.member}</label>
-          <select id="review-member" value={userId} onChange={(e) => setUserId(e.target.value)}>
-            <option value="all">{t.approvals.everyone}</option>
-            {(members.data ?? []).map((m) => (
-              <option key={m.user_id} value={m.user_id}>
-                {m.name ?? m.email}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="review-status">{t.approvals.status}</label>
-          <select
-            id="review-status"
-            value={status}
-            onChange={(e) => setStatus(e.target.value as QueueStatus)}
-          >
-            {Object.entries(t.approvals.statuses).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="review-from">{t.approvals.from}</label>
-          <input
-            id="review-from"
-            type="date"
-            value={from}
-            onChange={(e) => setFrom(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="review-to">{t.approvals.to}</label>
-          <input id="review-to" type="date" value={to} onChange={(e) => setTo(e.target.value)} />
-        </div>
+        <SelectField
+          label={t.approvals.member}
+          value={userId}
+          onChange={setUserId}
+          options={[
+            { value: 'all', label: t.approvals.everyone },
+            ...(members.data ?? []).map((m) => ({
+              value: String(m.user_id),
+              label: m.name ?? m.email ?? `#${m.user_id}`,
+            })),
+          ]}
+        />
+        <SelectField
+          label={t.approvals.status}
+          value={status}
+          onChange={(value) => setStatus(value as QueueStatus)}
+          options={Object.entries(t.approvals.statuses).map(([value, label]) => ({ value, label }))}
+        />
+        <Field
+          label={t.approvals.from}
+          name="from"
+          type="date"
+          value={from}
+          onChange={(e) => setFrom(e.target.value)}
+        />
+        <Field
+          label={t.approvals.to}
+          name="to"
+          type="date"
+          value={to}
+          onChange={(e) => setTo(e.target.value)}
+        />
       </div>
       <div className="toolbar">
         <button

@@ -2,6 +2,7 @@
 // organization id, so switching organizations never shows another one's cached data.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { allPages, api, data } from '../api/client';
+import type { operations } from '../api/schema';
 import type {
   Calendar,
   CalendarEvent,
@@ -15,21 +16,28 @@ import type {
 /** How often an open week asks for changes made elsewhere (another tab, the sync worker). */
 export const WEEK_POLL_MS = 15_000;
 
+/** The list filters of GET …/time-blocks, paging aside. */
+export type TimeBlockFilters = Omit<
+  operations['TimeBlocksController_list']['parameters']['query'],
+  'cursor' | 'limit'
+>;
+
+/** Every block matching the filters, all pages (the planner, the team week, the review queue). */
+export function listTimeBlocks(orgId: number, filters: TimeBlockFilters): Promise<TimeBlock[]> {
+  return allPages((cursor) =>
+    data<Page<TimeBlock>>(
+      api().GET('/api/v1/organizations/{organizationId}/time-blocks', {
+        params: { path: { organizationId: orgId }, query: { ...filters, limit: 100, cursor } },
+      }),
+    ),
+  );
+}
+
 export function useWeekBlocks(orgId: number, from: string, to: string, userId: string) {
   return useQuery({
     queryKey: [orgId, 'time-blocks', from, to, userId],
     refetchInterval: WEEK_POLL_MS,
-    queryFn: () =>
-      allPages((cursor) =>
-        data<Page<TimeBlock>>(
-          api().GET('/api/v1/organizations/{organizationId}/time-blocks', {
-            params: {
-              path: { organizationId: orgId },
-              query: { from, to, user_id: userId, limit: 100, cursor },
-            },
-          }),
-        ),
-      ),
+    queryFn: () => listTimeBlocks(orgId, { from, to, user_id: userId }),
   });
 }
 

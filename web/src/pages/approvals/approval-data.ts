@@ -1,9 +1,9 @@
 // The review queue's reads and decisions. A decision refreshes every cached week of the
 // organization, so the planner's badges follow without a reload.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { allPages, api, data } from '../../api/client';
-import type { Organization, Page, TimeBlock } from '../../api/models';
-import { WEEK_POLL_MS } from '../../planner/planner-data';
+import { api, data } from '../../api/client';
+import type { Organization } from '../../api/models';
+import { listTimeBlocks, WEEK_POLL_MS } from '../../planner/planner-data';
 
 /** The most blocks one decision changes (the server's limit); larger selections go in chunks. */
 export const MAX_REVIEWED_BLOCKS = 500;
@@ -32,24 +32,13 @@ export function useReviewQueue(
     // Members' edits put rejected blocks back in the queue while it is open.
     refetchInterval: WEEK_POLL_MS,
     queryFn: () =>
-      allPages((cursor) =>
-        data<Page<TimeBlock>>(
-          api().GET('/api/v1/organizations/{organizationId}/time-blocks', {
-            params: {
-              path: { organizationId: orgId },
-              query: {
-                from: query.from,
-                to: query.to,
-                user_id: query.userId,
-                approval_status: query.status,
-                is_billable: true,
-                limit: 100,
-                cursor,
-              },
-            },
-          }),
-        ),
-      ),
+      listTimeBlocks(orgId, {
+        from: query.from,
+        to: query.to,
+        user_id: query.userId,
+        approval_status: query.status,
+        is_billable: true,
+      }),
   });
 }
 
