@@ -28,7 +28,7 @@ import { InvoicingBookingsService } from './invoicing-bookings.service';
 
 const FORBIDDEN =
   'Not an admin or owner: the mappings show the provider account’s users and their addresses. ' +
-  'A member sees why a block of theirs cannot be booked on the block (`sync_error`).';
+  'A member sees why a block of theirs cannot be booked on the block (`invoicing_sync_error`).';
 
 /**
  * What an invoicing integration books time on: each imported project's task and each member's

@@ -30,6 +30,8 @@ export function presentTimeBlock(block: TimeBlock) {
     invoicing_sync_status: block.invoicingSyncStatus,
     sync_version: block.syncVersion,
     sync_error: block.syncError,
+    /** Why the invoicing system could not book it (with `invoicing_sync_status` `error`). */
+    invoicing_sync_error: block.invoicingSyncError,
     last_synced_at: block.lastSyncedAt?.toISOString() ?? null,
     created_at: block.createdAt?.toISOString() ?? null,
     updated_at: block.updatedAt?.toISOString() ?? null,

@@ -370,6 +370,13 @@ describe.each(INVOICING_SUBJECTS)(
       expect(failed.invoicingSyncStatus).toBe('error');
       expect(failed.invoicingSyncError).toContain('bob@elsewhere.test');
       expect(entriesOf(failed.title)).toEqual([]);
+      // Bob reads why on his block.
+      const shown = await asBob.get(team.url(`/time-blocks/${id}`));
+      expect(shown.body).toMatchObject({
+        invoicing_sync_status: 'error',
+        invoicing_sync_error: failed.invoicingSyncError,
+        sync_error: null,
+      });
 
       // The member signs in with the address the provider knows; the block changes and goes again.
       // (Ann gives the address up first: addresses are unique.)

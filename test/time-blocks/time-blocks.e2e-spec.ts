@@ -75,6 +75,7 @@ describe('time blocks', () => {
         invoicing_sync_status: 'disabled',
         sync_version: 0,
         sync_error: null,
+        invoicing_sync_error: null,
         last_synced_at: null,
         created_at: expect.any(String),
         updated_at: expect.any(String),

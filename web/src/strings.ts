@@ -113,6 +113,7 @@ export const t = {
       sent_to_billing: 'Sent to billing',
     } as Record<string, string>,
     rejectedNote: (note: string) => `Rejected: ${note}`,
+    invoicingError: (reason: string) => `Not booked in invoicing: ${reason}`,
     rejectedHelp: 'Saving a change sends the block back for approval.',
   },
   approvals: {

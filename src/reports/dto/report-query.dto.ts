@@ -107,7 +107,7 @@ export class ReportQueryDto {
     enum: SYNC_STATUSES,
     description:
       'Where the block stands with the invoicing integration: `pending` (to be booked), ' +
-      '`synced` (booked), `error` (cannot be booked, see the block’s `sync_error`), `disabled` ' +
+      '`synced` (booked), `error` (cannot be booked, see the block’s `invoicing_sync_error`), `disabled` ' +
       '(not to be booked: not billable, not approved, or no invoicing integration).',
   })
   @IsOptional()

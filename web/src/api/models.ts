@@ -104,7 +104,10 @@ export interface TimeBlock {
   rejection_note: string | null;
   calendar_sync_status: SyncStatus;
   invoicing_sync_status: SyncStatus;
+  /** The calendar's last error. */
   sync_error: string | null;
+  /** Why the invoicing system could not book it. */
+  invoicing_sync_error: string | null;
 }
 
 export interface CalendarEvent {

@@ -3337,7 +3337,7 @@ export interface operations {
                 /** @description Omitted: all blocks. `true`: billable ones only. `false`: the others. */
                 is_billable?: boolean;
                 approval_status?: "pending" | "approved" | "rejected" | "sent_to_billing";
-                /** @description Where the block stands with the invoicing integration: `pending` (to be booked), `synced` (booked), `error` (cannot be booked, see the block’s `sync_error`), `disabled` (not to be booked: not billable, not approved, or no invoicing integration). */
+                /** @description Where the block stands with the invoicing integration: `pending` (to be booked), `synced` (booked), `error` (cannot be booked, see the block’s `invoicing_sync_error`), `disabled` (not to be booked: not billable, not approved, or no invoicing integration). */
                 invoicing_status?: "pending" | "synced" | "error" | "disabled";
                 /** @description Comma-separated levels, outermost first, each at most once: user, client, project, approval_status, invoicing_status, day, week, month, block. Omitted: totals only. `block` is the detailed report: one group per block, its key with the title, UTC start and end, approval and invoicing status and `invoice_reference`. */
                 group_by?: string;
@@ -3390,7 +3390,7 @@ export interface operations {
                 /** @description Omitted: all blocks. `true`: billable ones only. `false`: the others. */
                 is_billable?: boolean;
                 approval_status?: "pending" | "approved" | "rejected" | "sent_to_billing";
-                /** @description Where the block stands with the invoicing integration: `pending` (to be booked), `synced` (booked), `error` (cannot be booked, see the block’s `sync_error`), `disabled` (not to be booked: not billable, not approved, or no invoicing integration). */
+                /** @description Where the block stands with the invoicing integration: `pending` (to be booked), `synced` (booked), `error` (cannot be booked, see the block’s `invoicing_sync_error`), `disabled` (not to be booked: not billable, not approved, or no invoicing integration). */
                 invoicing_status?: "pending" | "synced" | "error" | "disabled";
             };
             header?: never;
@@ -4355,7 +4355,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Not an admin or owner: the mappings show the provider account’s users and their addresses. A member sees why a block of theirs cannot be booked on the block (`sync_error`).
+             * @description Not an admin or owner: the mappings show the provider account’s users and their addresses. A member sees why a block of theirs cannot be booked on the block (`invoicing_sync_error`).
              *
              *     Your role lacks `integrations:connect:invoicing`.
              */
@@ -4429,7 +4429,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Not an admin or owner: the mappings show the provider account’s users and their addresses. A member sees why a block of theirs cannot be booked on the block (`sync_error`).
+             * @description Not an admin or owner: the mappings show the provider account’s users and their addresses. A member sees why a block of theirs cannot be booked on the block (`invoicing_sync_error`).
              *
              *     Your role lacks `integrations:connect:invoicing`.
              */
@@ -4510,7 +4510,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Not an admin or owner: the mappings show the provider account’s users and their addresses. A member sees why a block of theirs cannot be booked on the block (`sync_error`).
+             * @description Not an admin or owner: the mappings show the provider account’s users and their addresses. A member sees why a block of theirs cannot be booked on the block (`invoicing_sync_error`).
              *
              *     Your role lacks `integrations:connect:invoicing`.
              */

@@ -195,6 +195,9 @@ export function BlockDialog(props: Props) {
             />
           </div>
           {block?.sync_error && <p className="form-error">{block.sync_error}</p>}
+          {block?.invoicing_sync_status === 'error' && block.invoicing_sync_error && (
+            <p className="form-error">{t.planner.invoicingError(block.invoicing_sync_error)}</p>
+          )}
           {block?.approval_status === 'rejected' && (
             <div className="notice">
               <p>{t.planner.rejectedNote(block.rejection_note ?? '')}</p>

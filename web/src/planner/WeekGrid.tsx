@@ -417,10 +417,15 @@ const PlannedBlock = memo(function PlannedBlock({
     block.approval_status === 'rejected' && block.rejection_note
       ? t.planner.rejectedNote(block.rejection_note)
       : t.planner.approval[block.approval_status];
-  const detail = approvalText ? `${syncDetail}, ${approvalText}` : syncDetail;
+  const invoicingText =
+    block.invoicing_sync_status === 'error' && block.invoicing_sync_error
+      ? t.planner.invoicingError(block.invoicing_sync_error)
+      : null;
+  const detail = [syncDetail, approvalText, invoicingText].filter(Boolean).join(', ');
   const problem = [
     block.sync_error && syncDetail,
     block.approval_status === 'rejected' && approvalText,
+    invoicingText,
   ]
     .filter(Boolean)
     .join(' · ');
