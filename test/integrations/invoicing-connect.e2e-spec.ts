@@ -32,14 +32,7 @@ describe(`connecting an invoicing system (${databaseKind()})`, () => {
     globex = mb.addAdministration({ name: 'Globex BV', members: [ANN] }).id;
     mb.addAdministration({ name: 'Someone else’s', members: ['bob@elsewhere.test'] });
     t = await bootApp({
-      env: {
-        MONEYBIRD_CLIENT_ID: mb.app.clientId,
-        MONEYBIRD_CLIENT_SECRET: mb.app.clientSecret,
-        MONEYBIRD_AUTHORIZE_URL: mb.authorizeUrl,
-        MONEYBIRD_TOKEN_URL: mb.tokenUrl,
-        MONEYBIRD_REVOKE_URL: `${mb.url}/oauth/revoke`,
-        MONEYBIRD_API_BASE_URL: mb.apiUrl,
-      },
+      env: mb.danwelEnv(),
     });
     factory = new Factory(t.dataSource);
     team = await makeTeam(t, factory);

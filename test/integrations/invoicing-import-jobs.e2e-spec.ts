@@ -34,12 +34,7 @@ describe(`invoicing imports as jobs (${databaseKind()})`, () => {
     mb.addContact(adm, { companyName: 'Globex' });
     mb.addProject(adm, { name: 'Website' });
     t = await bootApp({
-      env: {
-        MONEYBIRD_CLIENT_ID: mb.app.clientId,
-        MONEYBIRD_CLIENT_SECRET: mb.app.clientSecret,
-        MONEYBIRD_TOKEN_URL: mb.tokenUrl,
-        MONEYBIRD_API_BASE_URL: mb.apiUrl,
-      },
+      env: mb.danwelEnv(),
     });
     factory = new Factory(t.dataSource);
   });

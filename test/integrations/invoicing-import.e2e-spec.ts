@@ -27,12 +27,7 @@ describe(`importing clients and projects from invoicing (${databaseKind()})`, ()
     mb = await startMoneybirdEmulator();
     adm = mb.addAdministration({ name: 'Acme BV', members: [ANN] }).id;
     t = await bootApp({
-      env: {
-        MONEYBIRD_CLIENT_ID: mb.app.clientId,
-        MONEYBIRD_CLIENT_SECRET: mb.app.clientSecret,
-        MONEYBIRD_TOKEN_URL: mb.tokenUrl,
-        MONEYBIRD_API_BASE_URL: mb.apiUrl,
-      },
+      env: mb.danwelEnv(),
     });
     factory = new Factory(t.dataSource);
     team = await makeTeam(t, factory);

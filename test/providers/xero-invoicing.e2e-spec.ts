@@ -43,15 +43,8 @@ describe('Xero invoicing client', () => {
     const config = loadConfig({
       NODE_ENV: 'test',
       APP_KEY: TEST_APP_KEY,
-      XERO_CLIENT_ID: xero.app.clientId,
-      XERO_CLIENT_SECRET: xero.app.clientSecret,
+      ...xero.danwelEnv(),
       XERO_REDIRECT_URI: REDIRECT_URI,
-      XERO_AUTHORIZE_URL: xero.authorizeUrl,
-      XERO_TOKEN_URL: xero.tokenUrl,
-      XERO_REVOKE_URL: xero.revokeUrl,
-      XERO_CONNECTIONS_URL: xero.connectionsUrl,
-      XERO_API_BASE_URL: xero.apiUrl,
-      XERO_PROJECTS_BASE_URL: xero.projectsUrl,
     });
     provider = new InvoicingProviders(config, new ProviderHttp()).get('xero');
   };

@@ -117,6 +117,18 @@ export class HarvestEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
   get accountsUrl(): string {
     return `${this.url}/api/v2/accounts`;
   }
+  /** The settings that point a danwel process at this emulator (its .env lines). */
+  danwelEnv(): Record<string, string> {
+    return {
+      HARVEST_CLIENT_ID: this.app.clientId,
+      HARVEST_CLIENT_SECRET: this.app.clientSecret,
+      HARVEST_AUTHORIZE_URL: this.authorizeUrl,
+      HARVEST_TOKEN_URL: this.tokenUrl,
+      HARVEST_REVOKE_URL: this.tokenUrl,
+      HARVEST_ACCOUNTS_URL: this.accountsUrl,
+      HARVEST_API_BASE_URL: this.apiUrl,
+    };
+  }
 
   get app(): HarvestApp {
     return this.store.apps.values().next().value!;

@@ -111,6 +111,17 @@ export class MoneybirdEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> 
   get tokenUrl(): string {
     return `${this.url}/oauth/token`;
   }
+  /** The settings that point a danwel process at this emulator (its .env lines). */
+  danwelEnv(): Record<string, string> {
+    return {
+      MONEYBIRD_CLIENT_ID: this.app.clientId,
+      MONEYBIRD_CLIENT_SECRET: this.app.clientSecret,
+      MONEYBIRD_AUTHORIZE_URL: this.authorizeUrl,
+      MONEYBIRD_TOKEN_URL: this.tokenUrl,
+      MONEYBIRD_REVOKE_URL: `${this.url}/oauth/revoke`,
+      MONEYBIRD_API_BASE_URL: this.apiUrl,
+    };
+  }
 
   get app(): MoneybirdApp {
     return this.store.apps.values().next().value!;

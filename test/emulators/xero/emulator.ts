@@ -148,6 +148,19 @@ export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
   get projectsUrl(): string {
     return `${this.url}/projects.xro/2.0`;
   }
+  /** The settings that point a danwel process at this emulator (its .env lines). */
+  danwelEnv(): Record<string, string> {
+    return {
+      XERO_CLIENT_ID: this.app.clientId,
+      XERO_CLIENT_SECRET: this.app.clientSecret,
+      XERO_AUTHORIZE_URL: this.authorizeUrl,
+      XERO_TOKEN_URL: this.tokenUrl,
+      XERO_REVOKE_URL: this.revokeUrl,
+      XERO_CONNECTIONS_URL: this.connectionsUrl,
+      XERO_API_BASE_URL: this.apiUrl,
+      XERO_PROJECTS_BASE_URL: this.projectsUrl,
+    };
+  }
 
   get app(): XeroApp {
     return this.store.apps.values().next().value!;

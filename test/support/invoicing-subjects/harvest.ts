@@ -37,13 +37,7 @@ export const harvestSubject: InvoicingSubject = {
     const token = issued.access_token;
 
     const env = (): Record<string, string> => ({
-      HARVEST_CLIENT_ID: hv.app.clientId,
-      HARVEST_CLIENT_SECRET: hv.app.clientSecret,
-      HARVEST_AUTHORIZE_URL: hv.authorizeUrl,
-      HARVEST_TOKEN_URL: hv.tokenUrl,
-      HARVEST_REVOKE_URL: hv.tokenUrl,
-      HARVEST_ACCOUNTS_URL: hv.accountsUrl,
-      HARVEST_API_BASE_URL: hv.apiUrl,
+      ...hv.danwelEnv(),
       HARVEST_USER_AGENT: 'danwel-contract (contract@danwel.test)',
     });
     const config = loadConfig({ NODE_ENV: 'test', APP_KEY: TEST_APP_KEY, ...env() });

@@ -32,14 +32,7 @@ export const moneybirdSubject: InvoicingSubject = {
     const issued = mb.issueTokens({ email: EMAIL });
     const token = issued.access_token;
 
-    const env = (): Record<string, string> => ({
-      MONEYBIRD_CLIENT_ID: mb.app.clientId,
-      MONEYBIRD_CLIENT_SECRET: mb.app.clientSecret,
-      MONEYBIRD_AUTHORIZE_URL: mb.authorizeUrl,
-      MONEYBIRD_TOKEN_URL: mb.tokenUrl,
-      MONEYBIRD_REVOKE_URL: `${mb.url}/oauth/revoke`,
-      MONEYBIRD_API_BASE_URL: mb.apiUrl,
-    });
+    const env = () => mb.danwelEnv();
     const config = loadConfig({ NODE_ENV: 'test', APP_KEY: TEST_APP_KEY, ...env() });
     const provider = new InvoicingProviders(config, new ProviderHttp()).get('moneybird');
     const localDate = (iso: string) =>

@@ -28,16 +28,7 @@ export const xeroSubject: InvoicingSubject = {
     const issued = xero.issueTokens({ email: EMAIL });
     const token = issued.access_token;
 
-    const env = (): Record<string, string> => ({
-      XERO_CLIENT_ID: xero.app.clientId,
-      XERO_CLIENT_SECRET: xero.app.clientSecret,
-      XERO_AUTHORIZE_URL: xero.authorizeUrl,
-      XERO_TOKEN_URL: xero.tokenUrl,
-      XERO_REVOKE_URL: xero.revokeUrl,
-      XERO_CONNECTIONS_URL: xero.connectionsUrl,
-      XERO_API_BASE_URL: xero.apiUrl,
-      XERO_PROJECTS_BASE_URL: xero.projectsUrl,
-    });
+    const env = () => xero.danwelEnv();
     const config = loadConfig({ NODE_ENV: 'test', APP_KEY: TEST_APP_KEY, ...env() });
     const provider = new InvoicingProviders(config, new ProviderHttp()).get('xero');
     const asUser = () => xero.asUser(tenant);
