@@ -120,6 +120,8 @@ export interface InvoicingWorld {
 
   /** Requests the emulator has received so far (API calls only, not OAuth). */
   requestCount(): number;
+  /** Requests its own rate limit answered 429 so far (injected throttles not counted). */
+  rateLimited(): number;
   /** Those requests, oldest first. */
   requests(): ApiRequest[];
   stop(): Promise<void>;

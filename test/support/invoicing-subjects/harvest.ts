@@ -141,6 +141,7 @@ export const harvestSubject: InvoicingSubject = {
         hv.faults.add({ match: TOKEN_REFRESH, fault: { kind: 'invalidGrant', revoke: true } });
       },
 
+      rateLimited: () => hv.throttled,
       requestCount: () => hv.requests.filter((r) => r.path.startsWith('/v2/')).length,
       requests: (): ApiRequest[] =>
         hv.requests

@@ -125,6 +125,7 @@ export const moneybirdSubject: InvoicingSubject = {
         mb.faults.add({ match: TOKEN_REFRESH, fault: { kind: 'invalidGrant', revoke: true } });
       },
 
+      rateLimited: () => mb.throttled,
       requestCount: () => mb.requests.filter((r) => r.path.startsWith('/api/v2/')).length,
       requests: (): ApiRequest[] =>
         mb.requests

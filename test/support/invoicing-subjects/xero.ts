@@ -123,6 +123,7 @@ export const xeroSubject: InvoicingSubject = {
         xero.faults.add({ match: TOKEN_REFRESH, fault: { kind: 'invalidGrant', revoke: true } });
       },
 
+      rateLimited: () => Object.values(xero.throttled).reduce((sum, n) => sum + n, 0),
       requestCount: () =>
         xero.requests.filter((r) => /^\/(api|projects)\.xro\//.test(r.path)).length,
       requests: (): ApiRequest[] =>
