@@ -19,6 +19,7 @@ if [ "${#packages[@]}" -gt 0 ]; then
 fi
 
 bash scripts/install.sh
+echo "Node $(node --version): lint, build, the web app's specs"
 npm run --silent lint
 npm run --silent build
 # The browser app: its generated API client must match the server.
@@ -33,6 +34,19 @@ status=0
 (cd web && E2E_JSON="$(pwd)/../$results/web-browser.json" npx playwright test -c e2e/playwright.config.ts) ||
   status=$?
 # Two Jest workers: much of the suite waits on MariaDB, the emulators and worker processes.
+echo "Node $(node --version): the whole Jest suite (unit, SQLite, MariaDB)"
 npx jest -c test/jest.config.js --maxWorkers=2 --json --outputFile="$results/jest.json" "$@" || status=$?
+# The newest LTS too: unit specs and the SQLite e2e suite, in a copy of the project whose
+# better-sqlite3 is built for that Node (scripts/node-leg.sh; cached under storage/node-legs/).
+leg_version=${NODE_LEG_VERSION:-24.22.3}
+if leg_tree=$(bash scripts/node-leg.sh "$leg_version"); then
+  echo "Node v$leg_version: unit specs and the SQLite e2e suite"
+  (cd "$leg_tree" && PATH="$(pwd)/../node/bin:$PATH" node node_modules/jest/bin/jest.js \
+    -c test/jest.config.js --selectProjects unit sqlite --maxWorkers=2 --json \
+    --outputFile="$OLDPWD/$results/jest-node-$leg_version.json" "$@") || status=$?
+else
+  echo "Node v$leg_version could not be prepared (see above)"
+  status=1
+fi
 node scripts/test-summary.mjs "$results"
 exit "$status"

@@ -33,6 +33,8 @@ const base = {
   transform,
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // storage/ holds runtime data and the second Node's copy of the project (scripts/node-leg.sh).
+  modulePathIgnorePatterns: ['<rootDir>/storage/'],
 };
 
 const e2e = ['<rootDir>/test/**/*.e2e-spec.ts'];
