@@ -1,11 +1,42 @@
 import { localIso } from './block-time';
 import { TimeBlock } from './time-block.entity';
 
+/** What the API shows of a block: all the list reads of a row (time-block-list.ts). */
+export const PRESENTED_PROPERTIES = [
+  'id',
+  'userId',
+  'title',
+  'description',
+  'startTime',
+  'endTime',
+  'timezone',
+  'color',
+  'clientId',
+  'projectId',
+  'calendarId',
+  'isBillable',
+  'approvalStatus',
+  'approvedBy',
+  'approvedAt',
+  'rejectionNote',
+  'invoiceReference',
+  'calendarSyncStatus',
+  'invoicingSyncStatus',
+  'syncVersion',
+  'syncError',
+  'invoicingSyncError',
+  'lastSyncedAt',
+  'createdAt',
+  'updatedAt',
+] as const satisfies readonly (keyof TimeBlock)[];
+
+export type PresentedBlock = Pick<TimeBlock, (typeof PRESENTED_PROPERTIES)[number]>;
+
 /**
  * A block as the API shows it: `start_time`/`end_time` in UTC, `local_start`/`local_end` the same
  * instants with the offset of the block's timezone (what a calendar UI displays).
  */
-export function presentTimeBlock(block: TimeBlock) {
+export function presentTimeBlock(block: PresentedBlock) {
   return {
     id: block.id,
     user_id: block.userId,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
 import {
@@ -8,10 +8,8 @@ import {
   ForbiddenError,
   ValidationFailedError,
 } from '../common/errors/domain.error';
-import { CursorPage, KeysetOrder, paginate } from '../common/pagination/cursor';
+import { CursorPage } from '../common/pagination/cursor';
 import { inTransaction, isSqlite } from '../database/transaction';
-import { listRange } from './list-range';
-import { whereOverlaps } from './block-overlaps';
 import { BlockWriter, Outcome } from './block-writer';
 import { BulkOperation, BulkTimeBlocksDto, validateOperation } from './dto/bulk-time-blocks.dto';
 import { CreateTimeBlockDto } from './dto/create-time-block.dto';
@@ -19,12 +17,8 @@ import { ListTimeBlocksQueryDto } from './dto/list-time-blocks.dto';
 import { UpdateTimeBlockDto } from './dto/update-time-block.dto';
 import { BulkFailedError, BulkFailureReason, BulkItemResult } from './time-block.errors';
 import { TimeBlock } from './time-block.entity';
-
-/** Lists run in start order, ties by id: the keyset the cursor continues from. */
-export const TIME_BLOCK_ORDER: KeysetOrder<TimeBlock>[] = [
-  { column: 'block.startTime', value: (block) => block.startTime, date: true },
-  { column: 'block.id', value: (block) => block.id },
-];
+import { listTimeBlocks } from './time-block-list';
+import { PresentedBlock } from './time-block.presenter';
 
 const DEADLOCK_ATTEMPTS = 5;
 
@@ -49,51 +43,9 @@ export class TimeBlocksService {
     );
   }
 
-  list(membership: Membership, query: ListTimeBlocksQueryDto): Promise<CursorPage<TimeBlock>> {
-    return paginate(
-      this.listQuery(this.dataSource.manager, membership, query),
-      TIME_BLOCK_ORDER,
-      query,
-    );
-  }
-
-  /**
-   * The list's query before pagination: blocks overlapping `[from, to)`, filtered, in start
-   * order. `organization_id = ? AND user_id = ?` plus the start range is what lets MySQL and
-   * SQLite answer it from idx_org_user_time; `user_id=all` keeps organization_id as its prefix.
-   */
-  listQuery(
-    manager: EntityManager,
-    membership: Membership,
-    query: ListTimeBlocksQueryDto,
-  ): SelectQueryBuilder<TimeBlock> {
-    const { from, to } = listRange(query);
-    const blocks = membership.scope.query(manager, TimeBlock, 'block');
-    if (query.user_id !== 'all') {
-      const userId = query.user_id === undefined ? membership.userId : Number(query.user_id);
-      blocks.andWhere('block.userId = :userId', { userId });
-    }
-    whereOverlaps(blocks, 'block', from, to);
-    if (query.client_id !== undefined)
-      blocks.andWhere('block.clientId = :clientId', { clientId: query.client_id });
-    if (query.project_id !== undefined)
-      blocks.andWhere('block.projectId = :projectId', { projectId: query.project_id });
-    if (query.is_billable !== undefined)
-      blocks.andWhere('block.isBillable = :isBillable', { isBillable: query.is_billable });
-    if (query.approval_status !== undefined) {
-      blocks.andWhere('block.approvalStatus = :approvalStatus', {
-        approvalStatus: query.approval_status,
-      });
-    }
-    if (query.calendar_sync_status !== undefined) {
-      blocks.andWhere('block.calendarSyncStatus = :calendarSyncStatus', {
-        calendarSyncStatus: query.calendar_sync_status,
-      });
-    }
-    TIME_BLOCK_ORDER.forEach(({ column }, index) =>
-      index === 0 ? blocks.orderBy(column, 'ASC') : blocks.addOrderBy(column, 'ASC'),
-    );
-    return blocks;
+  /** Blocks overlapping `[from, to)`, filtered, in start order (see time-block-list.ts). */
+  list(membership: Membership, query: ListTimeBlocksQueryDto): Promise<CursorPage<PresentedBlock>> {
+    return listTimeBlocks(this.dataSource, membership, query);
   }
 
   async create(membership: Membership, dto: CreateTimeBlockDto): Promise<TimeBlock> {

@@ -44,7 +44,12 @@ export function decodeCursor(cursor: string, length: number): CursorValue[] {
   } catch {
     // fall through to the validation error
   }
-  throw ValidationFailedError.field('cursor', 'cursor is not a valid pagination cursor.');
+  throw invalidCursor();
+}
+
+/** A cursor that decodes but names no row this list could have produced. */
+export function invalidCursor(): ValidationFailedError {
+  return ValidationFailedError.field('cursor', 'cursor is not a valid pagination cursor.');
 }
 
 export interface KeysetOrder<T> {
