@@ -1,6 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { ChildProcess } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
 import { DateTime } from 'luxon';
 import { In } from 'typeorm';
@@ -11,7 +9,8 @@ import { TimeBlock } from '../../src/time-blocks/time-block.entity';
 import { seededRandom } from '../emulators/microsoft';
 import { Factory } from '../factories';
 import { Actor, actingAs, makeTeam, Team } from '../support/actors';
-import { bootApp, TEST_APP_KEY, TestApp } from '../support/app';
+import { bootApp, TestApp } from '../support/app';
+import { builtEnv, startBuilt } from '../support/built-processes';
 import type { InvoicingWorld, StoredEntry } from '../support/invoicing-subject';
 import { INVOICING_SUBJECTS } from '../support/invoicing-subjects';
 import { storeTokens } from '../support/secrets';
@@ -37,7 +36,6 @@ const WORKERS = Number(process.env.CHAOS_WORKERS ?? 3);
 const SEED = Number(process.env.CHAOS_SEED ?? 20261207);
 /** Rate-limit 429s before this are the warm-up (fresh windows, first mapping reads). */
 const WARM_UP_MS = 10_000;
-const DIST_WORKER = join(__dirname, '../../dist/src/worker.js');
 /**
  * Moneybird stores instants, no date: an entry's day is the one in the administration's zone
  * (Europe/Amsterdam here), so its blocks are planned there.
@@ -79,9 +77,6 @@ describe('invoicing push under chaos (mysql, worker processes)', () => {
   let slot = 0;
 
   beforeAll(async () => {
-    if (!existsSync(DIST_WORKER)) {
-      throw new Error('dist/ is missing: run `npm run build` first (npm test does this).');
-    }
     const worlds = await Promise.all(INVOICING_SUBJECTS.map((subject) => subject.start()));
     const env = Object.assign({}, ...worlds.map((world) => world.env())) as Record<string, string>;
     t = await bootApp({ env });
@@ -133,29 +128,18 @@ describe('invoicing push under chaos (mysql, worker processes)', () => {
   });
 
   function startWorker(env: Record<string, string>): void {
-    const db = t.database.config;
-    const child = spawn(process.execPath, [DIST_WORKER], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: {
-        PATH: process.env.PATH,
+    const { child } = startBuilt(
+      'worker.js',
+      builtEnv(t.database.config, {
         NODE_ENV: 'test',
-        APP_KEY: TEST_APP_KEY,
-        LOG_LEVEL: 'error',
-        DB_CONNECTION: 'mysql',
-        DB_HOST: db.host,
-        DB_PORT: String(db.port),
-        DB_USERNAME: db.username,
-        DB_PASSWORD: db.password,
-        DB_DATABASE: db.database,
         WORKER_POLL_INTERVAL_MS: '50',
         SYNC_LEASE_SECONDS: '8',
         SYNC_REQUEST_TIMEOUT_MS: '1500',
         SYNC_BACKOFF_BASE_SECONDS: '1',
         SYNC_BACKOFF_MAX_SECONDS: '2',
         ...env,
-      },
-    });
-    child.stderr!.resume();
+      }),
+    );
     workers.add(child);
     child.once('exit', () => workers.delete(child));
   }

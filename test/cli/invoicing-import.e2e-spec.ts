@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { runCli } from '../../src/cli/program';
 import { Client } from '../../src/clients/client.entity';
 import { Integration } from '../../src/integrations/integration.entity';
@@ -9,7 +6,8 @@ import { Project } from '../../src/projects/project.entity';
 import { AuditLog } from '../../src/audit/audit-log.entity';
 import { Factory } from '../factories';
 import { makeTeam, Team } from '../support/actors';
-import { bootApp, TEST_APP_KEY, testConfig, TestApp } from '../support/app';
+import { bootApp, testConfig, TestApp } from '../support/app';
+import { builtEnv, startBuilt } from '../support/built-processes';
 import { databaseKind } from '../support/database';
 import type { InvoicingWorld } from '../support/invoicing-subject';
 import { INVOICING_SUBJECTS } from '../support/invoicing-subjects';
@@ -22,8 +20,9 @@ import { storeTokens } from '../support/secrets';
  * progress on stderr, a second run incremental; readable failures with a non-zero exit.
  */
 
-const CLI = join(__dirname, '../../dist/src/cli.js');
 const EXTRA = 299;
+// Each case boots the built CLI one or more times (a few seconds each on a busy machine).
+jest.setTimeout(120_000);
 const harvest = INVOICING_SUBJECTS.find((subject) => subject.name === 'harvest')!;
 
 describe(`cli: invoicing:import (${databaseKind()})`, () => {
@@ -34,7 +33,6 @@ describe(`cli: invoicing:import (${databaseKind()})`, () => {
   let integration: Integration;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` first.');
     world = await harvest.start({ clockOffsetMs: -2 * IMPORT_OVERLAP_MS });
     for (let n = 1; n <= EXTRA; n++) {
       const contact = await world.addContact(`Client ${String(n).padStart(3, '0')}`);
@@ -58,35 +56,15 @@ describe(`cli: invoicing:import (${databaseKind()})`, () => {
   });
 
   /** The built CLI in its own process, configured from the environment like a deployment. */
-  function cli(
-    ...argv: string[]
-  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const db = t.database.config;
-    const child = spawn(process.execPath, [CLI, ...argv], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'test',
-        APP_KEY: TEST_APP_KEY,
-        LOG_LEVEL: 'info',
-        MAIL_TRANSPORT: 'log',
-        DB_CONNECTION: db.connection,
-        DB_DATABASE_PATH: db.sqlitePath,
-        DB_HOST: db.host,
-        DB_PORT: String(db.port),
-        DB_USERNAME: db.username,
-        DB_PASSWORD: db.password,
-        DB_DATABASE: db.database,
-        ...world.env(),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  async function cli(...argv: string[]) {
+    const env = builtEnv(t.database.config, {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      ...world.env(),
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    return new Promise((resolve) =>
-      child.once('close', (code) => resolve({ code, stdout, stderr })),
-    );
+    const run = startBuilt('cli.js', env, [], argv);
+    const code = await run.exited;
+    return { code, stdout: run.stdout(), stderr: run.stderr() };
   }
 
   const synced = <E extends Client | Project>(entity: new () => E) =>

@@ -6,8 +6,9 @@ import { TEST_APP_KEY } from './app';
 import { freePort } from './mariadb-server';
 
 /*
- * The built entry points (`npm start`, `npm run worker`) as child processes of a spec, for tests
- * that need real processes: several workers, a server under load, a database going away.
+ * The built entry points (`npm start`, `npm run worker`, `npm run cli`) as child processes of a
+ * spec, for tests that need real processes: several workers, a server under load, a database
+ * going away, a command as an operator runs it.
  */
 
 const DIST = join(__dirname, '../../dist/src');
@@ -42,26 +43,45 @@ export interface BuiltProcess {
   child: ChildProcess;
   /** Everything it printed so far, stdout and stderr. */
   output(): string;
+  /** What it printed on each stream alone. */
+  stdout(): string;
+  stderr(): string;
+  /** Its exit code once it has exited ('close': everything it printed has been read). */
+  exited: Promise<number | null>;
   /** SIGTERM, resolved once it has exited. */
   stop(): Promise<void>;
 }
 
 export function startBuilt(
-  script: 'main.js' | 'worker.js',
+  script: 'main.js' | 'worker.js' | 'cli.js',
   env: NodeJS.ProcessEnv,
   nodeArgs: string[] = [],
+  args: string[] = [],
 ): BuiltProcess {
   if (!existsSync(join(DIST, script))) {
     throw new Error('dist/ is missing: run `npm run build` first (npm test does this).');
   }
   let output = '';
-  const child = spawn(process.execPath, [...nodeArgs, join(DIST, script)], {
+  const streams = { stdout: '', stderr: '' };
+  const child = spawn(process.execPath, [...nodeArgs, join(DIST, script), ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  return { child, output: () => output, stop: () => stopProcess(child) };
+  for (const name of ['stdout', 'stderr'] as const) {
+    child[name]!.on('data', (chunk) => {
+      output += chunk;
+      streams[name] += chunk;
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  return {
+    child,
+    output: () => output,
+    stdout: () => streams.stdout,
+    stderr: () => streams.stderr,
+    exited,
+    stop: () => stopProcess(child),
+  };
 }
 
 /** The built API listening on a free loopback port, once `/health/ready` answers 200. */
