@@ -21,6 +21,14 @@ export const GOOGLE_CLIENT = {
   clientSecret: 'GOCSPX-danwel-web',
   redirectUris: [`http://127.0.0.1:${PORT}/api/v1/integrations/oauth/google_calendar/callback`],
 };
+/** The Harvest emulator the invoicing spec starts, pointed at the same way. */
+export const HARVEST_PORT = PORT + 2;
+const harvest = `http://127.0.0.1:${HARVEST_PORT}`;
+export const HARVEST_APP = {
+  clientId: 'harvest-danwel-web',
+  clientSecret: 'harvest-danwel-web-secret',
+  redirectUris: [`http://127.0.0.1:${PORT}/api/v1/integrations/oauth/harvest/callback`],
+};
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
   throw new Error(
@@ -86,6 +94,15 @@ export default defineConfig({
       GOOGLE_TOKEN_URL: `${google}/token`,
       GOOGLE_REVOKE_URL: `${google}/revoke`,
       GOOGLE_API_BASE_URL: google,
+      // As the emulator's danwelEnv() says, known before it starts.
+      HARVEST_CLIENT_ID: HARVEST_APP.clientId,
+      HARVEST_CLIENT_SECRET: HARVEST_APP.clientSecret,
+      HARVEST_REDIRECT_URI: HARVEST_APP.redirectUris[0],
+      HARVEST_AUTHORIZE_URL: `${harvest}/oauth2/authorize`,
+      HARVEST_TOKEN_URL: `${harvest}/api/v2/oauth2/token`,
+      HARVEST_REVOKE_URL: `${harvest}/api/v2/oauth2/token`,
+      HARVEST_ACCOUNTS_URL: `${harvest}/api/v2/accounts`,
+      HARVEST_API_BASE_URL: `${harvest}/v2`,
     },
   },
 });

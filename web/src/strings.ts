@@ -247,10 +247,39 @@ export const t = {
     confirm: 'Confirm',
     callbackError: (code: string) => `The connection was not completed (${code}). Try again.`,
     owner: (name: string) => `Connected by ${name}`,
-    providers: { google_calendar: 'Google Calendar', office365: 'Microsoft 365' } as Record<
-      string,
-      string
-    >,
+    providers: {
+      google_calendar: 'Google Calendar',
+      office365: 'Microsoft 365',
+      moneybird: 'Moneybird',
+      harvest: 'Harvest',
+      xero: 'Xero',
+    } as Record<string, string>,
+  },
+  invoicing: {
+    title: 'Invoicing',
+    empty: 'No invoicing system connected yet.',
+    account: 'Account to book in',
+    accountForm: 'Invoicing account',
+    chooseAccount: 'Choose',
+    noAccount: 'Choose the account time is booked in.',
+    accountChosen: (name: string) => `Booking in ${name}`,
+    noAccounts: 'This connection reaches no account to book in.',
+    importNow: 'Import now',
+    imported: (clients: number, projects: number) =>
+      `Imported: ${clients} new or changed clients, ${projects} new or changed projects.`,
+    disconnectHelp:
+      'danwel stops booking time there; what is already booked stays in the invoicing system.',
+    bookings: 'What time is booked on',
+    project: 'Project',
+    task: 'Task',
+    member: 'Member',
+    providerUser: (provider: string) => `${provider} user`,
+    missing: 'Missing',
+    taskFor: (project: string) => `Task for ${project}`,
+    userFor: (member: string) => `${member} is booked as`,
+    none: '— none —',
+    byPerson: 'chosen',
+    noProjects: 'No imported projects yet: the import runs in the background, or import now.',
   },
   reports: {
     title: 'Reports',

@@ -1,5 +1,6 @@
 // Response shapes of the endpoints the app reads (the OpenAPI document types the requests).
 import type { Weekday } from '../time/week-time';
+import type { components } from './schema';
 
 export type Role = 'owner' | 'admin' | 'member' | 'viewer';
 export type SyncStatus = 'pending' | 'synced' | 'failed' | 'not_applicable' | string;
@@ -147,12 +148,24 @@ export interface Integration {
   provider_type: string;
   name: string | null;
   connected_by: number | null;
+  provider_account_id?: string | null;
   provider_account_email: string | null;
   is_active: boolean;
   last_sync_at: string | null;
   last_error: string | null;
   needs_reconnect: boolean;
   blocks?: { pending: number; error: number };
+}
+
+export type InvoicingAccount = components['schemas']['InvoicingAccountDto'];
+export type InvoicingBookings = components['schemas']['InvoicingBookingsDto'];
+export type ProjectBooking = components['schemas']['ProjectBookingDto'];
+export type MemberBooking = components['schemas']['MemberBookingDto'];
+
+/** What an import created, linked by name and updated, per kind. */
+export interface ImportResult {
+  clients: { created: number; linked: number; updated: number };
+  projects: { created: number; linked: number; updated: number };
 }
 
 export interface PendingGrant {

@@ -9,10 +9,13 @@ import { useCalendars } from '../planner/planner-data';
 import { t } from '../strings';
 import { AccountPanel } from './integrations/AccountPanel';
 import { rememberConnectingOrganization } from './integrations/connect-flow';
+import { InvoicingPanel } from './integrations/InvoicingPanel';
 import { PendingGrant } from './integrations/PendingGrant';
 
 const PROVIDERS = ['google_calendar', 'office365'] as const;
-type Provider = (typeof PROVIDERS)[number];
+/** One invoicing system per organization, connected by an admin or owner. */
+const INVOICING = ['moneybird', 'harvest', 'xero'] as const;
+type Provider = (typeof PROVIDERS)[number] | (typeof INVOICING)[number];
 
 export default function Integrations() {
   const { orgId, me, role, admin } = useOrg();
@@ -46,13 +49,19 @@ export default function Integrations() {
   const accounts = (integrations.data?.data ?? []).filter((i) =>
     (PROVIDERS as readonly string[]).includes(i.provider),
   );
+  // Its accounts, users and mappings are for admins and owners only.
+  const invoicing = admin
+    ? (integrations.data?.data ?? []).filter((i) => i.provider_type === 'invoicing')
+    : [];
+  const connectable: readonly Provider[] =
+    admin && invoicing.length === 0 ? [...PROVIDERS, ...INVOICING] : PROVIDERS;
 
   return (
     <Page
       title={t.integrations.title}
       actions={
         mayConnect &&
-        PROVIDERS.map((provider) => (
+        connectable.map((provider) => (
           <button
             key={provider}
             type="button"
@@ -89,22 +98,35 @@ export default function Integrations() {
         <ErrorState error={integrations.error} onRetry={() => integrations.refetch()} />
       ) : calendars.isError ? (
         <ErrorState error={calendars.error} onRetry={() => calendars.refetch()} />
-      ) : accounts.length === 0 ? (
-        <Empty>{t.integrations.empty}</Empty>
       ) : (
-        <div className="panels">
-          {accounts.map((integration) => (
-            <AccountPanel
+        <>
+          {invoicing.map((integration) => (
+            <InvoicingPanel
               key={integration.id}
               orgId={orgId}
               zone={me.timezone || 'UTC'}
               integration={integration}
-              calendars={calendars.data.filter((c) => c.integration.id === integration.id)}
-              manage={admin || integration.connected_by === me.id}
               onReconnect={() => connect.mutate(integration.provider as Provider)}
             />
           ))}
-        </div>
+          {accounts.length === 0 ? (
+            <Empty>{t.integrations.empty}</Empty>
+          ) : (
+            <div className="panels">
+              {accounts.map((integration) => (
+                <AccountPanel
+                  key={integration.id}
+                  orgId={orgId}
+                  zone={me.timezone || 'UTC'}
+                  integration={integration}
+                  calendars={calendars.data.filter((c) => c.integration.id === integration.id)}
+                  manage={admin || integration.connected_by === me.id}
+                  onReconnect={() => connect.mutate(integration.provider as Provider)}
+                />
+              ))}
+            </div>
+          )}
+        </>
       )}
     </Page>
   );
