@@ -195,7 +195,8 @@ export interface InvoicingProvider {
 
   /**
    * The fields this provider's entry expresses `content`'s rounded duration in: Harvest decimal
-   * `hours`, Xero integer `duration` minutes, Moneybird `started_at`/`ended_at` a rounded duration
+   * `hours` (on an account tracking start and end times, `started_time`/`ended_time` a rounded
+   * duration apart), Xero integer `duration` minutes, Moneybird `started_at`/`ended_at` a rounded duration
    * apart. Pure; the same fields `createEntry` sends.
    */
   durationFields(content: EntryContent): Record<string, string | number>;

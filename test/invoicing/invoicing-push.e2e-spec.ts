@@ -11,7 +11,8 @@ import { bootApp, TestApp } from '../support/app';
 import { databaseKind } from '../support/database';
 import type { InvoicingWorld } from '../support/invoicing-subject';
 import { connectedInvoicing } from '../support/invoicing-accounts';
-import { INVOICING_SUBJECTS } from '../support/invoicing-subjects';
+import { INVOICING_ACCOUNT_KINDS } from '../support/invoicing-subjects';
+import { harvestTimestampSubject } from '../support/invoicing-subjects/harvest';
 
 /*
  * Approved billable time out, exactly once, per invoicing provider: blocks written and approved
@@ -20,8 +21,8 @@ import { INVOICING_SUBJECTS } from '../support/invoicing-subjects';
  * the time entries in the account — and on the block.
  */
 
-describe.each(INVOICING_SUBJECTS)(
-  `pushing billable time to $name (${databaseKind()})`,
+describe.each(INVOICING_ACCOUNT_KINDS)(
+  `pushing billable time to $label (${databaseKind()})`,
   (subject) => {
     let world: InvoicingWorld;
     let t: TestApp;
@@ -128,6 +129,11 @@ describe.each(INVOICING_SUBJECTS)(
         projectExternalId: world.fixtures.projectExternalId,
       });
       expect(entry.description).toContain('Wireframes');
+      // A timestamp account gets the start as planned (to the minute) and the end the rounded
+      // duration later; the others a duration only.
+      expect(entry.times).toEqual(
+        subject === harvestTimestampSubject ? { started: '9:07am', ended: '10:07am' } : null,
+      );
       expect(await block(id)).toMatchObject({
         invoicingSyncStatus: 'synced',
         externalInvoicingEntryId: entry.externalId,
@@ -174,6 +180,9 @@ describe.each(INVOICING_SUBJECTS)(
       expect(row.invoicingSyncStatus).toBe('synced');
       const entries = world.entries().filter((e) => e.externalId === before);
       expect(entries).toMatchObject([{ minutes: 105 }]);
+      if (subject === harvestTimestampSubject) {
+        expect(entries[0].times).toEqual({ started: '9:07am', ended: '10:52am' });
+      }
       expect(entries[0].description).toContain('Wireframes and flows');
       expect(entriesOf('Design review, longer')).toHaveLength(1);
     });

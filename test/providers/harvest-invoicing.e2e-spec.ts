@@ -95,16 +95,50 @@ describe('Harvest invoicing client', () => {
     const calls = hv.requests.filter((r) => r.path.startsWith('/v2/'));
     expect(calls.map((r) => r.operation)).toEqual([
       'time_entries.list',
+      'company.get',
       'time_entries.create',
       'users.list',
     ]);
     for (const call of calls) {
       expect(call.headers).toEqual({ userAgent: USER_AGENT, accountId: String(account.id) });
     }
-    expect(JSON.parse(calls[1].body)).toMatchObject({
+    const body = JSON.parse(calls[2].body) as Record<string, unknown>;
+    expect(body).toMatchObject({
       hours: 1.25,
       external_reference: { id: 'danwel-block-7', group_id: 'danwel' },
     });
+    expect(body).not.toHaveProperty('started_time');
+  });
+
+  it('sends start and end times to a timestamp account, and reads its setting once', async () => {
+    const timestamps = hv.addAccount({
+      name: 'Acme Times',
+      members: [EMAIL],
+      timestampTimers: true,
+    });
+    const client = hv.addClient(timestamps.id, { name: 'Globex' });
+    const project = hv.addProject(timestamps.id, { name: 'Website', clientId: client.id });
+    const task = hv.addTask(timestamps.id, { name: 'Design' });
+    hv.assignTask(timestamps.id, project.id, task.id);
+    const here = { ...access, accountId: String(timestamps.id) };
+    const content = (blockId: number) =>
+      block({ blockId, projectExternalId: String(project.id), taskExternalId: String(task.id) });
+
+    const first = await provider.createEntry(here, content(8));
+    await provider.createEntry(here, content(9));
+
+    // 08:00Z is 09:00 in Amsterdam; the end is the rounded 75 minutes later, not the raw 71.
+    expect(hv.timeEntry(timestamps.id, Number(first.externalId))).toMatchObject({
+      startedTime: '9:00am',
+      endedTime: '10:15am',
+      hours: 1.25,
+    });
+    expect(first.minutes).toBe(75);
+    const operations = hv.requests.map((r) => r.operation);
+    expect(operations.filter((op) => op === 'company.get')).toHaveLength(1);
+    // A duration alone is refused by such an account: the times are what books it.
+    const created = hv.requests.filter((r) => r.operation === 'time_entries.create');
+    expect(JSON.parse(created[0].body)).not.toHaveProperty('hours');
   });
 
   it('looks the block up by external_reference first and brings a left-behind entry in line', async () => {

@@ -13,6 +13,8 @@ import type {
  */
 export interface InvoicingSubject {
   readonly name: InvoicingProviderName;
+  /** The provider and, where it has several kinds of account, which one (for spec titles). */
+  readonly label: string;
   /**
    * Starts the emulator with one account set up as `InvoicingWorld.fixtures` describes; its clock
    * runs `clockOffsetMs` from the real one (negative: behind, so that what is set up now looks
@@ -49,6 +51,8 @@ export interface StoredEntry {
   taskExternalId: string | null;
   /** The provider user it is booked for. */
   userExternalId: string | null;
+  /** The times of day it ran, where the account tracks them (Harvest timestamp accounts). */
+  times: { started: string; ended: string } | null;
   billable: boolean | null;
 }
 

@@ -1,9 +1,10 @@
-import { EntryContent } from '../invoicing-provider';
+import { EntryContent, InvoicingError } from '../invoicing-provider';
 import {
   billingState,
   entryBody,
   entryMatches,
   externalReferenceId,
+  harvestDuration,
   harvestHours,
   HarvestTimeEntry,
   projectTasks,
@@ -79,6 +80,29 @@ describe('entryBody', () => {
   it('derives one reference per block', () => {
     expect(externalReferenceId(42)).toBe('danwel-block-42');
     expect(externalReferenceId(42)).not.toBe(externalReferenceId(421));
+  });
+});
+
+describe('harvestDuration', () => {
+  it('sends decimal hours to an account that tracks durations', () => {
+    expect(harvestDuration(content(), false)).toEqual({ hours: 1.25 });
+  });
+
+  it('sends local start and end times the rounded duration apart to a timestamp account', () => {
+    // 09:00:40Z is 10:00 in Amsterdam (the seconds are dropped); 75 minutes later is 11:15.
+    const fields = harvestDuration(content({ start: new Date('2026-03-10T09:00:40Z') }), true);
+    expect(fields).toEqual({ started_time: '10:00am', ended_time: '11:15am' });
+    expect(harvestDuration(content({ start: new Date('2026-03-10T11:30:00Z') }), true)).toEqual({
+      started_time: '12:30pm',
+      ended_time: '1:45pm',
+    });
+    expect(entryBody(content(), '401', true)).not.toHaveProperty('hours');
+  });
+
+  it('refuses a timestamp entry that would run past midnight', () => {
+    const late = content({ start: new Date('2026-03-10T22:00:00Z'), minutes: 60 });
+    expect(() => harvestDuration(late, true)).toThrow(InvoicingError);
+    expect(() => harvestDuration(late, false)).not.toThrow();
   });
 });
 

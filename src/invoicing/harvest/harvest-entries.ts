@@ -1,5 +1,7 @@
+import { DateTime } from 'luxon';
 import {
   EntryBillingState,
+  InvoicingError,
   EntryContent,
   ProviderEntry,
   ProviderTask,
@@ -47,13 +49,42 @@ export function harvestHours(minutes: number): number {
   return Math.round((minutes / 60) * 100) / 100;
 }
 
+/**
+ * How an account wants its time: decimal `hours`, or — where the Company API's
+ * `wants_timestamp_timers` is on — `started_time`/`ended_time` (`8:00am`) in the block's zone,
+ * the end the rounded duration after the start (to the minute), so the entry still books the
+ * rounded time. A time of day cannot reach into the next day: such a block is refused.
+ */
+export function harvestDuration(
+  content: EntryContent,
+  timestampTimers: boolean,
+): Record<string, string | number> {
+  if (!timestampTimers) return { hours: harvestHours(content.minutes) };
+  const start = DateTime.fromJSDate(content.start, { zone: content.timeZone }).startOf('minute');
+  const end = start.plus({ minutes: content.minutes });
+  if (!end.hasSame(start, 'day')) {
+    throw new InvoicingError({
+      kind: 'permanent',
+      status: null,
+      code: 'crosses_midnight',
+      message: 'Harvest: a timestamp entry cannot run past midnight; split the block',
+    });
+  }
+  const timeOfDay = (at: DateTime) => at.toFormat('h:mma').toLowerCase();
+  return { started_time: timeOfDay(start), ended_time: timeOfDay(end) };
+}
+
 /** The fields a create or update sends (PATCH takes the same ones). */
-export function entryBody(content: EntryContent, taskId: string): Record<string, unknown> {
+export function entryBody(
+  content: EntryContent,
+  taskId: string,
+  timestampTimers = false,
+): Record<string, unknown> {
   return {
     project_id: Number(content.projectExternalId),
     task_id: Number(taskId),
     spent_date: content.spentDate,
-    hours: harvestHours(content.minutes),
+    ...harvestDuration(content, timestampTimers),
     notes: content.description,
     ...(content.userExternalId ? { user_id: Number(content.userExternalId) } : {}),
     external_reference: {

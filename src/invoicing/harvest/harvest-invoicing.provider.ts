@@ -33,7 +33,7 @@ import {
   entryBody,
   entryMatches,
   externalReferenceId,
-  harvestHours,
+  harvestDuration,
   HarvestTaskAssignment,
   HarvestTimeEntry,
   projectTasks,
@@ -68,9 +68,12 @@ interface HarvestUserItem {
   is_active: boolean;
 }
 
+/** How long an account's `wants_timestamp_timers` is used before it is read again. */
+const ACCOUNT_KIND_TTL_MS = 10 * 60_000;
+
 /**
  * Harvest (Harvest ID OAuth, API v2) over `ProviderHttp`. Time is booked on a project's task as
- * decimal `hours`; a create first looks for the block's `external_reference` so that a retry
+ * decimal `hours`, or as start and end times on a timestamp account; a create first looks for the block's `external_reference` so that a retry
  * never books twice (docs/architecture.md, "Invoicing").
  */
 export class HarvestInvoicingProvider implements InvoicingProvider {
@@ -79,6 +82,11 @@ export class HarvestInvoicingProvider implements InvoicingProvider {
   /** Harvest's general limit: 100 requests per 15 seconds. */
   readonly rateLimits: readonly RateLimit[] = [{ maxRequests: 100, windowSeconds: 15 }];
   private readonly api: HarvestApi;
+  /** Per account: whether it tracks start and end times, until `expiresAt`. */
+  private readonly accountKinds = new Map<
+    string,
+    { timestamps: Promise<boolean>; expiresAt: number }
+  >();
 
   constructor(
     private readonly config: HarvestConfig,
@@ -238,7 +246,7 @@ export class HarvestInvoicingProvider implements InvoicingProvider {
       ...this.as(access),
       method: 'POST',
       path: '/time_entries',
-      body: entryBody(content, taskId),
+      body: entryBody(content, taskId, await this.timestampTimers(access)),
       call: 'create',
     });
     return providerEntry(created);
@@ -268,7 +276,7 @@ export class HarvestInvoicingProvider implements InvoicingProvider {
       ...this.as(access),
       method: 'PATCH',
       path: entryPath(externalId),
-      body: entryBody(content, requireTask(content)),
+      body: entryBody(content, requireTask(content), await this.timestampTimers(access)),
       call: 'update',
     });
     return providerEntry(updated);
@@ -294,9 +302,34 @@ export class HarvestInvoicingProvider implements InvoicingProvider {
     return entry ? providerEntry(entry) : null;
   }
 
-  /** Decimal hours: 75 minutes are `hours: 1.25`. */
-  durationFields(content: EntryContent): Record<string, string | number> {
-    return { hours: harvestHours(content.minutes) };
+  /**
+   * Decimal hours (75 minutes are `hours: 1.25`), or on a timestamp account `started_time` and
+   * `ended_time` the rounded duration apart (`harvestDuration`).
+   */
+  durationFields(content: EntryContent, timestampTimers = false): Record<string, string | number> {
+    return harvestDuration(content, timestampTimers);
+  }
+
+  /**
+   * The Company API's `wants_timestamp_timers` of the account, read once per account for
+   * `ACCOUNT_KIND_TTL_MS` (a setting an administrator rarely changes).
+   */
+  async timestampTimers(access: InvoicingAccess): Promise<boolean> {
+    const known = this.accountKinds.get(access.accountId);
+    if (known && known.expiresAt > Date.now()) return known.timestamps;
+    const timestamps = this.api
+      .send<{ wants_timestamp_timers?: boolean }>({
+        ...this.as(access),
+        method: 'GET',
+        path: '/company',
+      })
+      .then((company) => company?.wants_timestamp_timers === true);
+    this.accountKinds.set(access.accountId, {
+      timestamps,
+      expiresAt: Date.now() + ACCOUNT_KIND_TTL_MS,
+    });
+    timestamps.catch(() => this.accountKinds.delete(access.accountId));
+    return timestamps;
   }
 
   /** Harvest writes `Retry-After` as delta-seconds. */

@@ -36,6 +36,8 @@ export interface TimeEntryInput {
   user_id?: unknown;
   spent_date?: unknown;
   hours?: unknown;
+  started_time?: unknown;
+  ended_time?: unknown;
   notes?: unknown;
   external_reference?: unknown;
 }
@@ -60,6 +62,7 @@ export class HarvestApi {
   static operation(method: string, segments: string[]): string {
     const [resource = '', id, sub] = segments;
     if (resource === 'users' && id === 'me') return 'users.me';
+    if (resource === 'company') return 'company.get';
     if (sub) return `${resource}.${sub}.${method === 'GET' ? 'list' : method.toLowerCase()}`;
     const verb =
       method === 'GET'
@@ -83,6 +86,16 @@ export class HarvestApi {
     const id = idText === undefined ? undefined : Number(idText);
     if (idText !== undefined && idText !== 'me' && !Number.isSafeInteger(id)) throw notFound();
     switch (resource) {
+      case 'company':
+        if (method !== 'GET' || idText !== undefined) break;
+        return json(200, {
+          name: account.name,
+          is_active: true,
+          wants_timestamp_timers: account.wantsTimestampTimers,
+          weekly_capacity: 126000,
+          time_format: 'hours_minutes',
+          clock: '12h',
+        });
       case 'users':
         if (method !== 'GET' || sub) break;
         if (idText === 'me') return json(200, renderUser(call.user));
@@ -209,6 +222,8 @@ export class HarvestApi {
       taskId: 0,
       spentDate: '',
       hours: 0,
+      startedTime: null,
+      endedTime: null,
       notes: null,
       externalReference: null,
       isLocked: false,
@@ -287,7 +302,26 @@ export class HarvestApi {
         problems.push('Spent date is invalid'); // [U]
       } else entry.spentDate = input.spent_date;
     }
-    if (input.hours !== undefined && input.hours !== null) {
+    const times = input.started_time !== undefined || input.ended_time !== undefined;
+    if (times && !account.wantsTimestampTimers) {
+      problems.push('Started time and ended time are only for timestamp accounts'); // [U]
+    }
+    if (account.wantsTimestampTimers && input.hours !== undefined && !times) {
+      // The account tracks start and end times: a bare duration has nowhere to go. // [U]
+      problems.push('Hours cannot be set on an account that tracks start and end times');
+    }
+    if (times && account.wantsTimestampTimers) {
+      const started = minutesOfDay(input.started_time ?? entry.startedTime);
+      const ended = minutesOfDay(input.ended_time ?? entry.endedTime);
+      if (started === undefined || ended === undefined || ended < started) {
+        problems.push('Started time and ended time are invalid'); // [U]
+      } else {
+        entry.startedTime = String(input.started_time ?? entry.startedTime);
+        entry.endedTime = String(input.ended_time ?? entry.endedTime);
+        entry.hours = Math.round(((ended - started) / 60) * 100) / 100;
+      }
+    }
+    if (input.hours !== undefined && input.hours !== null && !account.wantsTimestampTimers) {
       const hours = typeof input.hours === 'string' ? Number(input.hours) : input.hours;
       if (typeof hours !== 'number' || !Number.isFinite(hours) || hours < 0 || hours > 24) {
         problems.push('Hours must be a number between 0 and 24'); // [U]
@@ -338,8 +372,8 @@ export class HarvestApi {
       is_closed: entry.isClosed,
       is_billed: entry.isBilled,
       timer_started_at: null,
-      started_time: null,
-      ended_time: null,
+      started_time: entry.startedTime,
+      ended_time: entry.endedTime,
       is_running: false,
       billable: project.isBillable && assignment.billable,
       budgeted: false,
@@ -557,11 +591,20 @@ function inputOf(body: unknown): TimeEntryInput {
   for (const [key, value] of Object.entries(body)) {
     if (TIME_ENTRY_FIELDS.has(key)) input[key] = value;
   }
-  if (input.started_time !== undefined || input.ended_time !== undefined) {
-    // This account tracks time by duration (`wants_timestamp_timers` false).
-    throw messageError('Started time and ended time are only for timestamp accounts'); // [U]
-  }
   return input as TimeEntryInput;
+}
+
+/** `8:00am`, `12:30pm` (and `17:45`) as minutes after midnight; undefined when not a time. */
+function minutesOfDay(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^(\d{1,2}):(\d{2})\s*(am|pm)?$/i.exec(value.trim());
+  if (!match) return undefined;
+  let hours = Number(match[1]);
+  const minutes = Number(match[2]);
+  const half = match[3]?.toLowerCase();
+  if (minutes > 59 || (half ? hours < 1 || hours > 12 : hours > 23)) return undefined;
+  if (half) hours = (hours % 12) + (half === 'pm' ? 12 : 0);
+  return hours * 60 + minutes;
 }
 
 /** An integer id sent as a number or a string of digits. */

@@ -149,6 +149,8 @@ export class HarvestEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
     name: string;
     product?: 'harvest' | 'forecast';
     members?: string[];
+    /** Track time by start and end times rather than duration (`wants_timestamp_timers`). */
+    timestampTimers?: boolean;
   }): HarvestAccount {
     const account: HarvestAccount = {
       id: this.store.id(),
@@ -162,6 +164,7 @@ export class HarvestEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
       timeEntries: new Map(),
       members: new Set(),
       nextInvoiceNumber: 1,
+      wantsTimestampTimers: input.timestampTimers ?? false,
     };
     this.store.accounts.set(account.id, account);
     for (const email of input.members ?? []) {

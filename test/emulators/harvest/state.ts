@@ -79,6 +79,9 @@ export interface HarvestTimeEntry {
   spentDate: string;
   /** Decimal hours, two places. */
   hours: number;
+  /** Timestamp accounts: the times of day the entry ran, as Harvest writes them (`8:00am`). */
+  startedTime: string | null;
+  endedTime: string | null;
   notes: string | null;
   externalReference: ExternalReference | null;
   isLocked: boolean;
@@ -104,6 +107,8 @@ export interface HarvestAccount {
   /** Harvest ID people (lower-case e-mail) who reach the account; in `harvest`, each is a user. */
   members: Set<string>;
   nextInvoiceNumber: number;
+  /** The Company API's `wants_timestamp_timers`: time is tracked as start and end times. */
+  wantsTimestampTimers: boolean;
 }
 
 export interface Grant {

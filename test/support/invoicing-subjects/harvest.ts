@@ -18,13 +18,15 @@ import type {
 
 const EMAIL = 'ann@acme.test';
 
-/** Harvest: an account with one administrator, a client, its project and a billable task on it. */
-export const harvestSubject: InvoicingSubject = {
-  name: 'harvest',
-  async start(options = {}): Promise<InvoicingWorld> {
+/**
+ * Harvest: an account with one administrator, a client, its project and a billable task on it;
+ * with `timestampTimers`, one that tracks start and end times (`wants_timestamp_timers`).
+ */
+function harvest(timestampTimers: boolean): InvoicingSubject['start'] {
+  return async (options = {}): Promise<InvoicingWorld> => {
     const hv = await startHarvestEmulator();
     hv.advanceTime(options.clockOffsetMs ?? 0);
-    const account = hv.addAccount({ name: 'Acme', members: [EMAIL] });
+    const account = hv.addAccount({ name: 'Acme', members: [EMAIL], timestampTimers });
     const id = account.id;
     const user = [...account.users.values()][0];
     const client = hv.addClient(id, { name: 'Globex' });
@@ -89,6 +91,8 @@ export const harvestSubject: InvoicingSubject = {
           projectExternalId: String(e.projectId),
           taskExternalId: String(e.taskId),
           userExternalId: String(e.userId),
+          times:
+            e.startedTime && e.endedTime ? { started: e.startedTime, ended: e.endedTime } : null,
           billable: hv.renderTimeEntry(id, e.id).billable,
         })),
       lockEntry: (externalId) => {
@@ -155,5 +159,18 @@ export const harvestSubject: InvoicingSubject = {
           })),
       stop: () => hv.stop(),
     };
-  },
+  };
+}
+
+export const harvestSubject: InvoicingSubject = {
+  name: 'harvest',
+  label: 'harvest',
+  start: harvest(false),
+};
+
+/** Harvest with an account that tracks start and end times instead of durations. */
+export const harvestTimestampSubject: InvoicingSubject = {
+  name: 'harvest',
+  label: 'harvest (timestamp account)',
+  start: harvest(true),
 };

@@ -1,5 +1,5 @@
 import type { InvoicingSubject } from '../invoicing-subject';
-import { harvestSubject } from './harvest';
+import { harvestSubject, harvestTimestampSubject } from './harvest';
 import { moneybirdSubject } from './moneybird';
 import { xeroSubject } from './xero';
 
@@ -8,4 +8,10 @@ export const INVOICING_SUBJECTS: InvoicingSubject[] = [
   moneybirdSubject,
   harvestSubject,
   xeroSubject,
+];
+
+/** Every provider, and each kind of account a provider books time differently in. */
+export const INVOICING_ACCOUNT_KINDS: InvoicingSubject[] = [
+  ...INVOICING_SUBJECTS,
+  harvestTimestampSubject,
 ];

@@ -21,6 +21,7 @@ const EMAIL = 'ann@acme.test';
 /** Moneybird: an administration with one user, a contact and a project (no tasks). */
 export const moneybirdSubject: InvoicingSubject = {
   name: 'moneybird',
+  label: 'moneybird',
   async start(options = {}): Promise<InvoicingWorld> {
     const mb = await startMoneybirdEmulator();
     mb.advanceTime(options.clockOffsetMs ?? 0);
@@ -75,6 +76,7 @@ export const moneybirdSubject: InvoicingSubject = {
           projectExternalId: e.project_id,
           taskExternalId: null,
           userExternalId: e.user_id,
+          times: null,
           billable: e.billable,
         })),
       lockEntry: (externalId) => {

@@ -16,6 +16,7 @@ const EMAIL = 'ann@acme.test';
 /** Xero: an organisation whose member is a project user, a contact, a project and a task. */
 export const xeroSubject: InvoicingSubject = {
   name: 'xero',
+  label: 'xero',
   async start(options = {}): Promise<InvoicingWorld> {
     const xero = await startXeroEmulator();
     xero.advanceTime(options.clockOffsetMs ?? 0);
@@ -75,6 +76,7 @@ export const xeroSubject: InvoicingSubject = {
           projectExternalId: e.projectId,
           taskExternalId: e.taskId,
           userExternalId: e.userId,
+          times: null,
           // Billable is the task's charge type in Xero, not a field of the entry.
           billable: org.tasks.get(e.taskId)?.chargeType !== 'NON_CHARGEABLE',
         })),
