@@ -5,7 +5,7 @@
  * failing call does not fail the batch.
  */
 import { randomBytes } from 'node:crypto';
-import type { Auth } from 'googleapis';
+import type { Auth } from './google-api';
 
 /** Google accepts 1000 calls per batch but advises far fewer; 50 keeps one answer small. */
 export const GOOGLE_MAX_BATCH_CALLS = 50;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { calendar_v3 } from 'googleapis';
+import type { calendar_v3 } from './google-api';
 import {
   CalendarChangesClient,
   ChangePage,

@@ -1,4 +1,4 @@
-import { Auth, google } from 'googleapis';
+import { Auth, googleAuth } from './google-api';
 import { OAuthProviderConfig } from '../../config/app-config';
 import { CalendarChangesClient } from '../calendar-changes';
 import { CalendarEventsClient } from '../calendar-events';
@@ -39,7 +39,7 @@ export class GoogleCalendarProvider implements CalendarOAuthProvider {
   ) {}
 
   private client(timeout?: number): Auth.OAuth2Client {
-    return new google.auth.OAuth2({
+    return new googleAuth.OAuth2({
       clientId: this.config.clientId,
       clientSecret: this.config.clientSecret,
       redirectUri: this.config.redirectUri,
@@ -60,7 +60,7 @@ export class GoogleCalendarProvider implements CalendarOAuthProvider {
       scope: GOOGLE_CALENDAR_SCOPES,
       state: request.state,
       code_challenge: request.codeChallenge,
-      code_challenge_method: Auth.CodeChallengeMethod.S256,
+      code_challenge_method: 'S256' as Auth.CodeChallengeMethod,
     });
   }
 

@@ -1,4 +1,4 @@
-import { Auth, calendar_v3, google } from 'googleapis';
+import { Auth, calendar_v3, googleAuth, googleCalendar } from './google-api';
 import { countedFetch } from '../provider-http';
 
 /** A Calendar API client that acts with one access token. */
@@ -16,11 +16,11 @@ export interface GoogleSession {
  * cannot load node-fetch).
  */
 export function googleSession(apiBaseUrl: string, accessToken: string): GoogleSession {
-  const auth = new google.auth.OAuth2({
+  const auth = new googleAuth.OAuth2({
     transporterOptions: { fetchImplementation: countedFetch },
   });
   auth.setCredentials({ access_token: accessToken });
-  const calendar = google.calendar({
+  const calendar = googleCalendar({
     version: 'v3',
     rootUrl: `${apiBaseUrl.replace(/\/+$/, '')}/`,
     auth,
