@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { createRequire } from 'node:module';
 import { HARVEST_APP, HARVEST_PORT } from './playwright.config';
-import { checkScreen, signUp } from './support';
+import { callApi, checkScreen, signUp } from './support';
 
 const run = Date.now().toString(36);
 const person = { name: 'Ines Invoicing', email: `ines-${run}@example.com` };
@@ -96,6 +96,42 @@ test('connect Harvest, choose the account, map the task, import, disconnect', as
   await expect(panel.getByRole('status')).toContainText('Imported:');
   await page.getByRole('link', { name: 'Projects' }).click();
   await expect(page.getByRole('cell', { name: 'Website', exact: true })).toBeVisible();
+
+  // A billable block of last week on the imported project is booked; its badge says so.
+  const org = new URL(page.url()).pathname.split('/')[2];
+  const { data: projects } = (await callApi(
+    page,
+    'GET',
+    `/api/v1/organizations/${org}/projects`,
+  )) as {
+    data: { id: number; name: string }[];
+  };
+  const lastWeek = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10);
+  const block = (await callApi(page, 'POST', `/api/v1/organizations/${org}/time-blocks`, {
+    title: 'Wireframes',
+    start_time: `${lastWeek}T14:00:00Z`,
+    end_time: `${lastWeek}T15:45:00Z`,
+    timezone: 'UTC',
+    project_id: projects.find((p) => p.name === 'Website')!.id,
+    is_billable: true,
+  })) as { id: number };
+  await expect
+    .poll(
+      async () =>
+        (
+          (await callApi(page, 'GET', `/api/v1/organizations/${org}/time-blocks/${block.id}`)) as {
+            invoicing_sync_status: string;
+          }
+        ).invoicing_sync_status,
+      { timeout: 20_000 },
+    )
+    .toBe('synced');
+  await page.getByRole('link', { name: 'Planner' }).click();
+  await page.getByRole('button', { name: 'Previous week' }).click();
+  const booked = page.getByRole('button', { name: /^Wireframes / });
+  await expect(booked).toHaveAccessibleName(/Booked in invoicing/);
+  await expect(booked.locator('.badge.invoicing')).toHaveText('¤');
+  await checkScreen(page, 'planner-invoicing-badge');
 
   await page.getByRole('link', { name: 'Integrations' }).click();
   await panel.getByRole('button', { name: /^Disconnect / }).click();

@@ -114,6 +114,12 @@ export const t = {
     } as Record<string, string>,
     rejectedNote: (note: string) => `Rejected: ${note}`,
     invoicingError: (reason: string) => `Not booked in invoicing: ${reason}`,
+    invoicing: {
+      pending: 'Invoicing booking pending',
+      synced: 'Booked in invoicing',
+      error: 'Not booked in invoicing',
+    } as Record<string, string>,
+    invoiceReference: (reference: string) => `invoice ${reference}`,
     rejectedHelp: 'Saving a change sends the block back for approval.',
   },
   approvals: {

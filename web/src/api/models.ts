@@ -109,6 +109,8 @@ export interface TimeBlock {
   sync_error: string | null;
   /** Why the invoicing system could not book it. */
   invoicing_sync_error: string | null;
+  /** The provider's invoice, once the entry is invoiced or locked there. */
+  invoice_reference?: string | null;
 }
 
 export interface CalendarEvent {

@@ -383,6 +383,11 @@ const APPROVAL_MARKS: Record<string, string> = {
   sent_to_billing: '€',
 };
 
+const INVOICING_MARKS: Record<string, string> = {
+  synced: '¤',
+  error: '!',
+};
+
 /** One block; memoized, so a drag re-renders only the block that moves. */
 const PlannedBlock = memo(function PlannedBlock({
   block,
@@ -417,15 +422,24 @@ const PlannedBlock = memo(function PlannedBlock({
     block.approval_status === 'rejected' && block.rejection_note
       ? t.planner.rejectedNote(block.rejection_note)
       : t.planner.approval[block.approval_status];
-  const invoicingText =
+  const invoicingError =
     block.invoicing_sync_status === 'error' && block.invoicing_sync_error
       ? t.planner.invoicingError(block.invoicing_sync_error)
       : null;
+  // Only billable time goes to invoicing; `disabled` means there is nothing to book it in.
+  const invoicingStatus = block.is_billable
+    ? t.planner.invoicing[block.invoicing_sync_status]
+    : null;
+  const invoicingText =
+    invoicingError ??
+    (invoicingStatus && block.invoice_reference
+      ? `${invoicingStatus}, ${t.planner.invoiceReference(block.invoice_reference)}`
+      : invoicingStatus);
   const detail = [syncDetail, approvalText, invoicingText].filter(Boolean).join(', ');
   const problem = [
     block.sync_error && syncDetail,
     block.approval_status === 'rejected' && approvalText,
-    invoicingText,
+    invoicingError,
   ]
     .filter(Boolean)
     .join(' · ');
@@ -450,6 +464,15 @@ const PlannedBlock = memo(function PlannedBlock({
       {block.calendar_id !== null && (
         <span className={`badge sync-${status}`} title={syncDetail} aria-hidden="true">
           {status === 'synced' ? '✓' : status === 'error' ? '!' : '…'}
+        </span>
+      )}
+      {invoicingText && (
+        <span
+          className={`badge invoicing invoicing-${block.invoicing_sync_status}`}
+          title={invoicingText}
+          aria-hidden="true"
+        >
+          {INVOICING_MARKS[block.invoicing_sync_status] ?? '…'}
         </span>
       )}
       {approvalText && (
