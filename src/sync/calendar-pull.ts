@@ -47,7 +47,13 @@ export class CalendarPull {
     private readonly audit: AuditService,
     private readonly integration: Integration,
     private readonly calendar: Calendar,
-    private readonly schedule: { readStartedAt: Date; nextPullAt: Date; window: PullWindow },
+    private readonly schedule: {
+      readStartedAt: Date;
+      nextPullAt: Date;
+      window: PullWindow;
+      /** `settledOwnEvents` of the calendar, taken before the provider was read. */
+      knownBeforeRead: ReadonlySet<string>;
+    },
   ) {
     this.actor = `sync:${integration.provider}`;
   }
@@ -240,20 +246,17 @@ export class CalendarPull {
   /**
    * A full read lists every event of the window, but not the ones deleted while the cursor was
    * stale (Graph reports no deletions then): a settled block in the window whose event it did not
-   * see lost its event in the provider. Pending blocks are left to the push, which finds out.
+   * see lost its event in the provider. Only events danwel knew before the read began count: one
+   * written meanwhile (by a worker that took the lease over) may be missing from the listing.
+   * Pending blocks are left to the push, which finds out.
    */
   private async missingOwnEvents(seen: Set<string>): Promise<void> {
-    const blocks = await this.manager
-      .getRepository(TimeBlock)
-      .createQueryBuilder('block')
-      .where('block.syncedCalendarId = :calendarId', { calendarId: this.calendar.id })
-      .andWhere('block.externalCalendarEventId IS NOT NULL')
-      .andWhere('block.calendarSyncStatus = :synced', { synced: 'synced' })
-      .andWhere('block.endTime > :from AND block.startTime < :to', this.schedule.window)
-      .getMany();
+    const blocks = await settledOwnEvents(this.manager, this.calendar.id, this.schedule.window);
     for (const block of blocks) {
-      if (!seen.has(block.externalCalendarEventId!))
-        await this.removed(block.externalCalendarEventId!);
+      const eventId = block.externalCalendarEventId!;
+      if (!seen.has(eventId) && this.schedule.knownBeforeRead.has(eventId)) {
+        await this.removed(eventId);
+      }
     }
   }
 
@@ -295,4 +298,21 @@ export class CalendarPull {
       newValues: newValues ?? null,
     });
   }
+}
+
+/** The calendar's settled blocks in the window, with the events danwel wrote for them. */
+export function settledOwnEvents(
+  manager: EntityManager,
+  calendarId: number,
+  window: PullWindow,
+): Promise<TimeBlock[]> {
+  return manager
+    .getRepository(TimeBlock)
+    .createQueryBuilder('block')
+    .select(['block.id', 'block.externalCalendarEventId'])
+    .where('block.syncedCalendarId = :calendarId', { calendarId })
+    .andWhere('block.externalCalendarEventId IS NOT NULL')
+    .andWhere('block.calendarSyncStatus = :synced', { synced: 'synced' })
+    .andWhere('block.endTime > :from AND block.startTime < :to', window)
+    .getMany();
 }

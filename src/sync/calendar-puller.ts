@@ -18,7 +18,7 @@ import {
   PullFailedError,
   PullWindow,
 } from '../providers/calendar-changes';
-import { CalendarPull } from './calendar-pull';
+import { CalendarPull, settledOwnEvents } from './calendar-pull';
 
 /** A push channel is replaced when it has less than this left. */
 const CHANNEL_RENEW_MARGIN_MS = 24 * 3600_000;
@@ -81,6 +81,11 @@ export class CalendarPuller {
       try {
         const readStartedAt = new Date();
         const window = this.window();
+        const knownBeforeRead = new Set(
+          (await settledOwnEvents(this.dataSource.manager, calendar.id, window)).map(
+            (block) => block.externalCalendarEventId!,
+          ),
+        );
         const page = await this.read(session, client, calendar, window);
         const nextPullAt = new Date(Date.now() + this.config.sync.pullIntervalSeconds * 1000);
         await inTransaction(this.dataSource, (manager) =>
@@ -88,6 +93,7 @@ export class CalendarPuller {
             readStartedAt,
             nextPullAt,
             window,
+            knownBeforeRead,
           }).apply(page),
         );
         Object.assign(calendar, { syncCursor: page.nextCursor, nextPullAt });

@@ -1,7 +1,10 @@
 import { IsNull, Not } from 'typeorm';
 import { AuditLog } from '../../src/audit/audit-log.entity';
+import { AuditService } from '../../src/audit/audit.service';
 import { Calendar } from '../../src/calendars/calendar.entity';
+import { inTransaction } from '../../src/database/transaction';
 import { Integration } from '../../src/integrations/integration.entity';
+import { CalendarPull } from '../../src/sync/calendar-pull';
 import { CalendarReconciler } from '../../src/sync/calendar-reconciler';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
 import { Factory } from '../factories';
@@ -293,6 +296,32 @@ describe.each(CALENDAR_PROVIDER_NAMES)(
         expect.objectContaining({ title: 'Restored' }),
       ]);
       expect((await blockRow(block.id)).calendarSyncStatus).toBe('synced');
+    });
+
+    it('a full read that began before a block’s event was written does not take it for deleted', async () => {
+      // A worker lists the calendar; meanwhile another (which took the lease over) pushes a
+      // block. The listing cannot show that event, and must not delete the block for it.
+      const calendar = await t.dataSource.manager.findOneByOrFail(Calendar, { id: primary.id });
+      const integration = await t.dataSource.manager.findOneByOrFail(Integration, {
+        id: account.integrationId,
+      });
+      const block = await pushedBlock();
+      const listing = { changes: [], full: true, nextCursor: calendar.syncCursor ?? '' };
+      const applyListing = (knownBeforeRead: Set<string>) =>
+        inTransaction(t.dataSource, (manager) =>
+          new CalendarPull(manager, t.app.get(AuditService), integration, calendar, {
+            readStartedAt: new Date(),
+            nextPullAt: new Date(),
+            window: { from: new Date(block.startTime.getTime() - HOUR), to: block.endTime },
+            knownBeforeRead,
+          }).apply(listing),
+        );
+
+      await applyListing(new Set());
+      expect((await blockRow(block.id)).deletedAt).toBeNull();
+      // Known before the read and missing from it: deleted in the calendar.
+      await applyListing(new Set([block.externalCalendarEventId!]));
+      expect((await blockRow(block.id)).deletedAt).not.toBeNull();
     });
 
     it('a stale cursor is answered with a full read, which also forgets what was deleted meanwhile', async () => {
