@@ -21,7 +21,7 @@ export interface DemoPerson {
   name: string;
   email: string;
   role: OrganizationRole;
-  /** Days before the seed ran that the person joined (the owner founded the organization). */
+  /** How many days before seeding the person joined (the owner founded the organization). */
   joinedDaysAgo: number;
 }
 
