@@ -133,6 +133,22 @@ test('connect Harvest, choose the account, map the task, import, disconnect', as
   await expect(booked.locator('.badge.invoicing')).toHaveText('¤');
   await checkScreen(page, 'planner-invoicing-badge');
 
+  // Reports group and filter by the review and booking states, one row per block in detail.
+  await page.getByRole('link', { name: 'Reports' }).click();
+  await page.getByLabel('From').fill(lastWeek);
+  await page.getByLabel('Group by').selectOption({ label: 'Invoicing' });
+  await expect(page.getByRole('cell', { name: 'Booked', exact: true })).toBeVisible();
+  await page.getByLabel('Group by').selectOption({ label: 'Block' });
+  const row = page.getByRole('row', { name: /^Wireframes / });
+  await expect(row).toContainText('Pending approval, Booked');
+  await expect(row.getByRole('cell').nth(2)).toHaveText('—');
+  await expect(row.getByRole('cell').nth(3)).toHaveText('1:45');
+  await page.getByLabel('Invoicing', { exact: true }).selectOption({ label: 'Booking failed' });
+  await expect(page.getByText('No time in this range.')).toBeVisible();
+  await page.getByLabel('Invoicing', { exact: true }).selectOption({ label: 'Booked' });
+  await expect(row).toBeVisible();
+  await checkScreen(page, 'reports-by-block');
+
   await page.getByRole('link', { name: 'Integrations' }).click();
   await panel.getByRole('button', { name: /^Disconnect / }).click();
   await panel.getByRole('button', { name: 'Disconnect now' }).click();

@@ -209,7 +209,7 @@ export interface AuditLog {
 
 export interface ReportGroup {
   key: Record<string, unknown> & { name?: string | null };
-  seconds: number;
+  total_seconds: number;
   billable_seconds: number;
   billed_hours: string | number;
   amount: string | number | null;

@@ -7,9 +7,24 @@ import { useOrg } from '../app/useOrg';
 import { t } from '../strings';
 import { addDays, formatDuration, todayIn } from '../time/week-time';
 
-const GROUPINGS = ['project', 'client', 'user', 'day', 'week', 'month'] as const;
+const GROUPINGS = [
+  'project',
+  'client',
+  'user',
+  'day',
+  'week',
+  'month',
+  'approval_status',
+  'invoicing_status',
+  'block',
+] as const;
+const APPROVAL = ['pending', 'approved', 'rejected', 'sent_to_billing'] as const;
+const INVOICING = ['pending', 'synced', 'error', 'disabled'] as const;
 
 function groupName(key: Record<string, unknown>): string {
+  if (key.dimension === 'approval_status') return t.reports.approval[String(key.value)];
+  if (key.dimension === 'invoicing_status') return t.reports.invoicing[String(key.value)];
+  if (key.dimension === 'block') return String(key.title);
   const value = key.name ?? key.date ?? key.period ?? key.start ?? Object.values(key).join(' ');
   return value === null || value === undefined || value === '' ? '—' : String(value);
 }
@@ -21,9 +36,19 @@ export default function Reports() {
   const [from, setFrom] = useState(today.slice(0, 8) + '01');
   const [to, setTo] = useState(addDays(today, 1));
   const [groupBy, setGroupBy] = useState<string>('project');
-  const query = { from, to, timezone: zone, group_by: groupBy, user_id: 'all' as const };
+  const [approval, setApproval] = useState('');
+  const [invoicing, setInvoicing] = useState('');
+  // The summary and the CSV take the same filters.
+  const filters = {
+    from,
+    to,
+    timezone: zone,
+    ...(approval ? { approval_status: approval } : {}),
+    ...(invoicing ? { invoicing_status: invoicing } : {}),
+  };
+  const query = { ...filters, group_by: groupBy, user_id: 'all' as const };
   const report = useQuery({
-    queryKey: [orgId, 'reports', from, to, groupBy],
+    queryKey: [orgId, 'reports', from, to, groupBy, approval, invoicing],
     queryFn: () =>
       data<ReportSummary>(
         api().GET('/api/v1/organizations/{organizationId}/reports/summary', {
@@ -34,7 +59,7 @@ export default function Reports() {
 
   async function download() {
     const response = await fetch(
-      `/api/v1/organizations/${orgId}/reports/export.csv?${new URLSearchParams({ from, to, timezone: zone })}`,
+      `/api/v1/organizations/${orgId}/reports/export.csv?${new URLSearchParams(filters)}`,
       { headers: { Authorization: `Bearer ${tokenStore.get()}` } },
     );
     const url = URL.createObjectURL(await response.blob());
@@ -46,7 +71,9 @@ export default function Reports() {
   }
 
   const groups = report.data?.groups ?? [];
-  const max = Math.max(1, ...groups.map((g) => g.seconds));
+  // One group per block: its statuses and invoice are columns of their own.
+  const detailed = groupBy === 'block';
+  const max = Math.max(1, ...groups.map((g) => g.total_seconds));
   return (
     <Page
       title={t.reports.title}
@@ -59,7 +86,12 @@ export default function Reports() {
       <div className="field-row">
         <div className="field">
           <label htmlFor="report-from">{t.reports.from}</label>
-          <input id="report-from" type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+          <input
+            id="report-from"
+            type="date"
+            value={from}
+            onChange={(e) => setFrom(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor="report-to">{t.reports.to}</label>
@@ -70,7 +102,37 @@ export default function Reports() {
           <select id="report-group" value={groupBy} onChange={(e) => setGroupBy(e.target.value)}>
             {GROUPINGS.map((g) => (
               <option key={g} value={g}>
-                {g}
+                {t.reports.groupings[g]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="report-approval">{t.reports.approvalStatus}</label>
+          <select
+            id="report-approval"
+            value={approval}
+            onChange={(e) => setApproval(e.target.value)}
+          >
+            <option value="">{t.reports.any}</option>
+            {APPROVAL.map((a) => (
+              <option key={a} value={a}>
+                {t.reports.approval[a]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="report-invoicing">{t.reports.invoicingStatus}</label>
+          <select
+            id="report-invoicing"
+            value={invoicing}
+            onChange={(e) => setInvoicing(e.target.value)}
+          >
+            <option value="">{t.reports.any}</option>
+            {INVOICING.map((i) => (
+              <option key={i} value={i}>
+                {t.reports.invoicing[i]}
               </option>
             ))}
           </select>
@@ -88,27 +150,44 @@ export default function Reports() {
             {groups.map((g, i) => (
               <div key={i}>
                 <small>
-                  {groupName(g.key)} · {formatDuration(g.seconds)}
+                  {groupName(g.key)} · {formatDuration(g.total_seconds)}
                 </small>
-                <div className="bar" style={{ width: `${(g.seconds / max) * 100}%` }} />
+                <div className="bar" style={{ width: `${(g.total_seconds / max) * 100}%` }} />
               </div>
             ))}
           </figure>
           <table>
             <thead>
               <tr>
-                <th scope="col">{groupBy}</th>
-                <th scope="col" className="num">{t.reports.hours}</th>
-                <th scope="col" className="num">{t.reports.billable}</th>
-                <th scope="col" className="num">{t.reports.billed}</th>
-                <th scope="col" className="num">{t.reports.amount}</th>
+                <th scope="col">{t.reports.groupings[groupBy]}</th>
+                {detailed && <th scope="col">{t.reports.statuses}</th>}
+                {detailed && <th scope="col">{t.reports.invoice}</th>}
+                <th scope="col" className="num">
+                  {t.reports.hours}
+                </th>
+                <th scope="col" className="num">
+                  {t.reports.billable}
+                </th>
+                <th scope="col" className="num">
+                  {t.reports.billed}
+                </th>
+                <th scope="col" className="num">
+                  {t.reports.amount}
+                </th>
               </tr>
             </thead>
             <tbody>
               {groups.map((g, i) => (
                 <tr key={i}>
                   <td>{groupName(g.key)}</td>
-                  <td className="num">{formatDuration(g.seconds)}</td>
+                  {detailed && (
+                    <td>
+                      {t.reports.approval[String(g.key.approval_status)]},{' '}
+                      {t.reports.invoicing[String(g.key.invoicing_status)]}
+                    </td>
+                  )}
+                  {detailed && <td>{String(g.key.invoice_reference ?? '—')}</td>}
+                  <td className="num">{formatDuration(g.total_seconds)}</td>
                   <td className="num">{formatDuration(g.billable_seconds)}</td>
                   <td className="num">{String(g.billed_hours)}</td>
                   <td className="num">{g.amount ?? '—'}</td>
@@ -117,8 +196,10 @@ export default function Reports() {
             </tbody>
             <tfoot>
               <tr>
-                <th scope="row">{t.reports.total}</th>
-                <td className="num">{formatDuration(report.data.totals.seconds)}</td>
+                <th scope="row" colSpan={detailed ? 3 : 1}>
+                  {t.reports.total}
+                </th>
+                <td className="num">{formatDuration(report.data.totals.total_seconds)}</td>
                 <td className="num">{formatDuration(report.data.totals.billable_seconds)}</td>
                 <td className="num">{String(report.data.totals.billed_hours)}</td>
                 <td className="num">{report.data.totals.amount ?? '—'}</td>
