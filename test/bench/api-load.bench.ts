@@ -18,6 +18,8 @@ import { TEST_APP_KEY } from '../support/app';
  * BENCH_SIZE: quick (default, 20 × 50 × 50 blocks), full (20 × 50 × 1,000 = 1 M), 10x (10 M).
  * BENCH_SECONDS per leg and server, BENCH_ROUNDS alternations, BENCH_LEGS (comma separated) to run
  * only some legs, BENCH_CPU_PROF=1 to write a CPU profile of the API to test/bench/results/.
+ * Besides req/s and latency, each leg reports the CPU time each server spent per request: on a
+ * machine shared with other work it moves far less than throughput does.
  */
 
 const ROOT = resolve(__dirname, '../..');
@@ -356,9 +358,18 @@ interface Sample {
   p99: number;
   requests: number;
   bad: number;
+  /** CPU time the server process spent per answered request: far less noisy than req/s. */
+  cpuMsPerRequest: number;
 }
 
-async function drive(port: number, leg: Leg): Promise<Sample> {
+/** user + system CPU time of a process so far, in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function drive(port: number, pid: number, leg: Leg): Promise<Sample> {
+  const cpuBefore = cpuMs(pid);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: leg.connections,
@@ -390,6 +401,7 @@ async function drive(port: number, leg: Leg): Promise<Sample> {
     p99: result.latency.p99,
     requests: result.requests.total,
     bad: result.requests.total - good + result.errors + result.timeouts,
+    cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / Math.max(result.requests.total, 1),
   };
 }
 
@@ -520,14 +532,16 @@ describe('benchmark: API under load against a bare server', () => {
         }
         // A short warm-up of both, so JIT and pools are hot before anything counts.
         const warm = { ...leg, connections: Math.min(leg.connections, 16) };
-        await drive(apiPort, warm);
-        await drive(barePort, warm);
+        await drive(apiPort, api.pid!, warm);
+        await drive(barePort, bare.pid!, warm);
         const samples = { api: [] as Sample[], bare: [] as Sample[] };
         for (let round = 0; round < ROUNDS; round++) {
           // Alternate which goes first, so neither always runs on a warmer or cooler machine.
           const order = round % 2 === 0 ? (['api', 'bare'] as const) : (['bare', 'api'] as const);
-          for (const side of order)
-            samples[side].push(await drive(side === 'api' ? apiPort : barePort, leg));
+          for (const side of order) {
+            const [port, pid] = side === 'api' ? [apiPort, api.pid!] : [barePort, bare.pid!];
+            samples[side].push(await drive(port, pid, leg));
+          }
         }
         const sum = (side: 'api' | 'bare', key: keyof Sample) =>
           median(samples[side].map((s) => s[key]));
@@ -541,6 +555,9 @@ describe('benchmark: API under load against a bare server', () => {
           p99_ratio: sum('api', 'p99') / Math.max(sum('bare', 'p99'), 0.5),
           api_p99_ms: sum('api', 'p99'),
           bare_p99_ms: sum('bare', 'p99'),
+          api_cpu_ms_per_request: sum('api', 'cpuMsPerRequest'),
+          bare_cpu_ms_per_request: sum('bare', 'cpuMsPerRequest'),
+          cpu_ratio: sum('api', 'cpuMsPerRequest') / sum('bare', 'cpuMsPerRequest'),
           api_bad: samples.api.reduce((n, s) => n + s.bad, 0),
           bare_bad: samples.bare.reduce((n, s) => n + s.bad, 0),
           api_peak_rss_mb: peakRssMb(api.pid!),
@@ -552,12 +569,13 @@ describe('benchmark: API under load against a bare server', () => {
 
       const table = [
         `danwel vs bare http+mysql2, ${blocks} blocks (${SIZE_NAME}), ${ROUNDS}×${SECONDS} s per leg and server`,
-        'leg                         conns  req/s ratio  p50 ratio  p99 ratio  api req/s  bare req/s  api p99 ms  non-2xx api/bare',
+        'leg                         conns  req/s ratio  p50 ratio  p99 ratio  CPU/req ratio  api req/s  bare req/s  api p99 ms  non-2xx api/bare',
         ...rows.map(
           (r) =>
             `${String(r.leg).padEnd(28)}${String(r.connections).padStart(5)}` +
             `${(r.rps_ratio as number).toFixed(2).padStart(13)}${(r.p50_ratio as number).toFixed(2).padStart(11)}` +
-            `${(r.p99_ratio as number).toFixed(2).padStart(11)}${(r.api_rps as number).toFixed(0).padStart(11)}` +
+            `${(r.p99_ratio as number).toFixed(2).padStart(11)}${(r.cpu_ratio as number).toFixed(2).padStart(15)}` +
+            `${(r.api_rps as number).toFixed(0).padStart(11)}` +
             `${(r.bare_rps as number).toFixed(0).padStart(12)}${(r.api_p99_ms as number).toFixed(0).padStart(12)}` +
             `${`${r.api_bad}/${r.bare_bad}`.padStart(18)}`,
         ),
