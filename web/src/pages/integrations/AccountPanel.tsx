@@ -4,7 +4,7 @@ import { api } from '../../api/client';
 import type { Calendar, Integration } from '../../api/models';
 import { FormError } from '../../app/ui';
 import { t } from '../../strings';
-import { formatInstant } from '../../time/week-time';
+import { ConnectionState } from './ConnectionState';
 
 const DIRECTIONS = ['write', 'read', 'both'] as const;
 
@@ -80,40 +80,18 @@ export function AccountPanel({
 
   const provider = t.integrations.providers[integration.provider] ?? integration.provider;
   const email = integration.provider_account_email ?? provider;
-  const status = integration.needs_reconnect
-    ? t.integrations.needsReconnect
-    : integration.is_active
-      ? t.integrations.active
-      : t.integrations.paused;
 
   return (
     <section className="panel" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>
         {provider}: {email}
       </h2>
-      <p className="hint">
-        <span>
-          {t.integrations.status}: <strong>{status}</strong>
-        </span>
-        <span>
-          {integration.last_sync_at
-            ? t.integrations.lastSync(formatInstant(integration.last_sync_at, zone))
-            : t.integrations.neverSynced}
-        </span>
-      </p>
-      {integration.needs_reconnect && (
-        <div className="alert" role="alert">
-          <p>{t.integrations.reconnectHelp}</p>
-          {manage && (
-            <button type="button" className="primary" onClick={onReconnect}>
-              {t.integrations.reconnect}
-            </button>
-          )}
-        </div>
-      )}
-      {integration.last_error && !integration.needs_reconnect && (
-        <p className="form-error">{integration.last_error}</p>
-      )}
+      <ConnectionState
+        integration={integration}
+        zone={zone}
+        mayReconnect={manage}
+        onReconnect={onReconnect}
+      />
 
       <h3>{t.integrations.calendars}</h3>
       {calendars.length === 0 ? (

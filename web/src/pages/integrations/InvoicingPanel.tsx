@@ -4,7 +4,7 @@ import { api, data } from '../../api/client';
 import type { ImportResult, Integration, InvoicingAccount } from '../../api/models';
 import { ErrorState, FieldError, FormError, Loading } from '../../app/ui';
 import { t } from '../../strings';
-import { formatInstant } from '../../time/week-time';
+import { ConnectionState } from './ConnectionState';
 import { Bookings } from './Bookings';
 
 /** The organization's invoicing system: its state, the account booked in, import, disconnect. */
@@ -70,11 +70,6 @@ export function InvoicingPanel({
 
   const provider = t.integrations.providers[integration.provider] ?? integration.provider;
   const label = integration.provider_account_email ?? integration.name ?? provider;
-  const status = integration.needs_reconnect
-    ? t.integrations.needsReconnect
-    : integration.is_active
-      ? t.integrations.active
-      : t.integrations.paused;
   const chosen = integration.provider_account_id ?? null;
   const chosenName = accounts.data?.data.find((a) => a.external_id === chosen)?.name ?? chosen;
   const selected = picked ?? chosen ?? accounts.data?.data[0]?.external_id ?? '';
@@ -84,27 +79,12 @@ export function InvoicingPanel({
       <h2 id={`${id}-title`}>
         {t.invoicing.title}: {provider} ({label})
       </h2>
-      <p className="hint">
-        <span>
-          {t.integrations.status}: <strong>{status}</strong>
-        </span>
-        <span>
-          {integration.last_sync_at
-            ? t.integrations.lastSync(formatInstant(integration.last_sync_at, zone))
-            : t.integrations.neverSynced}
-        </span>
-      </p>
-      {integration.needs_reconnect && (
-        <div className="alert" role="alert">
-          <p>{t.integrations.reconnectHelp}</p>
-          <button type="button" className="primary" onClick={onReconnect}>
-            {t.integrations.reconnect}
-          </button>
-        </div>
-      )}
-      {integration.last_error && !integration.needs_reconnect && (
-        <p className="form-error">{integration.last_error}</p>
-      )}
+      <ConnectionState
+        integration={integration}
+        zone={zone}
+        mayReconnect={true}
+        onReconnect={onReconnect}
+      />
 
       {!integration.needs_reconnect && (
         <form
