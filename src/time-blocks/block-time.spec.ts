@@ -71,6 +71,39 @@ describe('toInstant', () => {
   });
 });
 
+describe('toInstant with an offset matches luxon', () => {
+  it('for leap days, impossible dates, odd offsets and early years', () => {
+    const values = [
+      '2024-02-29T23:59:59+14:00',
+      '2025-02-29T10:00Z',
+      '2026-02-30T10:00:00Z',
+      '2026-04-31T10:00:00+02:00',
+      '2025-12-31T23:30-05:45',
+      '2025-01-01T00:15+05:30',
+      '1900-01-01T00:00:00+00:30',
+      '1900-01-01T00:00:00-00:30',
+      '0050-06-01T00:00Z',
+      '9998-12-31T23:59:59.999-12:00',
+      '2025-03-30T01:59:59.5+00:00',
+    ];
+    for (const value of values) {
+      const instant = DateTime.fromISO(value, { setZone: true });
+      const expected = !instant.isValid
+        ? 'invalid'
+        : instant.toMillis() < Date.UTC(1900, 0, 1) || instant.toMillis() >= Date.UTC(9999, 0, 1)
+          ? 'out of range'
+          : new Date(Math.floor(instant.toMillis() / 1000) * 1000).toISOString();
+      let actual: string;
+      try {
+        actual = toInstant('from', value, 'UTC').toISOString();
+      } catch (error) {
+        actual = String((error as Error).message).includes('between') ? 'out of range' : 'invalid';
+      }
+      expect([value, actual]).toEqual([value, expected]);
+    }
+  });
+});
+
 describe('localIso', () => {
   it('shows the instant with the offset of the zone at that moment', () => {
     expect(localIso(new Date('2025-03-30T00:30:00Z'), AMSTERDAM)).toBe(

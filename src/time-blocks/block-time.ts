@@ -44,7 +44,7 @@ export function toInstant(field: string, value: string, zone: string): Date {
   const invalid = () => new TimeInputError(`${field} is not a valid date and time.`);
   const parts = PARTS.exec(value);
   if (!parts) throw invalid();
-  const [year, month, day, hour, minute, second = '0', offset, , offsetHours, offsetMinutes] =
+  const [year, month, day, hour, minute, second = '0', offset, sign, offsetHours, offsetMinutes] =
     parts.slice(1);
   const reading = {
     year: Number(year),
@@ -75,9 +75,20 @@ export function toInstant(field: string, value: string, zone: string): Date {
     }
     milliseconds = Math.min(...local.getPossibleOffsets().map((candidate) => candidate.toMillis()));
   } else {
-    const instant = DateTime.fromISO(value, { setZone: true });
-    if (!instant.isValid) throw invalid();
-    milliseconds = instant.toMillis();
+    // The reading minus its offset, by arithmetic: a luxon parse here was a visible share of
+    // every list request's CPU. setUTCFullYear, unlike Date.UTC, takes years below 100 as given.
+    const date = new Date(0);
+    date.setUTCFullYear(reading.year, reading.month - 1, reading.day);
+    if (date.getUTCMonth() !== reading.month - 1 || date.getUTCDate() !== reading.day) {
+      throw invalid();
+    }
+    const offsetTotal =
+      offset === 'Z'
+        ? 0
+        : (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes));
+    milliseconds =
+      date.getTime() +
+      ((reading.hour * 60 + reading.minute - offsetTotal) * 60 + reading.second) * 1000;
   }
   if (milliseconds < EARLIEST || milliseconds >= LATEST) {
     throw new TimeInputError(`${field} must be between the years 1900 and 9998.`);
