@@ -9,7 +9,7 @@ import { Actor, actingAs, auditActions, makeTeam, Team } from '../support/actors
 import { bootApp, TestApp } from '../support/app';
 import { databaseKind } from '../support/database';
 import type { InvoicingWorld } from '../support/invoicing-subject';
-import { connectedInvoicing } from '../support/invoicing-accounts';
+import { connectedInvoicing, invoicingTeam } from '../support/invoicing-accounts';
 import { INVOICING_SUBJECTS } from '../support/invoicing-subjects';
 
 /*
@@ -57,21 +57,13 @@ describe.each(INVOICING_SUBJECTS)(`what $name books time on (${databaseKind()})`
     world = await subject.start();
     t = await bootApp({ env: world.env() });
     factory = new Factory(t.dataSource);
-    team = await makeTeam(t, factory, { settings: { require_approval: false } });
-    const annUser = await factory.user({ email: world.fixtures.userEmail });
-    await factory.member(team.organization, annUser, 'member');
-    ann = await actingAs(t, annUser);
+    ({ team, ann, integration, project } = await invoicingTeam(t, factory, world, {
+      require_approval: false,
+    }));
     // Bob's address is not one the provider knows.
     const bobUser = await factory.user({ email: 'bob@elsewhere.test' });
     await factory.member(team.organization, bobUser, 'member');
     bob = await actingAs(t, bobUser);
-    ({ integration, project } = await connectedInvoicing(
-      t,
-      factory,
-      world,
-      team.organization,
-      team.admin.user,
-    ));
     reconciler = t.app.get(InvoicingReconciler);
   });
 

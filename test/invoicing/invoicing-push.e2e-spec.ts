@@ -6,11 +6,11 @@ import { InvoicingReconciler } from '../../src/sync/invoicing-reconciler';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
 import { User } from '../../src/users/user.entity';
 import { Factory } from '../factories';
-import { Actor, actingAs, makeTeam, Team } from '../support/actors';
+import { Actor, actingAs, Team } from '../support/actors';
 import { bootApp, TestApp } from '../support/app';
 import { databaseKind } from '../support/database';
 import type { InvoicingWorld } from '../support/invoicing-subject';
-import { connectedInvoicing } from '../support/invoicing-accounts';
+import { invoicingTeam } from '../support/invoicing-accounts';
 import { INVOICING_ACCOUNT_KINDS } from '../support/invoicing-subjects';
 import { harvestTimestampSubject } from '../support/invoicing-subjects/harvest';
 
@@ -38,18 +38,12 @@ describe.each(INVOICING_ACCOUNT_KINDS)(
       world = await subject.start();
       t = await bootApp({ env: { ...world.env(), SYNC_BACKOFF_BASE_SECONDS: '30' } });
       factory = new Factory(t.dataSource);
-      team = await makeTeam(t, factory, { settings: { require_approval: true } });
-      // The member the provider knows by e-mail address.
-      const ann = await factory.user({ email: world.fixtures.userEmail });
-      await factory.member(team.organization, ann, 'member');
-      member = await actingAs(t, ann);
-      ({ integration, project } = await connectedInvoicing(
-        t,
-        factory,
-        world,
-        team.organization,
-        team.admin.user,
-      ));
+      ({
+        team,
+        ann: member,
+        integration,
+        project,
+      } = await invoicingTeam(t, factory, world, { require_approval: true }));
       reconciler = t.app.get(InvoicingReconciler);
     });
 

@@ -3,10 +3,10 @@ import { Project } from '../../src/projects/project.entity';
 import { InvoicingReconciler } from '../../src/sync/invoicing-reconciler';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
 import { Factory } from '../factories';
-import { Actor, actingAs, makeTeam, Team } from '../support/actors';
+import { Actor, Team } from '../support/actors';
 import { bootApp, TestApp } from '../support/app';
 import { databaseKind } from '../support/database';
-import { connectedInvoicing } from '../support/invoicing-accounts';
+import { invoicingTeam } from '../support/invoicing-accounts';
 import { readSecret } from '../support/secrets';
 import type { InvoicingWorld } from '../support/invoicing-subject';
 import { INVOICING_SUBJECTS } from '../support/invoicing-subjects';
@@ -33,17 +33,9 @@ describe.each(INVOICING_SUBJECTS)(
       world = await subject.start();
       t = await bootApp({ env: world.env() });
       const factory = new Factory(t.dataSource);
-      team = await makeTeam(t, factory, { settings: { require_approval: false } });
-      const user = await factory.user({ email: world.fixtures.userEmail });
-      await factory.member(team.organization, user, 'member');
-      ann = await actingAs(t, user);
-      ({ integration, project } = await connectedInvoicing(
-        t,
-        factory,
-        world,
-        team.organization,
-        team.admin.user,
-      ));
+      ({ team, ann, integration, project } = await invoicingTeam(t, factory, world, {
+        require_approval: false,
+      }));
       reconciler = t.app.get(InvoicingReconciler);
     });
 

@@ -3,6 +3,7 @@ import type { Organization } from '../../src/organizations/organization.entity';
 import type { Project } from '../../src/projects/project.entity';
 import type { User } from '../../src/users/user.entity';
 import { Factory } from '../factories';
+import { Actor, actingAs, makeTeam, Team } from './actors';
 import { TestApp } from './app';
 import { storeTokens } from './secrets';
 import type { InvoicingWorld } from './invoicing-subject';
@@ -44,4 +45,22 @@ export async function connectedInvoicing(
     externalId: world.fixtures.projectExternalId,
   });
   return { integration, project };
+}
+
+/**
+ * A team connected to the emulator's account, with Ann, the member the provider knows by her
+ * e-mail address.
+ */
+export async function invoicingTeam(
+  t: TestApp,
+  factory: Factory,
+  world: InvoicingWorld,
+  settings: { require_approval: boolean },
+): Promise<{ team: Team; ann: Actor; integration: Integration; project: Project }> {
+  const team = await makeTeam(t, factory, { settings });
+  const user = await factory.user({ email: world.fixtures.userEmail });
+  await factory.member(team.organization, user, 'member');
+  const ann = await actingAs(t, user);
+  const connected = await connectedInvoicing(t, factory, world, team.organization, team.admin.user);
+  return { team, ann, ...connected };
 }
