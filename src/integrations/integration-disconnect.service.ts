@@ -8,7 +8,6 @@ import { ConflictError, NotFoundError } from '../common/errors/domain.error';
 import { TenantScope } from '../common/tenancy/tenant-scope';
 import { APP_CONFIG, AppConfig } from '../config';
 import { inTransaction } from '../database/transaction';
-import { CalendarEventsClient, EventWrite } from '../providers/calendar-events';
 import { CalendarOAuthProvider } from '../providers/calendar-provider';
 import { InvoicingProviderName, isInvoicingProvider } from '../invoicing/invoicing-provider';
 import * as syncState from '../sync/block-sync-state';
@@ -16,7 +15,7 @@ import { TimeBlock } from '../time-blocks/time-block.entity';
 import { manageableIntegrations } from './integration-access';
 import { IntegrationSession, IntegrationSessions } from './integration-session';
 import { Integration } from './integration.entity';
-import { EventsNotRemovedError, IntegrationBusyError, providerProblem } from './integration.errors';
+import { IntegrationBusyError } from './integration.errors';
 import {
   CalendarProviderName,
   IntegrationProviderName,
@@ -26,19 +25,13 @@ import {
   revokeGrant,
 } from './integration-providers';
 import type { DepartureReason } from './departures';
+import { DisconnectEvents } from './disconnect-events';
 
 /** What a disconnect needs of the organization: its id and the tenant filter. */
-type OrganizationView = Pick<Membership, 'organizationId' | 'scope'>;
+export type OrganizationView = Pick<Membership, 'organizationId' | 'scope'>;
 
 /** How long a disconnect waits for a sync worker to hand the integration back. */
 const LEASE_WAIT_MS = 5_000;
-
-/** An event danwel created, to delete before disconnecting. */
-interface DanwelEvent {
-  blockId: number;
-  calendarExternalId: string;
-  eventId: string;
-}
 
 /**
  * Disconnecting a calendar account (DELETE …/integrations/:id, optionally `remove_events=true`).
@@ -46,7 +39,8 @@ interface DanwelEvent {
  * 1. Take the integration's sync lease, so no sync worker writes to the account meanwhile (a
  *    worker holding it is waited for, briefly; then 409 with Retry-After).
  * 2. With `remove_events`: delete every event danwel created in the account's calendars — of live
- *    and soft-deleted blocks alike — in the provider's batches, refreshing the token once on 401.
+ *    and soft-deleted blocks alike — in the provider's batches, refreshing the token once on 401
+ *    (`DisconnectEvents`).
  *    If some cannot be deleted, the ones that were are recorded, the lease is released and the
  *    answer is 502: the integration stays, so the user can try again.
  * 3. Revoke the grant at the provider (Google; Microsoft has no revocation endpoint), best effort.
@@ -66,6 +60,7 @@ export class IntegrationDisconnectService {
     private readonly encrypter: Encrypter,
     private readonly providers: IntegrationProviders,
     private readonly sessions: IntegrationSessions,
+    private readonly events: DisconnectEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -179,7 +174,7 @@ export class IntegrationDisconnectService {
 
     try {
       const eventsRemoved = options.removeEvents
-        ? await this.removeEvents(membership, integration, provider.events(), session)
+        ? await this.events.removeAll(membership, integration, provider.events(), session)
         : 0;
       await this.stopPushChannels(session, provider);
       const revoked = await this.revoke(integration.id, provider);
@@ -215,104 +210,6 @@ export class IntegrationDisconnectService {
     if (!row) throw new NotFoundError('Integration');
     const expiresAt = row.syncLeaseExpiresAt?.getTime() ?? Date.now();
     throw new IntegrationBusyError((expiresAt - Date.now()) / 1000);
-  }
-
-  /**
-   * Deletes danwel's events in the account's calendars, `maxBatchSize` at a time. Returns how many
-   * were removed; throws EventsNotRemovedError (after recording the removed ones) when some were
-   * not, and the problem of the token or provider when it cannot start at all.
-   */
-  private async removeEvents(
-    membership: OrganizationView,
-    integration: Integration,
-    client: CalendarEventsClient,
-    session: IntegrationSession,
-  ): Promise<number> {
-    const events = await this.danwelEvents(membership, integration.id);
-    if (events.length === 0) return 0;
-
-    const removed: DanwelEvent[] = [];
-    let failed = 0;
-    let reason = '';
-    for (let start = 0; start < events.length; start += client.maxBatchSize) {
-      if (start > 0 && !(await session.renew())) {
-        failed += events.length - start;
-        reason ||= 'the disconnect took too long';
-        break;
-      }
-      const chunk = events.slice(start, start + client.maxBatchSize);
-      let results;
-      try {
-        results = await session.apply(client, chunk.map(deleteWrite));
-      } catch (error) {
-        throw providerProblem(integration.id, error);
-      }
-      chunk.forEach((event, i) => {
-        const result = results[i];
-        // The events clients count 404/410 on delete as done; `gone` is the same news.
-        if (result.ok || result.failure.kind === 'gone') removed.push(event);
-        else {
-          failed += 1;
-          reason ||= result.failure.code;
-        }
-      });
-    }
-
-    if (failed > 0) {
-      await inTransaction(this.dataSource, async (manager) => {
-        await this.forgetEvents(manager, membership, removed);
-        await this.audit.record(manager, {
-          action: 'integration.events_removal_failed',
-          organizationId: membership.organizationId,
-          auditable: { type: 'integration', id: integration.id },
-          newValues: { events_removed: removed.length, events_not_removed: failed, reason },
-        });
-      });
-      throw new EventsNotRemovedError(removed.length, failed, reason);
-    }
-    return removed.length;
-  }
-
-  /** Every event danwel holds in the account's calendars: blocks' `synced_calendar_id` there. */
-  private async danwelEvents(
-    membership: OrganizationView,
-    integrationId: number,
-  ): Promise<DanwelEvent[]> {
-    const rows = await membership.scope
-      .query(this.dataSource.manager, TimeBlock, 'block')
-      .withDeleted()
-      .innerJoin(
-        Calendar,
-        'calendar',
-        'calendar.id = block.syncedCalendarId AND calendar.organizationId = block.organizationId',
-      )
-      .andWhere('calendar.integrationId = :integrationId', { integrationId })
-      .andWhere('block.externalCalendarEventId IS NOT NULL')
-      .select('block.id', 'block_id')
-      .addSelect('block.externalCalendarEventId', 'event_id')
-      .addSelect('calendar.externalId', 'calendar_external_id')
-      .orderBy('block.id', 'ASC')
-      .getRawMany<{ block_id: number | string; event_id: string; calendar_external_id: string }>();
-    return rows.map((row) => ({
-      blockId: Number(row.block_id),
-      calendarExternalId: row.calendar_external_id,
-      eventId: row.event_id,
-    }));
-  }
-
-  /** Drops the references to events that are gone (only while the block still holds them). */
-  private async forgetEvents(
-    manager: EntityManager,
-    membership: OrganizationView,
-    events: DanwelEvent[],
-  ): Promise<void> {
-    for (const event of events) {
-      await syncState.eventForgotten(manager, 'calendar', {
-        blockId: event.blockId,
-        externalId: event.eventId,
-        organizationId: membership.organizationId,
-      });
-    }
   }
 
   /**
@@ -430,9 +327,3 @@ export class IntegrationDisconnectService {
     });
   }
 }
-
-const deleteWrite = (event: DanwelEvent): EventWrite => ({
-  kind: 'delete',
-  calendarExternalId: event.calendarExternalId,
-  eventId: event.eventId,
-});

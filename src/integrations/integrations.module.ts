@@ -3,6 +3,7 @@ import { InvoicingProviders } from '../invoicing/invoicing-providers';
 import { ProviderHttpModule } from '../providers/provider-http';
 import { AccessTokens } from './access-tokens';
 import { DepartedConnections } from './departures';
+import { DisconnectEvents } from './disconnect-events';
 import { IntegrationDisconnectService } from './integration-disconnect.service';
 import { IntegrationProviders } from './integration-providers';
 import { IntegrationSessions } from './integration-session';
@@ -27,6 +28,7 @@ import { PendingGrants } from './pending-grants.service';
     InvoicingImportJobs,
     PendingGrants,
     IntegrationDisconnectService,
+    DisconnectEvents,
     DepartedConnections,
     IntegrationProviders,
     InvoicingProviders,
