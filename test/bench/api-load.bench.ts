@@ -250,7 +250,7 @@ function legs(orgs: Org[], exportOrg: Org): Leg[] {
   const weekOf = (org: Org) => FIRST_MONDAY + Math.floor(Math.random() * org.weeks) * WEEK_MS;
   const caller = (org: Org) => pick(org.members);
   let slot = 0;
-  /** Far-future, distinct slots, so writes never collide with each other or the seed. */
+  /** Far-future, distinct slots, so writes never collide with each other or the seeded blocks. */
   const newBlock = () => {
     const start = Date.UTC(2031, 0, 1) + slot++ * 3_600_000 + Math.floor(Math.random() * 1e6);
     return {
