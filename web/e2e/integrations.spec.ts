@@ -1,18 +1,12 @@
 import { expect, test, type Page } from '@playwright/test';
-import { createRequire } from 'node:module';
 import { GOOGLE_CLIENT, GOOGLE_PORT } from './playwright.config';
-import { checkScreen, signUp } from './support';
+import { checkScreen, connectGoogle, GoogleEmulator, signUp, startGoogleEmulator } from './support';
 
 const run = Date.now().toString(36);
 const person = { name: 'Iris Integrations', email: `iris-${run}@example.com` };
 const googleAccount = `iris.cal-${run}@example.com`;
 
-// The server specs' emulator lives in a CommonJS package: required, not imported.
-const { startGoogleEmulator } = createRequire(import.meta.url)(
-  '../../test/emulators/google',
-) as typeof import('../../test/emulators/google');
-type Emulator = Awaited<ReturnType<typeof startGoogleEmulator>>;
-let google: Emulator;
+let google: GoogleEmulator;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -31,16 +25,8 @@ test.afterAll(async () => {
 });
 
 /** Connect (or reconnect): the browser goes to the emulator's consent and comes back pending. */
-async function consentAndConfirm(page: Page, start: () => Promise<void>) {
-  google.authorize({ email: googleAccount });
-  await start();
-  const pending = page.getByRole('region', { name: 'Confirm the connection' });
-  await expect(pending).toContainText(`Google Calendar signed in as ${googleAccount}`);
-  expect(new URL(page.url()).searchParams.get('pending')).toBeTruthy();
-  await checkScreen(page, 'integrations-pending');
-  await pending.getByRole('button', { name: 'Confirm' }).click();
-  await expect(page.getByRole('status')).toHaveText('Account connected.');
-}
+const consentAndConfirm = (page: Page, start: () => Promise<void>) =>
+  connectGoogle(page, google, googleAccount, start, 'integrations-pending');
 
 test('connect a Google account, switch calendars, reconnect, disconnect', async ({ page }) => {
   await page.goto('/register');

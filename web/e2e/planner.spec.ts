@@ -1,6 +1,16 @@
 import { expect, test, type Page } from '@playwright/test';
-import { OUTBOX } from './playwright.config';
-import { awaitMailedLink, callApi, checkScreen, signIn, signUp, yOf } from './support';
+import { GOOGLE_CLIENT, GOOGLE_PORT, OUTBOX } from './playwright.config';
+import {
+  awaitMailedLink,
+  callApi,
+  checkScreen,
+  connectGoogle,
+  GoogleEmulator,
+  signIn,
+  signUp,
+  startGoogleEmulator,
+  yOf,
+} from './support';
 
 const run = Date.now().toString(36);
 const owner = { name: 'Ada Owner', email: `ada-${run}@example.com` };
@@ -8,7 +18,31 @@ const colleague = { name: 'Grace Member', email: `grace-${run}@example.com` };
 const viewer = { name: 'Vic Viewer', email: `vic-${run}@example.com` };
 const TUESDAY = '2026-12-08';
 
+const adaCalendar = `ada.cal-${run}@example.com`;
+let google: GoogleEmulator;
+
 test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  google = await startGoogleEmulator({
+    host: '127.0.0.1',
+    port: GOOGLE_PORT,
+    clients: [GOOGLE_CLIENT],
+    accounts: [{ email: adaCalendar, timeZone: 'Europe/Amsterdam' }],
+  });
+});
+
+test.afterAll(async () => {
+  await google?.stop();
+});
+
+/** Danwel's events in Ada's Google calendar, as the emulator holds them. */
+const adaEvents = () =>
+  google.events(adaCalendar).map((event) => ({
+    title: event.summary,
+    start: event.start?.dateTime,
+    end: event.end?.dateTime,
+  }));
 
 const orgId = (page: Page) => Number(new URL(page.url()).pathname.split('/')[2]);
 
@@ -59,10 +93,15 @@ test('sign up, create an organization, invite a colleague who accepts as a new u
   await expect(page.getByRole('cell', { name: colleague.email })).toBeVisible();
 });
 
-test('drag a block into Tuesday, move it by keyboard, approve it, see it in the report', async ({
+test('connect Google, drag a block into Tuesday: it is in the calendar; move it by keyboard, approve it, see it in the report', async ({
   page,
 }) => {
   await signIn(page, owner.email);
+  await page.getByRole('link', { name: 'Integrations' }).click();
+  await connectGoogle(page, google, adaCalendar, () =>
+    page.getByRole('button', { name: 'Connect Google Calendar' }).click(),
+  );
+  await page.getByRole('link', { name: 'Planner' }).click();
   // The owner plans in Amsterdam time, an hour ahead of UTC in December.
   await callApi(page, 'PATCH', '/api/v1/me', { timezone: 'Europe/Amsterdam' });
   const url = new URL(page.url());
@@ -83,6 +122,7 @@ test('drag a block into Tuesday, move it by keyboard, approve it, see it in the 
   await expect(dialog.getByLabel('Start')).toHaveValue('10:00');
   await expect(dialog.getByLabel('End', { exact: true })).toHaveValue('11:30');
   await dialog.getByLabel('Title').fill('Deep work');
+  await dialog.getByLabel('Calendar').selectOption({ index: 1 });
   await dialog.getByLabel('Billable').check();
   await checkScreen(page, 'block-dialog');
   const created = page.waitForResponse(
@@ -93,6 +133,11 @@ test('drag a block into Tuesday, move it by keyboard, approve it, see it in the 
 
   const block = page.getByRole('button', { name: /Deep work 10:00–11:30/ });
   await expect(block).toBeVisible();
+  // The worker puts it into Ada's Google calendar.
+  await expect
+    .poll(adaEvents, { timeout: 20_000 })
+    .toEqual([{ title: 'Deep work', start: expect.any(String), end: expect.any(String) }]);
+  expect(Date.parse(adaEvents()[0].start!)).toBe(Date.parse(`${TUESDAY}T10:00:00+01:00`));
   await expect(
     page.locator(`.day-column[data-date="${TUESDAY}"]`).getByText('Deep work'),
   ).toBeVisible();
@@ -106,6 +151,10 @@ test('drag a block into Tuesday, move it by keyboard, approve it, see it in the 
   await page.reload();
   await expect(page.getByRole('button', { name: /Deep work 10:15–11:45/ })).toBeVisible();
   await checkScreen(page, 'planner-week');
+  // And the calendar follows.
+  await expect
+    .poll(() => adaEvents().map((event) => Date.parse(event.start!)), { timeout: 20_000 })
+    .toEqual([Date.parse(`${TUESDAY}T10:15:00+01:00`)]);
 
   // An overlapping block is refused by the server... when the organization forbids overlaps; a
   // block whose end is before its start is refused everywhere: the form keeps the field error.

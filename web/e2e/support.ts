@@ -143,3 +143,29 @@ export async function yOf(
   const firstMinutes = Number(first.slice(0, 2)) * 60;
   return { x: box.x + box.width / 2, y: box.y + ((minutes - firstMinutes) * 48) / 60 };
 }
+
+/** The server specs' Google emulator; it lives in a CommonJS package: required, not imported. */
+export const { startGoogleEmulator } =
+  require('../../test/emulators/google') as typeof import('../../test/emulators/google');
+export type GoogleEmulator = Awaited<ReturnType<typeof startGoogleEmulator>>;
+
+/**
+ * Connects (or reconnects) a Google account: `start` sends the browser to the emulator's consent
+ * for `email`; back on Integrations, the pending account is confirmed.
+ */
+export async function connectGoogle(
+  page: Page,
+  google: GoogleEmulator,
+  email: string,
+  start: () => Promise<void>,
+  screen?: string,
+): Promise<void> {
+  google.authorize({ email });
+  await start();
+  const pending = page.getByRole('region', { name: 'Confirm the connection' });
+  await expect(pending).toContainText(`Google Calendar signed in as ${email}`);
+  expect(new URL(page.url()).searchParams.get('pending')).toBeTruthy();
+  if (screen) await checkScreen(page, screen);
+  await pending.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('status')).toHaveText('Account connected.');
+}
