@@ -36,8 +36,12 @@ if [ ! -f "$stamp" ] || [ node_modules/.package-lock.json -nt "$stamp" ]; then
   rm -rf "$tree/node_modules/better-sqlite3"
   cp -a "$(readlink -f node_modules/better-sqlite3)" "$tree/node_modules/better-sqlite3"
   gyp="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")/node_modules/node-gyp/bin/node-gyp.js"
+  # Under npm (npm test), npm_config_nodedir points node-gyp at the machine's own Node headers,
+  # and it wins over --nodedir: unset it, or the module is built for the wrong ABI.
   (cd "$tree/node_modules/better-sqlite3" &&
-    PATH="$node_dir/bin:$PATH" node "$gyp" rebuild --release --nodedir="$node_dir" -j 2 >&2)
+    env -u npm_config_nodedir -u NPM_CONFIG_NODEDIR PATH="$node_dir/bin:$PATH" \
+      node "$gyp" rebuild --release --nodedir="$node_dir" -j 2 >&2) ||
+    { rm -rf "$tree/node_modules" && exit 1; }
 fi
 
 # The project as it is here: every tracked file, the build and the built web app.
@@ -45,5 +49,7 @@ find "$tree" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
 { git ls-files -z --cached --others --exclude-standard; printf '%s\0' dist web/dist; } |
   tar --null --files-from=- --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$tree"
 
-PATH="$node_dir/bin:$PATH" node -e "require('$tree/node_modules/better-sqlite3')(':memory:').close()" >&2
+# A tree whose better-sqlite3 does not load is rebuilt next time, not reused.
+PATH="$node_dir/bin:$PATH" node -e "require('$tree/node_modules/better-sqlite3')(':memory:').close()" >&2 ||
+  { rm -rf "$tree/node_modules" && exit 1; }
 echo "$tree"
