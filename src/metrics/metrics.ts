@@ -36,6 +36,12 @@ export const metrics = {
       'Leases taken over after their holder let them run out, by table.',
     ),
   ),
+  invoicingLockChecks: registry.register(
+    new Counter(
+      'danwel_invoicing_lock_checks_total',
+      'Checks of an invoicing account for locked and invoiced entries, by provider and outcome.',
+    ),
+  ),
   pendingBlocks: registry.register(
     new Gauge('danwel_sync_pending_blocks', 'Blocks waiting to be pushed, per integration.'),
   ),

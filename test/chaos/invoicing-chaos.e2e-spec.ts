@@ -361,7 +361,7 @@ describe('invoicing push under chaos (mysql, worker processes)', () => {
         await sleep(1_000);
         continue;
       }
-      quiet = (await locks.check()) === 0 ? quiet + 1 : 0;
+      quiet = (await locks.check()).moved === 0 ? quiet + 1 : 0;
     }
 
     const report = await verify();

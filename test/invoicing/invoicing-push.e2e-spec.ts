@@ -312,7 +312,10 @@ describe.each(INVOICING_ACCOUNT_KINDS)(
       const entryId = (await block(id)).externalInvoicingEntryId!;
       const reference = await world.invoiceEntry(entryId);
 
-      expect(await t.app.get(InvoicingLocks).check()).toBeGreaterThanOrEqual(1);
+      expect(await t.app.get(InvoicingLocks).check()).toMatchObject({
+        moved: expect.any(Number),
+        failed: [],
+      });
 
       const row = await block(id);
       expect(row.approvalStatus).toBe('sent_to_billing');
@@ -324,6 +327,35 @@ describe.each(INVOICING_ACCOUNT_KINDS)(
       expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(refused.body.detail).toMatch(/sent to billing/);
       expect(refused.body.locked_fields).toEqual(['start_time']);
+    });
+
+    it('says which account a lock check failed for and why, until a check succeeds', async () => {
+      const id = await approvedBlock();
+      await reconciler.drain();
+      const entryId = (await block(id)).externalInvoicingEntryId!;
+      await world.invoiceEntry(entryId);
+      const locks = t.app.get(InvoicingLocks);
+      const shown = async () =>
+        (await team.admin.get(team.url(`/integrations/${integration.id}`))).body as {
+          last_error: string | null;
+        };
+
+      // Only this entry: every read counts against the account's request budget.
+      const only = { integrationId: integration.id, entryIds: [entryId] };
+      world.failNext();
+      const failed = await locks.check(only);
+
+      expect(failed.moved).toBe(0);
+      expect(failed.failed).toEqual([{ integrationId: integration.id, code: expect.any(String) }]);
+      expect(failed.failed[0].code).not.toBe('internal');
+      expect((await block(id)).approvalStatus).toBe('approved');
+      expect((await shown()).last_error).toMatch(
+        /^Checking for locked and invoiced entries failed: /,
+      );
+
+      expect(await locks.check(only)).toEqual({ moved: 1, failed: [] });
+      expect((await block(id)).approvalStatus).toBe('sent_to_billing');
+      expect((await shown()).last_error).toBeNull();
     });
 
     it('never rewrites a locked entry: the block is sent to billing instead', async () => {
