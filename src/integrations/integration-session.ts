@@ -56,9 +56,17 @@ export class IntegrationSessions {
     return integrationLease.free(alias);
   }
 
-  /** Takes the sync lease on integrations the caller chose and locked (a sync worker's claim). */
-  async claimForSync(manager: EntityManager, ids: number[]): Promise<void> {
-    await integrationLease.take(manager, ids, this.syncHolder(), this.leaseEnd());
+  /** What a claiming select on `alias` reads for `claimForSync`. */
+  claimColumns(alias: string): string[] {
+    return integrationLease.claimColumns(alias);
+  }
+
+  /**
+   * Takes the sync lease on integrations the caller chose (with `claimColumns`) and locked: a
+   * sync worker's claim.
+   */
+  async claimForSync(manager: EntityManager, chosen: Integration[]): Promise<void> {
+    await integrationLease.take(manager, chosen, this.syncHolder(), this.leaseEnd());
   }
 
   /** A session of the sync worker on an integration it claimed. */

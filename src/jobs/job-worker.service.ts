@@ -112,7 +112,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       const due = manager
         .getRepository(Job)
         .createQueryBuilder('job')
-        .select(['job.id'])
+        .select(jobLease.claimColumns('job'))
         .where('job.failedAt IS NULL')
         .andWhere('job.availableAt <= :now', { now })
         .andWhere(jobLease.free('job'), { now })
@@ -120,9 +120,10 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         .addOrderBy('job.id', 'ASC')
         .limit(limit);
       if (!isSqlite(this.dataSource)) due.setLock('pessimistic_write').setOnLocked('skip_locked');
-      const ids = (await due.getMany()).map((job) => job.id);
-      if (ids.length === 0) return [];
-      await jobLease.take(manager, ids, this.holder, leaseUntil, {
+      const chosen = await due.getMany();
+      if (chosen.length === 0) return [];
+      const ids = chosen.map((job) => job.id);
+      await jobLease.take(manager, chosen, this.holder, leaseUntil, {
         attempts: () => 'attempts + 1',
         updatedAt: now,
       });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { EntityManager, EntityTarget, In, ObjectLiteral } from 'typeorm';
+import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { metrics } from '../metrics/metrics';
 
 /** Who holds a lease: a unique owner id, and on tables that keep one, what kind of owner it is. */
@@ -32,21 +32,36 @@ export class LeaseTable<T extends ObjectLiteral> {
     return `(${expires} IS NULL OR ${expires} < :now)`;
   }
 
-  /** Takes the lease on rows the caller chose (and locked), setting `extra` columns with it. */
+  /**
+   * What a claiming select reads on `alias`: the id and the owner the lease still names, so that
+   * `take` tells a takeover from a free lease without asking the database again.
+   */
+  claimColumns(alias: string): string[] {
+    return [`${alias}.id`, `${alias}.${this.columns.owner.property}`];
+  }
+
+  /**
+   * Takes the lease on rows the caller chose (and locked) with `claimColumns`, setting `extra`
+   * columns with it. A row that still names an owner is one whose holder died or stalled: its
+   * lease ran out (the claim only chooses free ones), which the lease-takeover metric shows.
+   */
   async take(
     manager: EntityManager,
-    ids: number[],
+    rows: T[],
     holder: LeaseHolder,
     until: Date,
     extra: Record<string, unknown> = {},
   ): Promise<void> {
-    await this.countTakeovers(manager, ids);
+    if (rows.length === 0) return;
+    const ids = rows.map((row) => row.id as number);
     await manager
       .createQueryBuilder()
       .update(this.target)
       .set({ ...this.holding(holder, until), ...extra } as never)
       .whereInIds(ids)
       .execute();
+    const takeovers = rows.filter((row) => row[this.columns.owner.property] != null).length;
+    if (takeovers > 0) this.recordTakeovers(takeovers);
   }
 
   /** Takes the lease on one row unless someone holds it; true when taken. */
@@ -121,22 +136,6 @@ export class LeaseTable<T extends ObjectLiteral> {
   /** A `where` object matching a row only while `holder` has its lease. */
   heldBy(holder: LeaseHolder): Record<string, string> {
     return { [this.columns.owner.property]: holder.id };
-  }
-
-  /**
-   * Of rows about to be taken, those still naming an owner whose lease ran out: a holder died or
-   * stalled, which the lease-takeover metric shows.
-   */
-  private async countTakeovers(manager: EntityManager, ids: number[]): Promise<void> {
-    if (ids.length === 0) return;
-    const owner = this.columns.owner.property;
-    const count = await manager
-      .getRepository(this.target)
-      .createQueryBuilder('leased')
-      .where({ id: In(ids) })
-      .andWhere(`leased.${owner} IS NOT NULL`)
-      .getCount();
-    if (count > 0) this.recordTakeovers(count);
   }
 
   private recordTakeovers(count: number): void {

@@ -36,7 +36,7 @@ export function claimDueIntegrations(
     const due = manager
       .getRepository(Integration)
       .createQueryBuilder('integration')
-      .select(['integration.id'])
+      .select(sessions.claimColumns('integration'))
       .where('integration.providerType = :providerType', { providerType: query.providerType })
       .andWhere('(integration.isActive IS NULL OR integration.isActive = :yes)', { yes: true })
       .andWhere('(integration.needsReconnect IS NULL OR integration.needsReconnect = :no)', {
@@ -50,10 +50,10 @@ export function claimDueIntegrations(
       .addOrderBy('integration.id', 'ASC')
       .limit(query.limit);
     if (!isSqlite(dataSource)) due.setLock('pessimistic_write').setOnLocked('skip_locked');
-    const ids = (await due.getMany()).map((integration) => integration.id);
-    if (ids.length === 0) return [];
-    await sessions.claimForSync(manager, ids);
-    return ids;
+    const chosen = await due.getMany();
+    if (chosen.length === 0) return [];
+    await sessions.claimForSync(manager, chosen);
+    return chosen.map((integration) => integration.id);
   });
 }
 

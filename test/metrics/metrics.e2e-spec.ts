@@ -120,9 +120,16 @@ describe(`GET /metrics (${databaseKind()})`, () => {
         jobs.create({ type: 'test.noop', payload: {}, availableAt: later }),
       );
       const until = new Date(Date.now() + MINUTE);
-      await t.dataSource.transaction((manager) =>
-        lease.take(manager, [dead.id, free.id], { id: 'me' }, until),
-      );
+      // The claim's own select tells the lease which rows still name an owner.
+      await t.dataSource.transaction(async (manager) => {
+        const chosen = await manager
+          .getRepository(Job)
+          .createQueryBuilder('job')
+          .select(lease.claimColumns('job'))
+          .whereInIds([dead.id, free.id])
+          .getMany();
+        await lease.take(manager, chosen, { id: 'me' }, until);
+      });
       const after = sample((await scrape()).text, 'danwel_lease_takeovers_total', { table: 'Job' });
       expect(after).toBe((before ?? 0) + 1);
     });
