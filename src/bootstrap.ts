@@ -31,7 +31,8 @@ export async function createHttpApp(
 ): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, { runWorker: config.worker.inProcess }),
-    { logger: new PinoNestLogger(logger), bodyParser: false, abortOnError: false },
+    // rawBody: the parsers keep the bytes too (`req.rawBody`), which a signed webhook needs.
+    { logger: new PinoNestLogger(logger), bodyParser: false, rawBody: true, abortOnError: false },
   );
   configureApp(app, config, logger);
   serveWebApp(app, logger);

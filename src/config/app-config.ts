@@ -38,7 +38,12 @@ export interface ProvidersConfig {
   microsoft: OAuthProviderConfig & { tenant: string };
   moneybird: OAuthProviderConfig;
   harvest: OAuthProviderConfig & { accountsUrl: string; userAgent: string };
-  xero: OAuthProviderConfig & { connectionsUrl: string; projectsBaseUrl: string };
+  xero: OAuthProviderConfig & {
+    connectionsUrl: string;
+    projectsBaseUrl: string;
+    /** The signing key of the app's webhook (developer portal); empty: no webhook. */
+    webhookKey: string;
+  };
 }
 
 export interface WorkerConfig {

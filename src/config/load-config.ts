@@ -314,6 +314,7 @@ export function loadConfig(env: Env): AppConfig {
           'XERO_PROJECTS_BASE_URL',
           'https://api.xero.com/projects.xro/2.0',
         ),
+        webhookKey: read.string('XERO_WEBHOOK_KEY', ''),
       },
     },
   };

@@ -19,6 +19,7 @@ import { ApprovalsService } from '../time-blocks/approval/approvals.service';
 import { TimeBlock } from '../time-blocks/time-block.entity';
 import { UNCONFIRMED_PREFIX } from './event-plan';
 import { MAX_BUDGET_WAIT_MS } from './integration-claims';
+import { CHECK_INTEGRATION_LOCKS, LockCheckPayload } from './invoicing-lock-queue';
 
 export const CHECK_INVOICING_LOCKS = 'invoicing.check_locks';
 /** Every ten minutes: an invoice run in the provider shows on the blocks soon after. */
@@ -46,7 +47,8 @@ export interface LockCheckResult {
 /**
  * Finds the entries the provider locked or invoiced since they were pushed: each such block becomes
  * `sent_to_billing` with the invoice reference, and from then on its billing fields answer 409.
- * Runs as a recurring job over every account. Reads only: it takes no sync lease, and the reconciler, which
+ * Runs as a recurring job over every account, and per account (or per entry) when a provider's
+ * webhook says something changed. Reads only: it takes no sync lease, and the reconciler, which
  * reads an entry before it updates or deletes it, never writes to a locked one either.
  */
 @Injectable()
@@ -64,6 +66,12 @@ export class InvoicingLocks implements OnModuleInit {
   onModuleInit(): void {
     this.registry.registerRecurring(CHECK_INVOICING_LOCKS, CHECK_EVERY_SECONDS, {
       handle: async () => this.report(await this.check()),
+    });
+    this.registry.register<LockCheckPayload>(CHECK_INTEGRATION_LOCKS, {
+      handle: async (payload) =>
+        this.report(
+          await this.check({ integrationId: payload.integration_id, entryIds: payload.entry_ids }),
+        ),
     });
   }
 

@@ -6,6 +6,8 @@ import {
   HttpCode,
   Post,
   Query,
+  RawBodyRequest,
+  Req,
   Res,
 } from '@nestjs/common';
 import {
@@ -18,10 +20,12 @@ import {
   ApiPayloadTooLargeResponse,
   ApiQuery,
   ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { Public } from '../auth/decorators';
 import { MalformedNotificationError, googleNotification } from './push-notification';
+import { InvoicingWebhooksService } from './invoicing-webhooks.service';
 import { PushNotificationsService } from './push-notifications.service';
 
 const GOOGLE_HEADERS: [string, string][] = [
@@ -40,15 +44,18 @@ const GoogleHeaders = () =>
   );
 
 /**
- * Where Google Calendar and Microsoft Graph say that a watched calendar changed. Public (the
- * providers send no bearer token): the channel's secret authenticates each notification (see
- * `PushNotificationsService`). Both answer quickly and with empty bodies; the pull itself is the
- * sync worker's.
+ * Where Google Calendar and Microsoft Graph say that a watched calendar changed, and the invoicing
+ * providers that a record changed. Public (the providers send no bearer token): a secret
+ * authenticates each delivery (see `PushNotificationsService`, `InvoicingWebhooksService`). All
+ * answer quickly and with empty bodies; the work is the workers'.
  */
 @ApiTags('webhooks')
 @Controller('webhooks')
 export class WebhooksController {
-  constructor(private readonly notifications: PushNotificationsService) {}
+  constructor(
+    private readonly notifications: PushNotificationsService,
+    private readonly invoicing: InvoicingWebhooksService,
+  ) {}
 
   @Post('google-calendar')
   @Public()
@@ -114,5 +121,56 @@ export class WebhooksController {
     } else {
       throw new MalformedNotificationError('validationToken must be given once.');
     }
+  }
+
+  /** Xero's webhook (configured in its developer portal), its intent-to-receive check included. */
+  @Post('xero')
+  @Public()
+  @HttpCode(200)
+  @ApiHeader({
+    name: 'x-xero-signature',
+    description: 'base64(HMAC-SHA256(raw body, the webhook key)).',
+    required: true,
+  })
+  @ApiBody({
+    description: 'Xero webhook events (other fields are allowed and ignored).',
+    schema: {
+      type: 'object',
+      required: ['events'],
+      properties: {
+        events: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              resourceId: { type: 'string' },
+              eventCategory: { type: 'string', example: 'INVOICE' },
+              eventType: { type: 'string', example: 'CREATE' },
+              tenantId: { type: 'string' },
+            },
+          },
+        },
+        firstEventSequence: { type: 'integer' },
+        lastEventSequence: { type: 'integer' },
+        entropy: { type: 'string' },
+      },
+    },
+  })
+  @ApiOkResponse({
+    description: 'Empty. The tenant’s entries are checked, or its contacts imported.',
+  })
+  @ApiUnauthorizedResponse({ description: 'Not signed with the webhook key.' })
+  @ApiNotFoundResponse({ description: 'No Xero webhook key is configured.' })
+  @ApiBadRequestResponse({ description: 'Signed, but not `{ events: [...] }`.' })
+  async xero(
+    @Req() request: RawBodyRequest<Request>,
+    @Headers('x-xero-signature') signature: unknown,
+    @Body() body: unknown,
+  ): Promise<void> {
+    await this.invoicing.xero(
+      request.rawBody,
+      typeof signature === 'string' ? signature : null,
+      body,
+    );
   }
 }

@@ -55,6 +55,8 @@ export interface NotificationRecord {
   outcome: NotificationOutcome;
   /** HTTP status the receiver answered. */
   status?: number;
+  /** The body the receiver answered (some providers want it empty). */
+  responseBody?: string;
   /** Transport failure or deadline, when the receiver did not answer. */
   error?: string;
   durationMs?: number;
@@ -273,6 +275,7 @@ export class NotificationDispatcher {
       });
       record.outcome = 'answered';
       record.status = answer.status;
+      record.responseBody = answer.body;
     } catch (error) {
       record.outcome = 'failed';
       record.error = (error as Error).message;

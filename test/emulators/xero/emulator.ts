@@ -21,6 +21,7 @@ import {
   Outcome,
   respond,
 } from '../common/emulator-http';
+import { NotificationDispatcher, WebhookOptions } from '../common/notifications';
 import { SlidingWindows } from '../common/sliding-windows';
 import { ApiRequest, renderEntry, TimeEntryInput, XeroApi } from './api';
 import {
@@ -51,6 +52,7 @@ import {
   XeroTask,
   XeroTimeEntry,
 } from './state';
+import { XERO_WEBHOOK_TIMEOUT_MS, XeroWebhooks } from './webhooks';
 
 export const DEFAULT_XERO_APP: XeroApp = {
   clientId: 'xero-emulator-client',
@@ -61,7 +63,7 @@ export const DEFAULT_XERO_APP: XeroApp = {
 /** Access tokens live 30 minutes, as Xero's. */
 export const ACCESS_TOKEN_TTL_SECONDS = 30 * 60;
 
-export interface XeroEmulatorOptions extends EmulatorHttpOptions {
+export interface XeroEmulatorOptions extends EmulatorHttpOptions, WebhookOptions {
   apps?: XeroApp[];
   /** Per-tenant limits (default Xero's: 60 a minute, 5,000 a day, 5 at once). */
   limits?: Partial<typeof RATE_LIMITS>;
@@ -113,15 +115,28 @@ export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
   /** One window for the whole app (key ''). */
   private readonly appWindow = new SlidingWindows(60_000);
   private readonly inFlight = new Map<string, number>();
+  private readonly dispatcher: NotificationDispatcher;
+  /** The app's webhook: `webhooks.configure(url)` answers its key; invoices and contacts notify. */
+  readonly webhooks: XeroWebhooks;
 
   constructor(readonly options: XeroEmulatorOptions = {}) {
     super(options);
     const now = this.clock;
+    this.dispatcher = new NotificationDispatcher(
+      { notificationTimeoutMs: XERO_WEBHOOK_TIMEOUT_MS, ...options },
+      now,
+    );
+    this.webhooks = new XeroWebhooks(this.dispatcher, now);
     this.store = new XeroStore(now);
     this.faults = createXeroFaultSchedule(now);
     this.api = new XeroApi(this.store);
     this.limits = { ...RATE_LIMITS, ...options.limits };
     for (const app of options.apps ?? [DEFAULT_XERO_APP]) this.store.apps.set(app.clientId, app);
+  }
+
+  override async stop(): Promise<void> {
+    this.dispatcher.close();
+    await super.stop();
   }
 
   get authorizeUrl(): string {
@@ -223,6 +238,7 @@ export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
       updatedMs: this.changeTime(),
     };
     this.store.tenant(tenantId).contacts.set(contact.contactId, contact);
+    this.contactEvent(tenantId, contact, 'CREATE');
     return contact;
   }
 
@@ -234,7 +250,17 @@ export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
   ): XeroContact {
     const contact = this.store.tenant(tenantId).contacts.get(contactId);
     if (!contact) throw new Error(`no contact ${contactId}`);
-    return Object.assign(contact, patch, { updatedMs: this.changeTime() });
+    Object.assign(contact, patch, { updatedMs: this.changeTime() });
+    this.contactEvent(tenantId, contact, 'UPDATE');
+    return contact;
+  }
+
+  private contactEvent(tenantId: string, contact: XeroContact, type: 'CREATE' | 'UPDATE'): void {
+    if (!this.webhooks.configured) return;
+    this.webhooks.event(this.store.tenant(tenantId), 'CONTACT', type, {
+      id: contact.contactId,
+      url: `${this.apiUrl}/Contacts/${contact.contactId}`,
+    });
   }
 
   addProject(
@@ -344,6 +370,13 @@ export class XeroEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> {
       invoice: (ids: string[]): string => {
         const invoiceId = uuid();
         for (const id of ids) Object.assign(entry(id), { status: 'INVOICED', invoiceId });
+        // The invoice notifies the app's webhook (the time entries themselves send no events).
+        if (this.webhooks.configured) {
+          this.webhooks.event(tenant, 'INVOICE', 'CREATE', {
+            id: invoiceId,
+            url: `${this.apiUrl}/Invoices/${invoiceId}`,
+          });
+        }
         return invoiceId;
       },
     };

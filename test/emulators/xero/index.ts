@@ -9,6 +9,8 @@ export { MAX_DURATION_MINUTES, MAX_IDEMPOTENCY_KEY_LENGTH } from './api';
 export { API_CALLS, RATE_LIMITS, xeroFaults } from './faults';
 export type { RateLimitProblem } from './faults';
 export { XERO_SCOPES } from './state';
+export { XERO_WEBHOOK_TIMEOUT_MS, xeroSignature, XeroWebhooks } from './webhooks';
+export type { XeroEventCategory, XeroWebhookEvent } from './webhooks';
 export type {
   Tenant,
   XeroContact,

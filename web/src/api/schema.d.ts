@@ -960,6 +960,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/xero": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["WebhooksController_xero"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4892,6 +4908,65 @@ export interface operations {
             };
             /** @description Larger than the API’s body limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    WebhooksController_xero: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description base64(HMAC-SHA256(raw body, the webhook key)). */
+                "x-xero-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Xero webhook events (other fields are allowed and ignored). */
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: {
+                        resourceId?: string;
+                        /** @example INVOICE */
+                        eventCategory?: string;
+                        /** @example CREATE */
+                        eventType?: string;
+                        tenantId?: string;
+                    }[];
+                    firstEventSequence?: number;
+                    lastEventSequence?: number;
+                    entropy?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Empty. The tenant’s entries are checked, or its contacts imported. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Signed, but not `{ events: [...] }`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed with the webhook key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No Xero webhook key is configured. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
