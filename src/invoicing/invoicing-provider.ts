@@ -168,6 +168,12 @@ export interface InvoicingProvider {
   listProjects(access: InvoicingAccess, options: ListOptions): Promise<ListPage<ProviderProject>>;
   /** A project's tasks (every page); empty where the provider books without tasks (Moneybird). */
   listTasks(access: InvoicingAccess, projectExternalId: string): Promise<ProviderTask[]>;
+  /**
+   * Every project's active tasks in one account-wide listing (every page), by project external
+   * id, where the provider has one (Harvest `GET /v2/task_assignments`): a few requests for the
+   * whole account instead of one per project. Absent: tasks are read per project.
+   */
+  listAccountTasks?(access: InvoicingAccess): Promise<Map<string, ProviderTask[]>>;
   /** Every user of the account (every page). */
   listUsers(access: InvoicingAccess): Promise<ProviderUser[]>;
   readonly bookingNeeds: BookingNeeds;

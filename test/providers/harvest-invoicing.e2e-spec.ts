@@ -1,5 +1,8 @@
 import { ProvidersConfig } from '../../src/config/app-config';
-import { HarvestInvoicingProvider } from '../../src/invoicing/harvest/harvest-invoicing.provider';
+import {
+  HARVEST_MAX_PAGE_SIZE,
+  HarvestInvoicingProvider,
+} from '../../src/invoicing/harvest/harvest-invoicing.provider';
 import { EntryContent, InvoicingError } from '../../src/invoicing/invoicing-provider';
 import { ProviderError } from '../../src/providers/calendar-provider';
 import { ProviderHttp } from '../../src/providers/provider-http';
@@ -167,6 +170,34 @@ describe('Harvest invoicing client', () => {
       code: 'task_required',
     });
     expect(hv.requests).toHaveLength(0);
+  });
+
+  it('reads every project’s active tasks account-wide, following the pages', async () => {
+    // One more active assignment than a page holds, spread over two projects.
+    const client = [...account.clients.values()][0];
+    const other = hv.addProject(account.id, { name: 'App', clientId: client.id });
+    const admin = hv.addTask(account.id, { name: 'Admin', billableByDefault: false });
+    hv.assignTask(account.id, other.id, admin.id);
+    hv.assignTask(account.id, other.id, Number(taskId), { isActive: false });
+    for (let i = 0; i < HARVEST_MAX_PAGE_SIZE - 1; i++) {
+      const task = hv.addTask(account.id, { name: `Task ${i}` });
+      hv.assignTask(account.id, other.id, task.id);
+    }
+
+    const tasks = await provider.listAccountTasks(access);
+
+    expect(hv.requests.map((r) => r.operation)).toEqual([
+      'task_assignments.list',
+      'task_assignments.list',
+    ]);
+    expect(tasks.get(projectId)).toEqual([
+      { externalId: taskId, name: 'Design', billable: true, active: true },
+    ]);
+    const others = tasks.get(String(other.id))!;
+    expect(others).toHaveLength(HARVEST_MAX_PAGE_SIZE);
+    // Billable first; the archived assignment is not listed.
+    expect(others.at(-1)).toMatchObject({ externalId: String(admin.id), billable: false });
+    expect(others.some((t) => t.externalId === taskId)).toBe(false);
   });
 
   it('refuses a next page off the API rather than send the token there', async () => {

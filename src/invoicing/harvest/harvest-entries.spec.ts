@@ -9,6 +9,7 @@ import {
   HarvestTimeEntry,
   projectTasks,
   providerEntry,
+  tasksByProject,
 } from './harvest-entries';
 import { invoicingHttpError } from '../invoicing-http';
 import { HarvestCall, harvestReason } from './harvest-api';
@@ -163,6 +164,19 @@ describe('projectTasks', () => {
       ['3', true, true],
       ['1', false, true],
     ]);
+  });
+});
+
+describe('tasksByProject', () => {
+  it('groups account-wide assignments by project, each as projectTasks orders them', () => {
+    const byProject = tasksByProject([
+      { billable: false, is_active: true, task: { id: 1, name: 'Admin' }, project: { id: 10 } },
+      { billable: true, is_active: true, task: { id: 2, name: 'Design' }, project: { id: 20 } },
+      { billable: true, is_active: true, task: { id: 3, name: 'Build' }, project: { id: 10 } },
+    ]);
+    expect([...byProject.keys()]).toEqual(['10', '20']);
+    expect(byProject.get('10')!.map((t) => t.externalId)).toEqual(['3', '1']);
+    expect(byProject.get('20')!.map((t) => t.externalId)).toEqual(['2']);
   });
 });
 

@@ -28,6 +28,8 @@ export interface HarvestTaskAssignment {
   billable: boolean;
   is_active: boolean;
   task: { id: number; name: string };
+  /** Given by the account-wide listing (`GET /v2/task_assignments`). */
+  project?: { id: number };
 }
 
 /** `external_reference.group_id` of every entry danwel books. */
@@ -144,6 +146,19 @@ export function entryMatches(entry: ProviderEntry, content: EntryContent, taskId
 }
 
 /** A project's tasks from its task assignments, billable ones first (otherwise in Harvest's order). */
+/** Account-wide task assignments as each project's tasks (`projectTasks`), by project id. */
+export function tasksByProject(assignments: HarvestTaskAssignment[]): Map<string, ProviderTask[]> {
+  const byProject = new Map<string, HarvestTaskAssignment[]>();
+  for (const assignment of assignments) {
+    if (!assignment.project) continue;
+    const projectId = String(assignment.project.id);
+    const list = byProject.get(projectId);
+    if (list) list.push(assignment);
+    else byProject.set(projectId, [assignment]);
+  }
+  return new Map([...byProject].map(([projectId, list]) => [projectId, projectTasks(list)]));
+}
+
 export function projectTasks(assignments: HarvestTaskAssignment[]): ProviderTask[] {
   const tasks = assignments.map((a) => ({
     externalId: String(a.task.id),

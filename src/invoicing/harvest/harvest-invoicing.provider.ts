@@ -38,12 +38,15 @@ import {
   HarvestTimeEntry,
   projectTasks,
   providerEntry,
+  tasksByProject,
 } from './harvest-entries';
 
 type HarvestConfig = ProvidersConfig['harvest'];
 
 /** Items per list page: small enough that an import of a large account shows progress. */
 export const HARVEST_PAGE_SIZE = 200;
+/** The most Harvest serves per page, for reads of a whole list where each page costs budget. */
+export const HARVEST_MAX_PAGE_SIZE = 2000;
 
 interface HarvestAccounts {
   user?: { id?: number; email?: string };
@@ -212,6 +215,20 @@ export class HarvestInvoicingProvider implements InvoicingProvider {
       }),
     );
     return projectTasks(assignments);
+  }
+
+  /** The account's active task assignments, read in pages of `HARVEST_MAX_PAGE_SIZE`. */
+  async listAccountTasks(access: InvoicingAccess): Promise<Map<string, ProviderTask[]>> {
+    const assignments = await this.api.all<HarvestTaskAssignment>(
+      access.accessToken,
+      access.accountId,
+      'task_assignments',
+      this.api.url('/task_assignments', {
+        is_active: 'true',
+        per_page: String(HARVEST_MAX_PAGE_SIZE),
+      }),
+    );
+    return tasksByProject(assignments);
   }
 
   async listUsers(access: InvoicingAccess): Promise<ProviderUser[]> {

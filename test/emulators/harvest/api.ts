@@ -1,8 +1,8 @@
 /**
- * Harvest API v2 resources under `/v2`: users, clients, projects, task assignments and time
- * entries of the account named by `Harvest-Account-Id`. Handlers validate what Harvest validates
- * and throw a `HarvestError` with its answer otherwise. Lists page with a cursor (`links.next`),
- * except time entries, which Harvest still pages by number.
+ * Harvest API v2 resources under `/v2`: users, clients, projects, task assignments (per project
+ * and account-wide) and time entries of the account named by `Harvest-Account-Id`. Handlers
+ * validate what Harvest validates and throw a `HarvestError` with its answer otherwise. Lists
+ * page with a cursor (`links.next`), except time entries, which Harvest still pages by number.
  */
 import { ApiResponse, json, messageError, notFound } from './errors';
 import {
@@ -130,6 +130,15 @@ export class HarvestApi {
         if (sub) break;
         return json(200, this.renderProject(account, project));
       }
+      case 'task_assignments':
+        // Every project's assignments at once, each with its project.
+        if (method !== 'GET' || idText !== undefined) break;
+        return this.cursorList(
+          call,
+          'task_assignments',
+          [...account.taskAssignments.values()],
+          (a) => this.renderTaskAssignment(account, a),
+        );
       case 'time_entries':
         if (sub) break;
         return this.timeEntries(call, id);

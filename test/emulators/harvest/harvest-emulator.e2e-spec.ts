@@ -205,6 +205,39 @@ describe('Harvest emulator', () => {
     expect(users.body.users).toEqual([expect.objectContaining({ email: 'ann@acme.test' })]);
   });
 
+  it('lists every project’s task assignments account-wide, each with its project, by cursor', async () => {
+    const client = [...account.clients.values()][0];
+    const other = hv.addProject(account.id, { name: 'App', clientId: client.id, code: 'APP' });
+    const build = hv.addTask(account.id, { name: 'Build' });
+    hv.assignTask(account.id, other.id, build.id);
+    hv.assignTask(account.id, other.id, designTaskId, { isActive: false });
+
+    const first = await call('GET', '/task_assignments?per_page=2');
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ per_page: 2, total_entries: 4, total_pages: 2, page: 1 });
+    expect(first.body.task_assignments).toEqual([
+      expect.objectContaining({
+        is_active: false,
+        project: { id: other.id, name: 'App', code: 'APP' },
+        task: { id: designTaskId, name: 'Design' },
+      }),
+      expect.objectContaining({ is_active: true, task: { id: build.id, name: 'Build' } }),
+    ]);
+    const second = await call('GET', first.body.links.next as string);
+    expect(
+      second.body.task_assignments.map((a: { project: { id: number } }) => a.project.id),
+    ).toEqual([projectId, projectId]);
+    expect(second.body.links.next).toBeNull();
+
+    const active = await call('GET', '/task_assignments?is_active=true');
+    expect(active.body.total_entries).toBe(3);
+    expect((await call('GET', '/task_assignments?per_page=0')).status).toBe(422);
+    expect((await call('GET', '/task_assignments?is_active=maybe')).status).toBe(422);
+    expect((await call('GET', '/task_assignments?cursor=nope')).status).toBe(422);
+    expect((await call('POST', '/task_assignments', {})).status).toBe(404);
+    expect((await call('GET', '/task_assignments/1')).status).toBe(404);
+  });
+
   it('creates time entries with decimal hours and an external_reference object, found by its id', async () => {
     const created = await call('POST', '/time_entries', entry());
     expect(created.status).toBe(201);
