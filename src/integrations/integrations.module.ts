@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { InvoicingProviders } from '../invoicing/invoicing-providers';
 import { ProviderHttpModule } from '../providers/provider-http';
+import { InvoicingBookingsCache } from '../sync/invoicing-bookings';
 import { AccessTokens } from './access-tokens';
 import { DepartedConnections } from './departures';
 import { DisconnectEvents } from './disconnect-events';
@@ -24,6 +25,7 @@ import { PendingGrants } from './pending-grants.service';
     IntegrationsService,
     InvoicingAccounts,
     InvoicingBookingsService,
+    InvoicingBookingsCache,
     InvoicingImport,
     InvoicingImportJobs,
     PendingGrants,
@@ -35,6 +37,12 @@ import { PendingGrants } from './pending-grants.service';
     AccessTokens,
     IntegrationSessions,
   ],
-  exports: [IntegrationProviders, InvoicingProviders, AccessTokens, IntegrationSessions],
+  exports: [
+    IntegrationProviders,
+    InvoicingProviders,
+    AccessTokens,
+    IntegrationSessions,
+    InvoicingBookingsCache,
+  ],
 })
 export class IntegrationsModule {}

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiConflictResponse,
@@ -13,6 +13,7 @@ import { Membership } from '../auth/authenticated-user';
 import { CurrentMembership, RequirePermission } from '../auth/decorators';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import {
+  BookingsQueryDto,
   ChooseBookedTaskDto,
   ChooseBookedUserDto,
   InvoicingBookingsDto,
@@ -44,8 +45,11 @@ export class InvoicingBookingsController {
   @ApiParam({ name: 'integrationId', type: 'integer', description: 'An invoicing integration.' })
   @ApiOkResponse({
     type: InvoicingBookingsDto,
-    description: 'Each project with its task, each member with their provider user, and gaps.',
+    description:
+      'A page of projects with their tasks (`next_cursor`), each member with their provider ' +
+      'user, and gaps.',
   })
+  @ApiUnprocessableEntityResponse({ description: 'A bad `cursor` or `limit`, named in `errors`.' })
   @ApiForbiddenResponse({ description: FORBIDDEN })
   @ApiNotFoundResponse({ description: 'No integration of this organization.' })
   @ApiConflictResponse({
@@ -55,8 +59,9 @@ export class InvoicingBookingsController {
   async list(
     @CurrentMembership() membership: Membership,
     @Param('integrationId', new ParseIdPipe('Integration')) integrationId: number,
+    @Query() query: BookingsQueryDto,
   ): Promise<InvoicingBookingsDto> {
-    return presentBookings(await this.bookings.list(membership, integrationId));
+    return presentBookings(await this.bookings.list(membership, integrationId, query));
   }
 
   @Put('projects/:projectId')

@@ -12,6 +12,7 @@ export function presentBookings(bookings: Bookings): InvoicingBookingsDto {
     provider: bookings.provider.name,
     needs: { ...bookings.provider.bookingNeeds },
     projects: bookings.projects.map(presentProjectBooking),
+    next_cursor: bookings.next_cursor,
     members: bookings.members.map((member) => presentMemberBooking(member, bookings.users)),
     available_users: bookings.users.map(presentUser),
   };

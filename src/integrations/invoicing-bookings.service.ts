@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Membership } from '../auth/authenticated-user';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
+import { CursorQueryDto, paginate } from '../common/pagination/cursor';
 import { inTransaction } from '../database/transaction';
 import {
   InvoicingProvider,
@@ -14,8 +15,10 @@ import { InvoicingProviders } from '../invoicing/invoicing-providers';
 import { OrganizationMember } from '../organizations/organization-member.entity';
 import { Project } from '../projects/project.entity';
 import { bookingChanged, BookedBlocks } from '../sync/block-sync-state';
+import { InvoicingBookingsCache, InvoicingCall } from '../sync/invoicing-bookings';
 import { User } from '../users/user.entity';
-import { bookableTasks, bookableUsers, Mapping, memberUser, projectTask } from './booking-mappings';
+import { bookableTasks, bookableUsers, Mapping } from './booking-mappings';
+import { BOOKINGS_PAGE_MAX } from './dto/invoicing-bookings.dto';
 import { IntegrationSessions } from './integration-session';
 import { Integration } from './integration.entity';
 import { providerProblem } from './integration.errors';
@@ -42,6 +45,8 @@ export interface ChosenUser extends MemberBooking {
 export interface Bookings {
   provider: InvoicingProvider;
   projects: ProjectBooking[];
+  /** The cursor of the next page of `projects`, or null. */
+  next_cursor: string | null;
   members: MemberBooking[];
   users: ProviderUser[];
 }
@@ -60,40 +65,66 @@ export class InvoicingBookingsService {
     private readonly invoicing: InvoicingProviders,
     private readonly sessions: IntegrationSessions,
     private readonly accounts: InvoicingAccounts,
+    private readonly bookingsCache: InvoicingBookingsCache,
   ) {}
 
-  async list(membership: Membership, integrationId: number): Promise<Bookings> {
-    const { integration, provider } = await this.open(membership, integrationId);
-    const manager = this.dataSource.manager;
-    const projects = await manager.find(Project, {
-      where: { integrationId: integration.id, externalId: Not(IsNull()), isActive: true },
-      order: { name: 'ASC', id: 'ASC' },
-    });
-    const result: Bookings = { provider, projects: [], members: [], users: [] };
-    if (provider.bookingNeeds.task) {
-      for (const project of projects) {
-        const tasks = bookableTasks(provider, await this.tasks(integration, project));
-        const task = await projectTask(manager, provider, integration.id, project, tasks, {
-          store: false,
-        });
-        result.projects.push({ project, task, tasks });
-      }
-    }
-    if (provider.bookingNeeds.user) {
-      result.users = bookableUsers(await this.users(integration));
-      for (const { member, user } of await this.members(manager, membership)) {
-        const mapping = await memberUser(
-          manager,
-          provider,
-          integration.id,
-          { membershipId: member.id, email: user.email },
-          result.users,
-          { store: false },
+  /**
+   * One page of the projects (by name) with their tasks, and every member with their user. Tasks
+   * and users come from the reads the reconciler shares (`InvoicingBookingsCache`); a mapping
+   * missing from them is looked up once more in a fresh read.
+   */
+  async list(
+    membership: Membership,
+    integrationId: number,
+    page: CursorQueryDto,
+  ): Promise<Bookings> {
+    return this.answering(integrationId, async () => {
+      const started = Date.now();
+      const { integration, provider, bookings, call } = await this.open(membership, integrationId);
+      const manager = this.dataSource.manager;
+      const freshness = { freshSince: started, store: false };
+      const result: Bookings = {
+        provider,
+        projects: [],
+        next_cursor: null,
+        members: [],
+        users: [],
+      };
+      if (provider.bookingNeeds.task) {
+        const projects = await paginate(
+          membership.scope
+            .query(manager, Project, 'project')
+            .andWhere('project.integrationId = :integrationId', { integrationId: integration.id })
+            .andWhere('project.externalId IS NOT NULL')
+            .andWhere('project.isActive = :active', { active: true }),
+          [
+            { column: 'project.name', value: (project) => project.name },
+            { column: 'project.id', value: (project) => project.id },
+          ],
+          { cursor: page.cursor, limit: page.limit ?? BOOKINGS_PAGE_MAX },
         );
-        result.members.push({ member, user, mapping });
+        for (const project of projects.data) {
+          result.projects.push({
+            project,
+            ...(await bookings.projectTask(project, call, freshness)),
+          });
+        }
+        result.next_cursor = projects.next_cursor;
       }
-    }
-    return result;
+      if (provider.bookingNeeds.user) {
+        for (const { member, user } of await this.members(manager, membership)) {
+          const { mapping } = await bookings.memberUser(
+            { membershipId: member.id, email: user.email },
+            call,
+            freshness,
+          );
+          result.members.push({ member, user, mapping });
+        }
+        // As last read: a fresh read for one member is what every member is shown against.
+        result.users = bookableUsers(await bookings.listUsers(call));
+      }
+      return result;
+    });
   }
 
   /** `PUT …/bookings/projects/:projectId`: the task the project's time is booked on. */
@@ -103,41 +134,43 @@ export class InvoicingBookingsService {
     projectId: number,
     taskExternalId: string,
   ): Promise<ProjectBooking> {
-    const { integration, provider } = await this.open(membership, integrationId);
-    const project = await membership.scope
-      .query(this.dataSource.manager, Project, 'project')
-      .andWhere('project.id = :projectId', { projectId })
-      .andWhere('project.integrationId = :integrationId', { integrationId: integration.id })
-      .andWhere('project.externalId IS NOT NULL')
-      .getOne();
-    if (!project) throw new NotFoundError('Project');
-    if (!provider.bookingNeeds.task) {
-      throw new ConflictError(`${provider.name} books time without tasks.`);
-    }
-    const tasks = bookableTasks(provider, await this.tasks(integration, project));
-    if (!tasks.some((task) => task.externalId === taskExternalId)) {
-      throw ValidationFailedError.field(
-        'task_external_id',
-        `task_external_id is not a bookable task of project "${project.name}"`,
-      );
-    }
-    await this.choose(membership, integration, {
-      kind: 'project_task',
-      projectId: project.id,
-      membershipId: null,
-      externalId: taskExternalId,
-      auditable: { type: 'project', id: project.id },
-      blocks: { organizationId: membership.organizationId, projectId: project.id },
+    return this.answering(integrationId, async () => {
+      const started = Date.now();
+      const { integration, provider, bookings, call } = await this.open(membership, integrationId);
+      const project = await membership.scope
+        .query(this.dataSource.manager, Project, 'project')
+        .andWhere('project.id = :projectId', { projectId })
+        .andWhere('project.integrationId = :integrationId', { integrationId: integration.id })
+        .andWhere('project.externalId IS NOT NULL')
+        .getOne();
+      if (!project) throw new NotFoundError('Project');
+      if (!provider.bookingNeeds.task) {
+        throw new ConflictError(`${provider.name} books time without tasks.`);
+      }
+      // A task made since the tasks were last read is looked for in a fresh read.
+      const offered = async (freshSince?: number) =>
+        bookableTasks(provider, await bookings.tasks(project.externalId!, call, freshSince)).some(
+          (task) => task.externalId === taskExternalId,
+        );
+      if (!(await offered()) && !(await offered(started))) {
+        throw ValidationFailedError.field(
+          'task_external_id',
+          `task_external_id is not a bookable task of project "${project.name}"`,
+        );
+      }
+      await this.choose(membership, integration, {
+        kind: 'project_task',
+        projectId: project.id,
+        membershipId: null,
+        externalId: taskExternalId,
+        auditable: { type: 'project', id: project.id },
+        blocks: { organizationId: membership.organizationId, projectId: project.id },
+      });
+      return {
+        project,
+        ...(await bookings.projectTask(project, call, { freshSince: started, store: false })),
+      };
     });
-    const task = await projectTask(
-      this.dataSource.manager,
-      provider,
-      integration.id,
-      project,
-      tasks,
-      { store: false },
-    );
-    return { project, task, tasks };
   }
 
   /** `PUT …/bookings/members/:userId`: the provider user a member's time is booked for. */
@@ -147,40 +180,43 @@ export class InvoicingBookingsService {
     userId: number,
     userExternalId: string,
   ): Promise<ChosenUser> {
-    const { integration, provider } = await this.open(membership, integrationId);
-    const found = (await this.members(this.dataSource.manager, membership, userId))[0];
-    if (!found) throw new NotFoundError('Member');
-    if (!provider.bookingNeeds.user) {
-      throw new ConflictError(`${provider.name} books time for the connected account.`);
-    }
-    const users = bookableUsers(await this.users(integration));
-    if (!users.some((user) => user.externalId === userExternalId)) {
-      throw ValidationFailedError.field(
-        'user_external_id',
-        `user_external_id is not an active ${provider.name} user of this account`,
+    return this.answering(integrationId, async () => {
+      const started = Date.now();
+      const { integration, provider, bookings, call } = await this.open(membership, integrationId);
+      const found = (await this.members(this.dataSource.manager, membership, userId))[0];
+      if (!found) throw new NotFoundError('Member');
+      if (!provider.bookingNeeds.user) {
+        throw new ConflictError(`${provider.name} books time for the connected account.`);
+      }
+      const offered = async (freshSince?: number) =>
+        bookableUsers(await bookings.listUsers(call, freshSince)).some(
+          (user) => user.externalId === userExternalId,
+        );
+      if (!(await offered()) && !(await offered(started))) {
+        throw ValidationFailedError.field(
+          'user_external_id',
+          `user_external_id is not an active ${provider.name} user of this account`,
+        );
+      }
+      await this.choose(membership, integration, {
+        kind: 'member_user',
+        projectId: null,
+        membershipId: found.member.id,
+        externalId: userExternalId,
+        auditable: { type: 'user', id: userId },
+        blocks: {
+          organizationId: membership.organizationId,
+          userId,
+          integrationId: integration.id,
+        },
+      });
+      const { mapping, users } = await bookings.memberUser(
+        { membershipId: found.member.id, email: found.user.email },
+        call,
+        { freshSince: started, store: false },
       );
-    }
-    await this.choose(membership, integration, {
-      kind: 'member_user',
-      projectId: null,
-      membershipId: found.member.id,
-      externalId: userExternalId,
-      auditable: { type: 'user', id: userId },
-      blocks: {
-        organizationId: membership.organizationId,
-        userId,
-        integrationId: integration.id,
-      },
+      return { ...found, mapping, users };
     });
-    const mapping = await memberUser(
-      this.dataSource.manager,
-      provider,
-      integration.id,
-      { membershipId: found.member.id, email: found.user.email },
-      users,
-      { store: false },
-    );
-    return { ...found, mapping, users };
   }
 
   /** Stores a person's choice; a changed one pushes the blocks it concerns again. */
@@ -238,12 +274,28 @@ export class InvoicingBookingsService {
     });
   }
 
+  /** `work`, its provider and token failures answered as problems (`providerProblem`). */
+  private async answering<T>(integrationId: number, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw providerProblem(integrationId, error);
+    }
+  }
+
+  /** The integration with its provider, the bookings read for it and calls through its session. */
   private async open(membership: Membership, integrationId: number) {
     const integration = await this.accounts.integration(membership, integrationId);
     if (integration.providerAccountId === null) {
       throw new ConflictError('Choose the account to book in first (PATCH provider_account_id).');
     }
-    return { integration, provider: this.invoicing.get(integration.provider) };
+    const provider = this.invoicing.get(integration.provider);
+    const session = this.sessions.open(integration, provider.name, 'refresh');
+    const accountId = integration.providerAccountId;
+    // Unwrapped: a read in flight is shared with the reconciler, which classifies the failure.
+    const call: InvoicingCall = (request) =>
+      session.call((accessToken) => request({ accessToken, accountId }), isTokenRefusal);
+    return { integration, provider, bookings: this.bookingsCache.of(integration, provider), call };
   }
 
   /** The organization's members with their users, optionally only the one with `userId`. */
@@ -260,36 +312,5 @@ export class InvoicingBookingsService {
     if (userId !== undefined) query.andWhere('member.userId = :userId', { userId });
     const members = await query.getMany();
     return members.map((member) => ({ member, user: member.user! }));
-  }
-
-  private tasks(integration: Integration, project: Project): Promise<ProviderTask[]> {
-    return this.call(integration, (provider, access) =>
-      provider.listTasks(access, project.externalId!),
-    );
-  }
-
-  private users(integration: Integration): Promise<ProviderUser[]> {
-    return this.call(integration, (provider, access) => provider.listUsers(access));
-  }
-
-  private async call<T>(
-    integration: Integration,
-    request: (
-      provider: InvoicingProvider,
-      access: { accessToken: string; accountId: string },
-    ) => Promise<T>,
-  ): Promise<T> {
-    const provider = this.invoicing.get(integration.provider);
-    try {
-      return await this.sessions
-        .open(integration, provider.name, 'refresh')
-        .call(
-          (accessToken) =>
-            request(provider, { accessToken, accountId: integration.providerAccountId! }),
-          isTokenRefusal,
-        );
-    } catch (error) {
-      throw providerProblem(integration.id, error);
-    }
   }
 }

@@ -29,10 +29,9 @@ import {
   MAX_BUDGET_WAIT_MS,
 } from './integration-claims';
 import {
-  BOOKINGS_TTL_MS,
   entryContent,
   entryHash,
-  InvoicingBookings,
+  InvoicingBookingsCache,
   InvoicingCall,
 } from './invoicing-bookings';
 
@@ -58,14 +57,12 @@ const isUnconfirmed = (externalId: string) => externalId.startsWith(UNCONFIRMED_
 @Injectable()
 export class InvoicingReconciler extends IntegrationReconciler {
   protected readonly logger = new Logger(InvoicingReconciler.name);
-  /** Per integration: what its tasks and users were when last read, until `expiresAt`. */
-  private readonly bookings = new Map<number, { bookings: InvoicingBookings; expiresAt: number }>();
-
   constructor(
     dataSource: DataSource,
     private readonly invoicing: InvoicingProviders,
     sessions: IntegrationSessions,
     private readonly approvals: ApprovalsService,
+    private readonly bookingsCache: InvoicingBookingsCache,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super(dataSource, sessions, config);
@@ -137,19 +134,13 @@ export class InvoicingReconciler extends IntegrationReconciler {
     const accountId = integration.providerAccountId!;
     const call: InvoicingCall = (request) =>
       session.call((accessToken) => request({ accessToken, accountId }), isTokenRefusal);
-    let cached = this.bookings.get(integration.id);
-    if (!cached || cached.expiresAt <= Date.now()) {
-      cached = {
-        bookings: new InvoicingBookings(this.dataSource.manager, integration, provider),
-        expiresAt: Date.now() + BOOKINGS_TTL_MS,
-      };
-      this.bookings.set(integration.id, cached);
-    }
-    const { bookings } = cached;
+    const bookings = this.bookingsCache.of(integration, provider);
+    // Tasks or users read before this claim are read again once when a mapping is missing.
+    const started = Date.now();
     return {
       provider,
       call,
-      book: (block: TimeBlock) => bookings.of(block, call),
+      book: (block: TimeBlock) => bookings.of(block, call, started),
       actor: `sync:${provider.name}`,
     };
   }

@@ -39,6 +39,7 @@ interface BookingsBody {
     missing: string | null;
   }[];
   available_users: { external_id: string; email: string | null }[];
+  next_cursor: string | null;
 }
 
 describe.each(INVOICING_SUBJECTS)(`what $name books time on (${databaseKind()})`, (subject) => {
@@ -96,8 +97,8 @@ describe.each(INVOICING_SUBJECTS)(`what $name books time on (${databaseKind()})`
   const entriesOf = (title: string) =>
     world.entries().filter((entry) => entry.description.includes(title));
 
-  async function bookings(): Promise<BookingsBody> {
-    const response = await team.admin.get(bookingsUrl());
+  async function bookings(query: Record<string, string> = {}): Promise<BookingsBody> {
+    const response = await team.admin.get(bookingsUrl()).query(query);
     expect(response.status).toBe(200);
     return response.body as BookingsBody;
   }
@@ -351,5 +352,66 @@ describe.each(INVOICING_SUBJECTS)(`what $name books time on (${databaseKind()})`
     });
     expect(left).toEqual([]);
     await t.dataSource.manager.findOneByOrFail(User, { id: carol.id });
+  });
+
+  it('lists a large account a page of projects at a time, in a bounded number of requests', async () => {
+    const PAGE = 25;
+    const bulk: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const name = `Bulk ${String(i).padStart(2, '0')}`;
+      const externalId = await world.addProject(name, world.fixtures.contactExternalId);
+      await world.addTask(externalId, `Work on ${name}`);
+      const added = await factory.project(team.organization, {
+        name,
+        integrationId: integration.id,
+        externalId,
+      });
+      bulk.push(added.id);
+    }
+    const sent = () => world.requests().length;
+
+    const before = sent();
+    const first = await bookings();
+    const firstCost = sent() - before;
+    const second = await bookings({ cursor: first.next_cursor ?? 'none' });
+    const secondCost = sent() - before - firstCost;
+
+    const ids = (body: BookingsBody) => body.projects.map((row) => row.project_id);
+    if (!needs().task) {
+      expect(first).toMatchObject({ projects: [], next_cursor: null });
+      expect(firstCost).toBeLessThanOrEqual(2);
+      return;
+    }
+    expect(first.projects).toHaveLength(PAGE);
+    expect(first.next_cursor).not.toBeNull();
+    expect(second.next_cursor).toBeNull();
+    expect([...ids(first), ...ids(second)].sort((a, b) => a - b)).toEqual(
+      [...bulk, project.id].sort((a, b) => a - b),
+    );
+    for (const row of [...first.projects, ...second.projects]) {
+      if (bulk.includes(row.project_id)) {
+        expect(row).toMatchObject({ task: { chosen_by: 'default' }, missing: null });
+      }
+    }
+    if (world.provider.listAccountTasks) {
+      // Every project's tasks in one account-wide read (again once: the new projects were
+      // missing from the read cached before), and nothing more for the second page.
+      expect(firstCost).toBeGreaterThanOrEqual(1);
+      expect(firstCost).toBeLessThanOrEqual(2);
+      expect(secondCost).toBe(0);
+    } else {
+      // One read per project on the page, and one of the users where the provider needs them.
+      expect(firstCost).toBeLessThanOrEqual(PAGE + 1);
+      expect(secondCost).toBeLessThanOrEqual(second.projects.length + 1);
+    }
+
+    const tooMany = await team.admin.get(bookingsUrl()).query({ limit: PAGE + 1 });
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.body.errors).toHaveProperty('limit');
+    const forged = await team.admin.get(bookingsUrl()).query({ cursor: 'not-a-cursor' });
+    expect(forged.status).toBe(422);
+    expect(forged.body.errors).toHaveProperty('cursor');
+    const small = await bookings({ limit: '10' });
+    expect(ids(small)).toEqual(ids(first).slice(0, 10));
   });
 });

@@ -286,6 +286,9 @@ export const t = {
     none: '— none —',
     byPerson: 'chosen',
     noProjects: 'No imported projects yet: the import runs in the background, or import now.',
+    projectPages: 'Project pages',
+    previousProjects: 'Previous projects',
+    nextProjects: 'Next projects',
   },
   reports: {
     title: 'Reports',

@@ -1,5 +1,10 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { CursorQueryDto } from '../../common/pagination/cursor';
+
+/** The most projects on a page: each may cost one provider request (Xero: 60 a minute). */
+export const BOOKINGS_PAGE_MAX = 25;
 
 const CHOSEN_BY = {
   enum: ['default', 'person'],
@@ -113,9 +118,20 @@ export class InvoicingBookingsDto {
 
   @ApiProperty({
     type: [ProjectBookingDto],
-    description: 'The active imported projects, by name; empty where no task is needed.',
+    description:
+      'One page of the active imported projects, by name (`next_cursor` for the next); empty ' +
+      'where no task is needed.',
   })
   projects!: ProjectBookingDto[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'Pass as `cursor` for the next page of `projects`; null on the last. Members and users ' +
+      'are listed whole on every page.',
+  })
+  next_cursor!: string | null;
 
   @ApiProperty({
     type: [MemberBookingDto],
@@ -128,6 +144,22 @@ export class InvoicingBookingsDto {
     description: 'The active provider users any member may be booked for (once, not per member).',
   })
   available_users!: ProviderUserDto[];
+}
+
+/** `GET …/bookings`: pages `projects` like every list (`cursor`, `limit`), by fewer per page. */
+export class BookingsQueryDto extends CursorQueryDto {
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: BOOKINGS_PAGE_MAX,
+    default: BOOKINGS_PAGE_MAX,
+    description: 'Projects per page; each may cost the provider a request for its tasks.',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(BOOKINGS_PAGE_MAX)
+  override limit?: number = undefined;
 }
 
 export class ChooseBookedTaskDto {

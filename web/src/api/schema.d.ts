@@ -1470,8 +1470,10 @@ export interface components {
             /** @enum {string} */
             provider: "moneybird" | "harvest" | "xero";
             needs: components["schemas"]["BookingNeedsDto"];
-            /** @description The active imported projects, by name; empty where no task is needed. */
+            /** @description One page of the active imported projects, by name (`next_cursor` for the next); empty where no task is needed. */
             projects: components["schemas"]["ProjectBookingDto"][];
+            /** @description Pass as `cursor` for the next page of `projects`; null on the last. Members and users are listed whole on every page. */
+            next_cursor: string | null;
             /** @description The organization’s members, by name; empty where no user is needed. */
             members: components["schemas"]["MemberBookingDto"][];
             /** @description The active provider users any member may be booked for (once, not per member). */
@@ -4342,7 +4344,12 @@ export interface operations {
     };
     InvoicingBookingsController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+                /** @description Projects per page; each may cost the provider a request for its tasks. */
+                limit?: number;
+            };
             header?: never;
             path: {
                 /** @description An invoicing integration. */
@@ -4354,7 +4361,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Each project with its task, each member with their provider user, and gaps. */
+            /** @description A page of projects with their tasks (`next_cursor`), each member with their provider user, and gaps. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4394,6 +4401,13 @@ export interface operations {
             };
             /** @description Not an invoicing integration, no account chosen yet, or `needs_reconnect`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A bad `cursor` or `limit`, named in `errors`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

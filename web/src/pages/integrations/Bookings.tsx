@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { api, data } from '../../api/client';
 import type { InvoicingBookings } from '../../api/models';
 import { ErrorState, FieldError, FormError, Loading } from '../../app/ui';
@@ -23,15 +23,18 @@ export function Bookings({
   const queryClient = useQueryClient();
   const organizationId = orgId;
   const key = [orgId, 'integrations', integrationId, 'bookings'];
+  // Projects come a page at a time: the cursors of the pages before this one.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors[cursors.length - 1];
   const bookings = useQuery({
-    queryKey: key,
+    queryKey: [...key, cursor],
     // Choosing the account queues the first import: look again until its projects arrive.
     refetchInterval: (query) =>
       query.state.data?.needs.task && query.state.data.projects.length === 0 ? 3_000 : false,
     queryFn: () =>
       data<InvoicingBookings>(
         api().GET('/api/v1/organizations/{organizationId}/integrations/{integrationId}/bookings', {
-          params: { path: { organizationId, integrationId } },
+          params: { path: { organizationId, integrationId }, query: { cursor } },
         }),
       ),
   });
@@ -65,7 +68,7 @@ export function Bookings({
   if (bookings.isPending) return <Loading />;
   if (bookings.isError)
     return <ErrorState error={bookings.error} onRetry={() => bookings.refetch()} />;
-  const { needs, projects, members, available_users } = bookings.data;
+  const { needs, projects, members, available_users, next_cursor } = bookings.data;
 
   return (
     <>
@@ -120,6 +123,25 @@ export function Bookings({
             </tbody>
           </table>
         ))}
+      {needs.task && (cursors.length > 1 || next_cursor) && (
+        <nav className="pager" aria-label={t.invoicing.projectPages}>
+          <button
+            type="button"
+            disabled={cursors.length === 1}
+            onClick={() => setCursors(cursors.slice(0, -1))}
+          >
+            {t.invoicing.previousProjects}
+          </button>
+          <span>{t.audit.page(cursors.length)}</span>
+          <button
+            type="button"
+            disabled={!next_cursor}
+            onClick={() => setCursors([...cursors, next_cursor ?? undefined])}
+          >
+            {t.invoicing.nextProjects}
+          </button>
+        </nav>
+      )}
       {needs.user && (
         <table aria-label={t.invoicing.providerUser(provider)}>
           <thead>
