@@ -249,6 +249,9 @@ export const t = {
     pendingTitle: 'Confirm the connection',
     pendingAccount: (provider: string, email: string) =>
       `${provider} signed in as ${email}. Connect this account to danwel?`,
+    // Moneybird's token names no person; its administration is chosen after connecting.
+    pendingUnnamed: (provider: string) =>
+      `${provider} gave access without naming the account. Connect it to danwel? You choose the account to book in next.`,
     pendingHelp: 'Only confirm if this is your account.',
     confirm: 'Confirm',
     callbackError: (code: string) => `The connection was not completed (${code}). Try again.`,

@@ -39,6 +39,9 @@ export function PendingGrant({
       onDone(true);
     },
   });
+  const provider = grant.data
+    ? (t.integrations.providers[grant.data.provider] ?? grant.data.provider)
+    : '';
   return (
     <section className="panel" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>{t.integrations.pendingTitle}</h2>
@@ -49,10 +52,9 @@ export function PendingGrant({
       ) : (
         <>
           <p>
-            {t.integrations.pendingAccount(
-              t.integrations.providers[grant.data.provider] ?? grant.data.provider,
-              grant.data.provider_account_email ?? '—',
-            )}
+            {grant.data.provider_account_email
+              ? t.integrations.pendingAccount(provider, grant.data.provider_account_email)
+              : t.integrations.pendingUnnamed(provider)}
           </p>
           <p className="hint">{t.integrations.pendingHelp}</p>
           <FormError error={confirm.error} fields={[]} />
