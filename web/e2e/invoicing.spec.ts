@@ -1,51 +1,59 @@
-import { expect, test } from '@playwright/test';
-import { createRequire } from 'node:module';
-import { HARVEST_APP, HARVEST_PORT } from './playwright.config';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { LEDGERS, type Ledger, type LedgerAccount } from './ledgers';
 import { callApi, checkScreen, signUp } from './support';
 
 const run = Date.now().toString(36);
-const person = { name: 'Ines Invoicing', email: `ines-${run}@example.com` };
-
-// The server specs' emulator lives in a CommonJS package: required, not imported.
-const { startHarvestEmulator } = createRequire(import.meta.url)(
-  '../../test/emulators/harvest',
-) as typeof import('../../test/emulators/harvest');
-type Emulator = Awaited<ReturnType<typeof startHarvestEmulator>>;
-let harvest: Emulator;
+const HARVEST = LEDGERS.find((l) => l.provider === 'harvest')!;
+const lastWeek = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10);
+const today = new Date().toISOString().slice(0, 10);
 
 test.beforeAll(async () => {
-  harvest = await startHarvestEmulator({
-    host: '127.0.0.1',
-    port: HARVEST_PORT,
-    apps: [HARVEST_APP],
-  });
-  // Two accounts to choose from; only the second holds the work.
-  harvest.addAccount({ name: 'Ines Ops', members: [person.email] });
-  const account = harvest.addAccount({ name: 'Ines Studio', members: [person.email] });
-  const client = harvest.addClient(account.id, { name: 'Globex' });
-  const project = harvest.addProject(account.id, { name: 'Website', clientId: client.id });
-  const design = harvest.addTask(account.id, { name: 'Design' });
-  const meetings = harvest.addTask(account.id, { name: 'Meetings' });
-  harvest.assignTask(account.id, project.id, design.id);
-  harvest.assignTask(account.id, project.id, meetings.id);
+  for (const ledger of LEDGERS) await ledger.start();
 });
 
 test.afterAll(async () => {
-  await harvest?.stop();
+  for (const ledger of LEDGERS) await ledger.stop();
 });
 
-test('connect Harvest, choose the account, map the task, import, disconnect', async ({ page }) => {
+interface Owner {
+  name: string;
+  email: string;
+  org: number;
+}
+
+/** A new owner of a new organization, with two accounts at `ledger`; ends on Integrations. */
+async function signUpOwner(
+  page: Page,
+  ledger: Ledger,
+  who: string,
+): Promise<{ owner: Owner; account: LedgerAccount }> {
+  const name = `${who} ${ledger.name}`;
+  const email = `${who.toLowerCase()}-${ledger.provider}-${run}@example.com`;
+  const account = ledger.seed(email, who);
   await page.goto('/register');
-  await signUp(page, person.name, person.email);
-  await page.getByLabel('Organization name').fill(`Invoicing Co ${run}`);
+  await signUp(page, name, email);
+  await page.getByLabel('Organization name').fill(`${name} Co ${run}`);
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByRole('heading', { name: 'Week planner' })).toBeVisible();
+  const org = Number(new URL(page.url()).pathname.split('/')[2]);
   await page.getByRole('link', { name: 'Integrations' }).click();
+  return { owner: { name, email, org }, account };
+}
 
-  harvest.consents.push({ email: person.email });
-  await page.getByRole('button', { name: 'Connect Harvest' }).click();
+/**
+ * Connects `ledger` through its consent and the confirmation step and chooses `account` (the
+ * second offered); answers the integration's panel.
+ */
+async function connectInvoicing(
+  page: Page,
+  ledger: Ledger,
+  owner: Owner,
+  account: LedgerAccount,
+): Promise<Locator> {
+  ledger.consentAs(owner.email);
+  await page.getByRole('button', { name: `Connect ${ledger.name}` }).click();
   const pending = page.getByRole('region', { name: 'Confirm the connection' });
-  await expect(pending).toContainText(`Harvest signed in as ${person.email}`);
+  await expect(pending).toContainText(ledger.confirmation(owner.email));
   await pending.getByRole('button', { name: 'Confirm' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Account connected.' })).toBeVisible();
   // One invoicing system per organization: no second one is offered.
@@ -53,12 +61,113 @@ test('connect Harvest, choose the account, map the task, import, disconnect', as
     page.getByRole('button', { name: /^Connect (Harvest|Moneybird|Xero)$/ }),
   ).toHaveCount(0);
 
-  const panel = page.getByRole('region', { name: /^Invoicing: Harvest/ });
+  const panel = page.getByRole('region', { name: new RegExp(`^Invoicing: ${ledger.name}`) });
   await expect(panel).toContainText('Choose the account time is booked in.');
-  await checkScreen(page, 'invoicing-choose-account');
-  await panel.getByLabel('Account to book in').selectOption({ label: 'Ines Studio' });
+  const choice = panel.getByLabel('Account to book in');
+  await expect(choice.locator('option')).toHaveText([/ Ops$/, account.name]);
+  await checkScreen(page, `invoicing-choose-account-${ledger.provider}`);
+  await choice.selectOption({ label: account.name });
   await panel.getByRole('button', { name: 'Choose' }).click();
-  await expect(panel).toContainText('Booking in Ines Studio');
+  await expect(panel).toContainText(`Booking in ${account.name}`);
+  return panel;
+}
+
+/** A billable block of last week on the imported project Website, made through the API. */
+async function planWireframes(page: Page, owner: Owner, title = 'Wireframes'): Promise<number> {
+  const { data: projects } = (await callApi(
+    page,
+    'GET',
+    `/api/v1/organizations/${owner.org}/projects`,
+  )) as { data: { id: number; name: string }[] };
+  const block = (await callApi(page, 'POST', `/api/v1/organizations/${owner.org}/time-blocks`, {
+    title,
+    start_time: `${lastWeek}T14:00:00Z`,
+    end_time: `${lastWeek}T15:45:00Z`,
+    timezone: 'UTC',
+    project_id: projects.find((p) => p.name === 'Website')!.id,
+    is_billable: true,
+  })) as { id: number };
+  return block.id;
+}
+
+async function awaitBooked(page: Page, owner: Owner, blockId: number): Promise<void> {
+  await expect
+    .poll(
+      async () =>
+        (
+          (await callApi(
+            page,
+            'GET',
+            `/api/v1/organizations/${owner.org}/time-blocks/${blockId}`,
+          )) as { invoicing_sync_status: string }
+        ).invoicing_sync_status,
+      { timeout: 20_000 },
+    )
+    .toBe('synced');
+}
+
+for (const ledger of LEDGERS) {
+  test(`connect ${ledger.name}, choose the account, import, book an approved block`, async ({
+    page,
+  }) => {
+    const { owner, account } = await signUpOwner(page, ledger, 'Ines');
+    const panel = await connectInvoicing(page, ledger, owner, account);
+
+    await panel.getByRole('button', { name: 'Import now' }).click();
+    await expect(panel.getByRole('status')).toContainText('Imported:');
+    // What time will be booked on, as far as this provider asks: a task per project, a user per
+    // member (found by the member's email).
+    await expect(panel.getByRole('table', { name: 'Task' })).toHaveCount(ledger.tasks ? 1 : 0);
+    if (ledger.tasks) {
+      const tasks = panel.getByRole('table', { name: 'Task' });
+      await expect(tasks.getByRole('cell', { name: 'Website', exact: true })).toBeVisible();
+      await expect(panel.getByLabel('Task for Website').locator('option:checked')).toHaveText(
+        /^(Design|Meetings)$/,
+      );
+    }
+    const users = panel.getByRole('table', { name: `${ledger.name} user` });
+    await expect(users).toHaveCount(ledger.users ? 1 : 0);
+    if (ledger.users) {
+      await expect(users.getByRole('row', { name: new RegExp(owner.name) })).toBeVisible();
+      await expect(
+        panel.getByLabel(`${owner.name} is booked as`).locator('option:checked'),
+      ).toContainText(owner.email);
+    }
+    await checkScreen(page, `invoicing-bookings-${ledger.provider}`);
+    await page.getByRole('link', { name: 'Projects' }).click();
+    await expect(page.getByRole('cell', { name: 'Website', exact: true })).toBeVisible();
+
+    // Held for review, the block is not booked until it is approved.
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    await page.getByLabel('Book billable time in invoicing only once approved').check();
+    await expect(page.getByText('Approval is off')).toHaveCount(0);
+    const blockId = await planWireframes(page, owner);
+    await page.getByLabel('From').fill(lastWeek);
+    await page.getByLabel('To').fill(today);
+    const row = page.getByRole('row', { name: /Wireframes/ });
+    await expect(row).toContainText('1:45');
+    expect(account.entries()).toEqual([]);
+    await row.getByRole('button', { name: 'Approve Wireframes' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Approved 1 block.' })).toBeVisible();
+
+    await awaitBooked(page, owner, blockId);
+    expect(account.entries()).toEqual([
+      { description: expect.stringContaining('Wireframes'), minutes: 105, user: owner.email },
+    ]);
+    await page.getByRole('link', { name: 'Planner' }).click();
+    await page.getByRole('button', { name: 'Previous week' }).click();
+    const booked = page.getByRole('button', { name: /^Wireframes / });
+    await expect(booked).toHaveAccessibleName(/Approved.*Booked in invoicing/);
+    await expect(booked.locator('.badge.invoicing')).toHaveText('¤');
+    await checkScreen(page, `planner-invoicing-badge-${ledger.provider}`);
+  });
+}
+
+test('Harvest: choose the task, a refused task, reports by booking state, disconnect', async ({
+  page,
+}) => {
+  const { owner, account } = await signUpOwner(page, HARVEST, 'Hal');
+  const panel = await connectInvoicing(page, HARVEST, owner, account);
 
   // Choosing the account imported its project, booked on its first billable task.
   const tasks = panel.getByRole('table', { name: 'Task' });
@@ -92,48 +201,8 @@ test('connect Harvest, choose the account, map the task, import, disconnect', as
   await expect(panel.getByRole('alert')).toContainText('task_external_id');
   await page.unroute('**/bookings');
 
-  await panel.getByRole('button', { name: 'Import now' }).click();
-  await expect(panel.getByRole('status')).toContainText('Imported:');
-  await page.getByRole('link', { name: 'Projects' }).click();
-  await expect(page.getByRole('cell', { name: 'Website', exact: true })).toBeVisible();
-
-  // A billable block of last week on the imported project is booked; its badge says so.
-  const org = new URL(page.url()).pathname.split('/')[2];
-  const { data: projects } = (await callApi(
-    page,
-    'GET',
-    `/api/v1/organizations/${org}/projects`,
-  )) as {
-    data: { id: number; name: string }[];
-  };
-  const lastWeek = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10);
-  const block = (await callApi(page, 'POST', `/api/v1/organizations/${org}/time-blocks`, {
-    title: 'Wireframes',
-    start_time: `${lastWeek}T14:00:00Z`,
-    end_time: `${lastWeek}T15:45:00Z`,
-    timezone: 'UTC',
-    project_id: projects.find((p) => p.name === 'Website')!.id,
-    is_billable: true,
-  })) as { id: number };
-  await expect
-    .poll(
-      async () =>
-        (
-          (await callApi(page, 'GET', `/api/v1/organizations/${org}/time-blocks/${block.id}`)) as {
-            invoicing_sync_status: string;
-          }
-        ).invoicing_sync_status,
-      { timeout: 20_000 },
-    )
-    .toBe('synced');
-  await page.getByRole('link', { name: 'Planner' }).click();
-  await page.getByRole('button', { name: 'Previous week' }).click();
-  const booked = page.getByRole('button', { name: /^Wireframes / });
-  await expect(booked).toHaveAccessibleName(/Booked in invoicing/);
-  await expect(booked.locator('.badge.invoicing')).toHaveText('¤');
-  await checkScreen(page, 'planner-invoicing-badge');
-
-  // Reports group and filter by the review and booking states, one row per block in detail.
+  // A billable block of last week (approval is off: booked at once); reports group by its state.
+  await awaitBooked(page, owner, await planWireframes(page, owner));
   await page.getByRole('link', { name: 'Reports' }).click();
   await page.getByLabel('From').fill(lastWeek);
   await page.getByLabel('Group by').selectOption({ label: 'Invoicing' });

@@ -29,6 +29,21 @@ export const HARVEST_APP = {
   clientSecret: 'harvest-danwel-web-secret',
   redirectUris: [`http://127.0.0.1:${PORT}/api/v1/integrations/oauth/harvest/callback`],
 };
+/** The Moneybird and Xero emulators, likewise. */
+export const MONEYBIRD_PORT = PORT + 3;
+const moneybird = `http://127.0.0.1:${MONEYBIRD_PORT}`;
+export const MONEYBIRD_APP = {
+  clientId: 'moneybird-danwel-web',
+  clientSecret: 'moneybird-danwel-web-secret',
+  redirectUris: [`http://127.0.0.1:${PORT}/api/v1/integrations/oauth/moneybird/callback`],
+};
+export const XERO_PORT = PORT + 4;
+const xero = `http://127.0.0.1:${XERO_PORT}`;
+export const XERO_APP = {
+  clientId: 'xero-danwel-web',
+  clientSecret: 'xero-danwel-web-secret',
+  redirectUris: [`http://127.0.0.1:${PORT}/api/v1/integrations/oauth/xero/callback`],
+};
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
   throw new Error(
@@ -103,6 +118,22 @@ export default defineConfig({
       HARVEST_REVOKE_URL: `${harvest}/api/v2/oauth2/token`,
       HARVEST_ACCOUNTS_URL: `${harvest}/api/v2/accounts`,
       HARVEST_API_BASE_URL: `${harvest}/v2`,
+      MONEYBIRD_CLIENT_ID: MONEYBIRD_APP.clientId,
+      MONEYBIRD_CLIENT_SECRET: MONEYBIRD_APP.clientSecret,
+      MONEYBIRD_REDIRECT_URI: MONEYBIRD_APP.redirectUris[0],
+      MONEYBIRD_AUTHORIZE_URL: `${moneybird}/oauth/authorize`,
+      MONEYBIRD_TOKEN_URL: `${moneybird}/oauth/token`,
+      MONEYBIRD_REVOKE_URL: `${moneybird}/oauth/revoke`,
+      MONEYBIRD_API_BASE_URL: `${moneybird}/api/v2`,
+      XERO_CLIENT_ID: XERO_APP.clientId,
+      XERO_CLIENT_SECRET: XERO_APP.clientSecret,
+      XERO_REDIRECT_URI: XERO_APP.redirectUris[0],
+      XERO_AUTHORIZE_URL: `${xero}/identity/connect/authorize`,
+      XERO_TOKEN_URL: `${xero}/connect/token`,
+      XERO_REVOKE_URL: `${xero}/connect/revocation`,
+      XERO_CONNECTIONS_URL: `${xero}/connections`,
+      XERO_API_BASE_URL: `${xero}/api.xro/2.0`,
+      XERO_PROJECTS_BASE_URL: `${xero}/projects.xro/2.0`,
     },
   },
 });
