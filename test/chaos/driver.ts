@@ -6,8 +6,8 @@ import { BuiltProcess, builtEnv, startBuilt } from '../support/built-processes';
  * What every chaos test does, whatever it syncs: seeded randomness (one seed replays a run),
  * real worker processes that are killed at random and replaced, a stream of weighted random
  * operations a few at a time, and waiting for the system to settle before the invariants are
- * checked. The calendar chaos spec drives it with calendar operations and faults
- * (calendar-world.ts); another target brings its own.
+ * checked. Each target brings a world (its accounts, operations and faults) and its invariants:
+ * calendar-world.ts with calendar-invariants.ts, invoicing-world.ts with invoicing-invariants.ts.
  */
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,6 +110,27 @@ export class WorkerPool {
   }
 }
 
+/** Background mischief: `action` after each random pause of `minMs` to `maxMs`, until stopped. */
+export function atRandomIntervals(
+  random: ChaosRandom,
+  interval: { minMs: number; maxMs: number },
+  action: () => unknown,
+): { stop(): Promise<void> } {
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      await sleep(interval.minMs + random.number() * (interval.maxMs - interval.minMs));
+      if (running) await action();
+    }
+  })();
+  return {
+    stop: () => {
+      running = false;
+      return done;
+    },
+  };
+}
+
 /**
  * Kills a worker every 1.5 to 4 seconds (a worker takes about two to boot: each gets time to do
  * some work) until stopped; `afterKill` adds other mischief of the moment.
@@ -119,38 +140,30 @@ export function killAtRandom(
   random: ChaosRandom,
   afterKill: () => void = () => undefined,
 ): { stop(): Promise<void> } {
-  let killing = true;
-  const done = (async () => {
-    while (killing) {
-      await sleep(1_500 + random.number() * 2_500);
-      if (killing && pool.killOne(random)) afterKill();
-    }
-  })();
-  return {
-    stop: () => {
-      killing = false;
-      return done;
-    },
-  };
+  return atRandomIntervals(random, { minMs: 1_500, maxMs: 4_000 }, () => {
+    if (pool.killOne(random)) afterKill();
+  });
 }
 
 /**
- * Runs `total` operations, `concurrency` at a time (as several people using the app would), with
- * a random pause of up to `pauseMs` after each.
+ * Runs operations in `concurrency` lanes at once (as several people using the app would), with
+ * a random pause of up to `pauseMs` after each: `total` in all, or with `perLane` `total` in each
+ * lane (a lane for each organization, whose people act one at a time).
  */
 export async function runOperations(options: {
   total: number;
   concurrency: number;
   random: ChaosRandom;
-  operation: () => Promise<void>;
+  operation: (lane: number) => Promise<void>;
   pauseMs?: number;
+  perLane?: boolean;
 }): Promise<void> {
   let issued = 0;
   await Promise.all(
-    Array.from({ length: options.concurrency }, async () => {
-      while (issued < options.total) {
+    Array.from({ length: options.concurrency }, async (_, lane) => {
+      for (let own = 0; options.perLane ? own < options.total : issued < options.total; own++) {
         issued += 1;
-        await options.operation();
+        await options.operation(lane);
         await sleep(options.random.number() * (options.pauseMs ?? 60));
       }
     }),
@@ -158,16 +171,18 @@ export async function runOperations(options: {
 }
 
 /**
- * Polls `settled` every half second until it answers true: true then, false once `withinMs` has
- * passed. With `failure`, running out of time throws an error with its description instead.
+ * Polls `settled` every half second until it answers true (`consecutive` times in a row, for a
+ * check that a fault still queued may fool once): true then, false once `withinMs` has passed.
+ * With `failure`, running out of time throws an error with its description instead.
  */
 export async function settle(
   settled: () => Promise<boolean>,
-  options: { withinMs: number; failure?: () => Promise<string> },
+  options: { withinMs: number; failure?: () => Promise<string>; consecutive?: number },
 ): Promise<boolean> {
   const deadline = Date.now() + options.withinMs;
-  for (;;) {
-    if (await settled()) return true;
+  for (let streak = 0; ;) {
+    streak = (await settled()) ? streak + 1 : 0;
+    if (streak >= (options.consecutive ?? 1)) return true;
     if (Date.now() > deadline) {
       if (options.failure) throw new Error(await options.failure());
       return false;
