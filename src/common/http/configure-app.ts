@@ -46,6 +46,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, log
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   // Client IPs feed the audit trail and the login throttle: only configured proxies may set them.
   app.set('trust proxy', config.trustProxy);
+  // No ETag hashed over every JSON answer: no client revalidates API answers, and the hash cost
+  // each list request more than its permission check. The feed sets its own ETag (Express still
+  // answers If-None-Match with 304), static assets get theirs from express.static, and
+  // index.html revalidates by Last-Modified.
+  app.set('etag', false);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
