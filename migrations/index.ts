@@ -26,6 +26,7 @@ import { AddSharedWithOrganizationToCalendars1704067261000 } from './17040672610
 import { CreateThrottleHitsTable1704067270000 } from './1704067270000-create-throttle-hits-table';
 import { AddLastImportStartedAtToIntegrations1704067290000 } from './1704067290000-add-last-import-started-at-to-integrations';
 import { CreateInvoicingBookingsTable1704067291000 } from './1704067291000-create-invoicing-bookings-table';
+import { CreateAuthRevisionTable1704067292000 } from './1704067292000-create-auth-revision-table';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed) so the same list works from
@@ -60,4 +61,5 @@ export const migrations = [
   CreateThrottleHitsTable1704067270000,
   AddLastImportStartedAtToIntegrations1704067290000,
   CreateInvoicingBookingsTable1704067291000,
+  CreateAuthRevisionTable1704067292000,
 ];

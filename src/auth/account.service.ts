@@ -13,6 +13,7 @@ import { AccountLinks } from './account-links';
 import { ApiToken } from './api-token.entity';
 import { AuthenticatedUser } from './authenticated-user';
 import { PasswordHasher } from './password-hasher';
+import { authFactsChanged } from './verified-tokens';
 
 const UNUSABLE_LINK = 'This link is invalid, already used or expired; ask for a new one.';
 
@@ -141,6 +142,7 @@ export class AccountService {
       userId,
       ...(keepTokenId === undefined ? {} : { id: Not(keepTokenId) }),
     });
+    await authFactsChanged(manager);
     return result.affected ?? 0;
   }
 }

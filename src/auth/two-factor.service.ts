@@ -12,6 +12,7 @@ import { User } from '../users/user.entity';
 import { AuthenticatedUser } from './authenticated-user';
 import { PasswordHasher } from './password-hasher';
 import { base32Encode, matchTotp, newTotpSecret, otpauthUrl } from './totp';
+import { authFactsChanged } from './verified-tokens';
 
 const RECOVERY_CODES = 10;
 
@@ -93,6 +94,7 @@ export class TwoFactorService {
           twoFactorRecoveryCodes: codes.map(sha256Hex),
         },
       );
+      await authFactsChanged(manager);
       await this.record(manager, caller.id, 'auth.two_factor_enabled');
       return codes;
     });
@@ -119,6 +121,7 @@ export class TwoFactorService {
           twoFactorLastStep: null,
         },
       );
+      await authFactsChanged(manager);
       await this.record(manager, caller.id, 'auth.two_factor_disabled');
     });
   }

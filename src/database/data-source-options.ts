@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config';
 import { migrations } from '../../migrations';
+import { AuthFactsSubscriber } from '../auth/verified-tokens';
 import { entities } from './entities';
 
 /**
@@ -38,6 +39,7 @@ const mysqlWithSessionSettings = Object.create(mysql2, {
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   const common = {
     entities,
+    subscribers: [AuthFactsSubscriber] as (typeof AuthFactsSubscriber)[],
     migrations,
     migrationsTableName: 'migrations',
     synchronize: false,

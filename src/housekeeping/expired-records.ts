@@ -7,6 +7,7 @@ import { ThrottleHit } from '../common/rate-limit/throttle-hit.entity';
 import { inTransaction } from '../database/transaction';
 import { OAuthState } from '../integrations/oauth-state.entity';
 import { JobHandlerRegistry } from '../jobs/job-handler';
+import { authFactsChanged } from '../auth/verified-tokens';
 
 export const PURGE_EXPIRED = 'housekeeping.purge_expired';
 /** Hourly: nothing here is needed after it expires, and an hour keeps the tables small. */
@@ -45,6 +46,8 @@ export class ExpiredRecords implements OnModuleInit {
       const states = await manager.delete(OAuthState, { ...expired, parkedGrant: IsNull() });
       const links = await manager.delete(UserToken, expired);
       const tokens = await manager.delete(ApiToken, expired);
+      // Expired tokens already fail on every hit; the revision moves so the cache holds no ghosts.
+      if (tokens.affected) await authFactsChanged(manager);
       const hits = await manager.delete(ThrottleHit, {
         hitAt: LessThan(new Date(now.getTime() - THROTTLE_RETENTION_MS)),
       });

@@ -22,6 +22,7 @@ import { User } from '../users/user.entity';
 import { CreateInvitationDto } from './dto/create-invitation.dto';
 import { Invitation } from './invitation.entity';
 import { invitationEmail } from './invitation.mail';
+import { authFactsChanged } from '../auth/verified-tokens';
 
 export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
 
@@ -235,6 +236,8 @@ export class InvitationsService implements OnModuleInit {
         joinedAt: now,
       }),
     );
+    // A token of this user may be cached as "no member" here.
+    await authFactsChanged(manager);
     invitation.acceptedAt = now;
     await manager.save(invitation);
     await this.audit.record(manager, {

@@ -13,6 +13,7 @@ import { JobQueue } from '../jobs/job-queue.service';
 import { User } from '../users/user.entity';
 import { UpdateMemberDto } from './dto/member.dto';
 import { OrganizationMember } from './organization-member.entity';
+import { authFactsChanged } from '../auth/verified-tokens';
 
 /** The people of an organization: who they are, their roles, and their leaving. */
 @Injectable()
@@ -57,6 +58,7 @@ export class MembersService {
       const oldRole = target.role;
       target.role = dto.role;
       await manager.save(target);
+      await authFactsChanged(manager);
       if (!can(dto.role, 'invitations:create')) {
         await revokeInvitationsSentBy(
           manager,
@@ -94,6 +96,7 @@ export class MembersService {
         }
       }
       await manager.delete(OrganizationMember, { id: target.id });
+      await authFactsChanged(manager);
       const reason = leaving ? 'member_left' : 'member_removed';
       await endConnections(manager, this.queue, membership.organizationId, target.userId, reason);
       await revokeInvitationsSentBy(

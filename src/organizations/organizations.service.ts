@@ -12,6 +12,7 @@ import { CreateOrganizationDto, UpdateOrganizationDto } from './dto/organization
 import { TransferOwnershipDto } from './dto/member.dto';
 import { OrganizationMember } from './organization-member.entity';
 import { Organization } from './organization.entity';
+import { authFactsChanged } from '../auth/verified-tokens';
 
 /** New organizations start a 14-day trial, as most SaaS tools do. */
 const TRIAL_DAYS = 14;
@@ -62,6 +63,8 @@ export class OrganizationsService {
             joinedAt: now,
           }),
         );
+        // The new id may have been asked for before it existed, and answered "no member".
+        await authFactsChanged(manager);
         // The first organization becomes the one the SPA opens.
         await manager
           .createQueryBuilder()
@@ -110,6 +113,8 @@ export class OrganizationsService {
           };
         }
         await manager.save(organization);
+        // require_two_factor is part of what a verified token may do here.
+        if (dto.settings !== undefined) await authFactsChanged(manager);
         const diff = changes(before, organizationFields(organization));
         if (Object.keys(diff.newValues).length > 0) {
           await this.audit.record(manager, {
@@ -139,6 +144,7 @@ export class OrganizationsService {
   async remove(membership: Membership): Promise<void> {
     await inTransaction(this.dataSource, async (manager) => {
       await manager.softDelete(Organization, { id: membership.organizationId });
+      await authFactsChanged(manager);
       await endConnections(
         manager,
         this.queue,
@@ -188,6 +194,7 @@ export class OrganizationsService {
         { id: membership.organizationId },
         { ownerId: target.userId },
       );
+      await authFactsChanged(manager);
       await this.audit.record(manager, {
         action: 'organization.ownership_transferred',
         organizationId: membership.organizationId,

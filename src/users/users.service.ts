@@ -6,6 +6,7 @@ import { inTransaction } from '../database/transaction';
 import { OrganizationMember } from '../organizations/organization-member.entity';
 import { UpdateProfileDto } from './dto/update-profile.dto';
 import { User } from './user.entity';
+import { authFactsChanged } from '../auth/verified-tokens';
 
 const withSeconds = (time: string) => (time.length === 5 ? `${time}:00` : time);
 
@@ -50,6 +51,8 @@ export class UsersService {
         );
       }
       await manager.save(user);
+      // The name travels with a verified token (src/auth/verified-tokens.ts).
+      if (user.name !== before.name) await authFactsChanged(manager);
       const diff = changes(before, profileFields(user));
       if (Object.keys(diff.newValues).length > 0) {
         await this.audit.record(manager, {

@@ -19,6 +19,7 @@ import { Organization } from '../../src/organizations/organization.entity';
 import { Project } from '../../src/projects/project.entity';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
 import { User } from '../../src/users/user.entity';
+import { authFactsChanged } from '../../src/auth/verified-tokens';
 
 /** Every factory user's password; its argon2id hash is precomputed so factories stay fast. */
 export const TEST_PASSWORD = 'password';
@@ -73,19 +74,22 @@ export class Factory {
     return organization;
   }
 
-  member(
+  async member(
     organization: Organization,
     user: User,
     role: OrganizationRole = 'member',
     values: Partial<OrganizationMember> = {},
   ): Promise<OrganizationMember> {
-    return this.save(OrganizationMember, {
+    const member = await this.save(OrganizationMember, {
       organizationId: organization.id,
       userId: user.id,
       role,
       joinedAt: currentTimestamp(),
       ...values,
     });
+    // As the app's own writes do: a verified token of this user may be cached as "no member".
+    await authFactsChanged(this.dataSource.manager);
+    return member;
   }
 
   /** Sent by `invitedBy`, else by the organization's owner. `token` is a SHA-256 hex digest. */

@@ -13,6 +13,7 @@ import {
   DEMO_PROJECTS,
   DEMO_TIMEZONE,
 } from './demo-data';
+import { authFactsChanged } from '../../auth/verified-tokens';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -38,6 +39,8 @@ export async function findExistingDemo(
 export async function removeDemo(manager: EntityManager): Promise<void> {
   await manager.delete(Organization, { slug: DEMO_ORGANIZATION.slug });
   await manager.delete(User, { email: In(DEMO_EMAILS) });
+  // Their tokens and memberships went with them (cascade): running servers must forget them.
+  await authFactsChanged(manager);
 }
 
 export interface DemoOrganization {
