@@ -27,6 +27,7 @@ import { CreateThrottleHitsTable1704067270000 } from './1704067270000-create-thr
 import { AddLastImportStartedAtToIntegrations1704067290000 } from './1704067290000-add-last-import-started-at-to-integrations';
 import { CreateInvoicingBookingsTable1704067291000 } from './1704067291000-create-invoicing-bookings-table';
 import { CreateAuthRevisionTable1704067292000 } from './1704067292000-create-auth-revision-table';
+import { AddWebhookToIntegrations1704067293000 } from './1704067293000-add-webhook-to-integrations';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed) so the same list works from
@@ -62,4 +63,5 @@ export const migrations = [
   AddLastImportStartedAtToIntegrations1704067290000,
   CreateInvoicingBookingsTable1704067291000,
   CreateAuthRevisionTable1704067292000,
+  AddWebhookToIntegrations1704067293000,
 ];

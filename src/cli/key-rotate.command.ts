@@ -33,6 +33,7 @@ const SECRET_TABLES: SecretTable[] = [
       accessToken: 'access_token',
       refreshToken: 'refresh_token',
       tokenMetadata: 'token_metadata',
+      webhookToken: 'webhook_token',
     },
   },
   {

@@ -26,6 +26,7 @@ import {
 } from './integration-providers';
 import type { DepartureReason } from './departures';
 import { DisconnectEvents } from './disconnect-events';
+import { InvoicingWebhookRegistration } from './invoicing-webhook-registration';
 
 /** What a disconnect needs of the organization: its id and the tenant filter. */
 export type OrganizationView = Pick<Membership, 'organizationId' | 'scope'>;
@@ -61,6 +62,7 @@ export class IntegrationDisconnectService {
     private readonly providers: IntegrationProviders,
     private readonly sessions: IntegrationSessions,
     private readonly events: DisconnectEvents,
+    private readonly webhooks: InvoicingWebhookRegistration,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -84,9 +86,9 @@ export class IntegrationDisconnectService {
   }
 
   /**
-   * An invoicing integration: under the lease (no sync worker books meanwhile), the grant is
-   * revoked where the provider can, and the integration row with its tokens is deleted. Nothing
-   * in the provider is deleted: entries booked there are the organization's records. Imported
+   * An invoicing integration: under the lease (no sync worker books meanwhile), danwel's webhook
+   * is removed and the grant revoked where the provider can, and the integration row with its
+   * tokens is deleted. Nothing else in the provider is deleted: entries booked there are the organization's records. Imported
    * clients and projects stay, unlinked (their foreign keys SET NULL).
    */
   private async endInvoicing(
@@ -97,6 +99,8 @@ export class IntegrationDisconnectService {
     const session = this.sessions.open(integration, providerName, 'disconnect');
     await this.takeLease(session);
     try {
+      // danwel's own webhook only; everything else in the account stays.
+      await this.webhooks.remove(integration);
       const revoked = await this.revoke(integration.id, this.providers.oauth(providerName));
       await inTransaction(this.dataSource, async (manager) => {
         if (!(await session.stillHeld(manager))) {

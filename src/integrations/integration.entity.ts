@@ -106,6 +106,16 @@ export class Integration extends TimestampedEntity {
   @DateTimeColumn('last_import_started_at')
   lastImportStartedAt!: Date | null;
 
+  /**
+   * The webhook danwel registered in the provider (Moneybird), and the secret its deliveries
+   * carry (AES-GCM, bound to `integrations.webhook_token#id`); null where there is none.
+   */
+  @Column({ name: 'webhook_id', type: 'varchar', length: 100, nullable: true })
+  webhookId!: string | null;
+
+  @Column({ name: 'webhook_token', type: 'text', nullable: true })
+  webhookToken!: string | null;
+
   @OneToMany(() => Calendar, (calendar) => calendar.integration)
   calendars?: Relation<Calendar>[];
 }

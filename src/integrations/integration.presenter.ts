@@ -24,6 +24,8 @@ export function presentIntegration(integration: Integration, counts?: Integratio
     last_error: integration.lastError,
     error_count: integration.errorCount ?? 0,
     needs_reconnect: needsReconnect(integration),
+    /** danwel's webhook is registered in the provider (Moneybird); false: found on a schedule. */
+    webhook_registered: integration.webhookId !== null && integration.webhookId !== undefined,
     ...(counts ? { blocks: { pending: counts.pending, error: counts.error } } : {}),
     created_at: integration.createdAt?.toISOString() ?? null,
     updated_at: integration.updatedAt?.toISOString() ?? null,

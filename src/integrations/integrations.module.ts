@@ -15,6 +15,7 @@ import { InvoicingBookingsController } from './invoicing-bookings.controller';
 import { InvoicingBookingsService } from './invoicing-bookings.service';
 import { InvoicingImportJobs } from './invoicing-import.jobs';
 import { InvoicingImport } from './invoicing-import.service';
+import { InvoicingWebhookRegistration } from './invoicing-webhook-registration';
 import { OAuthCallbackController } from './oauth-callback.controller';
 import { PendingGrants } from './pending-grants.service';
 
@@ -28,6 +29,7 @@ import { PendingGrants } from './pending-grants.service';
     InvoicingBookingsCache,
     InvoicingImport,
     InvoicingImportJobs,
+    InvoicingWebhookRegistration,
     PendingGrants,
     IntegrationDisconnectService,
     DisconnectEvents,

@@ -12,6 +12,10 @@ import { IntegrationSessions } from './integration-session';
 import { Integration } from './integration.entity';
 import { providerProblem } from './integration.errors';
 import { enqueueImport } from './invoicing-import-queue';
+import {
+  enqueueWebhookRegistration,
+  InvoicingWebhookRegistration,
+} from './invoicing-webhook-registration';
 
 /**
  * The account an invoicing integration books in (`provider_account_id`): listed from the
@@ -25,6 +29,7 @@ export class InvoicingAccounts {
     private readonly invoicing: InvoicingProviders,
     private readonly sessions: IntegrationSessions,
     private readonly queue: JobQueue,
+    private readonly webhooks: InvoicingWebhookRegistration,
   ) {}
 
   async list(membership: Membership, integrationId: number): Promise<InvoicingAccount[]> {
@@ -82,6 +87,9 @@ export class InvoicingAccounts {
         newValues: { provider_account_id: accountId, name: chosen.name },
       });
       await enqueueImport(manager, this.queue, current);
+      if (this.webhooks.registers(current)) {
+        await enqueueWebhookRegistration(manager, this.queue, current);
+      }
       return manager.findOneByOrFail(Integration, { id: integration.id });
     });
   }

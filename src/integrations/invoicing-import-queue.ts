@@ -1,5 +1,4 @@
-import { EntityManager, IsNull } from 'typeorm';
-import { Job } from '../jobs/job.entity';
+import { EntityManager } from 'typeorm';
 import { JobQueue } from '../jobs/job-queue.service';
 import { Integration } from './integration.entity';
 
@@ -19,24 +18,16 @@ export interface InvoicingImportPayload {
 
 /**
  * Enqueues an import of the integration in the caller's transaction, unless one is already
- * waiting to start (a waiting job reads the integration when it runs, so one is enough; a job
- * that is running may be reading an account that was just replaced, so it does not count).
+ * waiting to start. One invoicing integration per organization: the organization names the
+ * job's target.
  */
 export async function enqueueImport(
   manager: EntityManager,
   queue: JobQueue,
   integration: Pick<Integration, 'id' | 'organizationId'>,
 ): Promise<void> {
-  // One invoicing integration per organization: the organization names the job's target.
-  const waiting = await manager.existsBy(Job, {
-    type: INVOICING_IMPORT,
-    organizationId: integration.organizationId,
-    reservedBy: IsNull(),
-    failedAt: IsNull(),
-  });
-  if (waiting) return;
   const payload: InvoicingImportPayload = { integration_id: integration.id };
-  await queue.enqueue(
+  await queue.enqueueUnlessWaiting(
     manager,
     INVOICING_IMPORT,
     { ...payload },

@@ -1,12 +1,9 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DecryptionError } from '../common/crypto/encrypter';
 import { NotFoundError } from '../common/errors/domain.error';
 import { inTransaction } from '../database/transaction';
-import { InvoicingError } from '../invoicing/invoicing-provider';
-import { JobHandlerRegistry, PermanentJobError, RetryJobLaterError } from '../jobs/job-handler';
+import { JobHandlerRegistry } from '../jobs/job-handler';
 import { JobQueue } from '../jobs/job-queue.service';
-import { ReconnectRequiredError } from './access-tokens';
 import {
   enqueueImport,
   IMPORT_EVERY_SECONDS,
@@ -15,6 +12,7 @@ import {
   InvoicingImportPayload,
 } from './invoicing-import-queue';
 import { workingInvoicingIntegrations } from './invoicing-integrations';
+import { invoicingJobError } from './invoicing-job-errors';
 import { InvoicingImport } from './invoicing-import.service';
 
 /**
@@ -51,13 +49,7 @@ export class InvoicingImportJobs implements OnModuleInit {
     } catch (error) {
       // Disconnected while the job waited: nothing left to import into.
       if (error instanceof NotFoundError) return;
-      if (error instanceof ReconnectRequiredError || error instanceof DecryptionError) {
-        throw new PermanentJobError(`Integration ${integrationId} needs to be connected again.`);
-      }
-      if (error instanceof InvoicingError && error.failure.retryAfterSeconds !== undefined) {
-        throw new RetryJobLaterError(error.message, error.failure.retryAfterSeconds);
-      }
-      throw error;
+      throw invoicingJobError(error, integrationId);
     }
   }
 

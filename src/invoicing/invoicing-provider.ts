@@ -207,6 +207,16 @@ export interface InvoicingProvider {
    */
   durationFields(content: EntryContent): Record<string, string | number>;
 
+  // --- webhooks -----------------------------------------------------------------------------
+  /**
+   * Where the provider lets an app register a webhook per account through the API (Moneybird;
+   * Xero's is configured in its developer portal, Harvest has none). `url` is danwel's own; the
+   * answer's `externalId` is `<account id>/<the provider's webhook id>` (a removal needs no
+   * account chosen, and tells which account a webhook is in), `token` the secret each delivery
+   * carries.
+   */
+  readonly webhooks?: InvoicingWebhooks;
+
   // --- limits -------------------------------------------------------------------------------
   /**
    * The documented request limits per account, all respected before sending (Harvest 100 / 15 s,
@@ -215,6 +225,17 @@ export interface InvoicingProvider {
   readonly rateLimits: readonly RateLimit[];
   /** Seconds to wait from `Retry-After` as this provider writes it (Moneybird: an epoch time). */
   retryAfterSeconds(value: string | null | undefined, now?: number): number | undefined;
+}
+
+/** A provider's webhook registration API (see `InvoicingProvider.webhooks`). */
+export interface InvoicingWebhooks {
+  /**
+   * Registers a webhook for `url` in the account, first removing any webhook already registered
+   * there for exactly `url` (one left behind by a registration whose answer was lost).
+   */
+  register(access: InvoicingAccess, url: string): Promise<{ externalId: string; token: string }>;
+  /** Removes danwel's webhook; one already gone counts as done. */
+  remove(access: Pick<InvoicingAccess, 'accessToken'>, externalId: string): Promise<void>;
 }
 
 /** A provider or transport failure of one invoicing call, classified once by the provider. */

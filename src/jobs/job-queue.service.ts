@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, IsNull } from 'typeorm';
 import { DecryptionError, Encrypter, SecretColumn } from '../common/crypto/encrypter';
 import { mapEncryptedStrings } from '../common/crypto/encrypted-strings';
 import { PermanentJobError } from './job-handler';
@@ -62,6 +62,26 @@ export class JobQueue {
       ),
     };
     return manager.save(job);
+  }
+
+  /**
+   * Enqueues a job of `type` for the organization unless one is already waiting to start (a
+   * waiting job reads its target when it runs, so one is enough; a running one may have read it
+   * before the change that asks again, so it does not count).
+   */
+  async enqueueUnlessWaiting(
+    manager: EntityManager,
+    type: string,
+    payload: Record<string, unknown>,
+    options: EnqueueOptions & { organizationId: number },
+  ): Promise<void> {
+    const waiting = await manager.existsBy(Job, {
+      type,
+      organizationId: options.organizationId,
+      reservedBy: IsNull(),
+      failedAt: IsNull(),
+    });
+    if (!waiting) await this.enqueue(manager, type, payload, options);
   }
 
   /** The payload a handler sees: its secrets decrypted (a value moved from another job fails). */

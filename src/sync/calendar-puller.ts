@@ -18,6 +18,7 @@ import {
   PullFailedError,
   PullWindow,
 } from '../providers/calendar-changes';
+import { webhookAddress } from '../webhooks/webhook-address';
 import { CalendarPull, settledOwnEvents } from './calendar-pull';
 
 /** A push channel is replaced when it has less than this left. */
@@ -173,11 +174,11 @@ export class CalendarPuller {
     client: CalendarChangesClient,
     calendar: Calendar,
   ): Promise<void> {
-    if (!this.config.appUrl.startsWith('https://')) return;
+    const address = webhookAddress(this.config.appUrl, WEBHOOK_PATHS[session.provider]);
+    if (address === null) return;
     const expires = calendar.pushExpiresAt?.getTime() ?? 0;
     if (calendar.pushChannelId && expires - Date.now() > CHANNEL_RENEW_MARGIN_MS) return;
     const secret = randomBytes(32).toString('base64url');
-    const address = `${this.config.appUrl.replace(/\/+$/, '')}${WEBHOOK_PATHS[session.provider]}`;
     try {
       const token = await session.token();
       const channel = await client.watch(

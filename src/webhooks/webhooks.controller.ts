@@ -4,6 +4,7 @@ import {
   Controller,
   Headers,
   HttpCode,
+  Param,
   Post,
   Query,
   RawBodyRequest,
@@ -121,6 +122,39 @@ export class WebhooksController {
     } else {
       throw new MalformedNotificationError('validationToken must be given once.');
     }
+  }
+
+  /** The webhook danwel registered in a Moneybird administration for integration `:id`. */
+  @Post('moneybird/:integrationId')
+  @Public()
+  @HttpCode(200)
+  @ApiBody({
+    description: 'A Moneybird webhook delivery (other fields are allowed and ignored).',
+    schema: {
+      type: 'object',
+      properties: {
+        administration_id: { type: 'string' },
+        webhook_id: { type: 'string' },
+        webhook_token: { type: 'string' },
+        entity_type: { type: 'string', example: 'TimeEntry' },
+        entity_id: { type: 'string' },
+        state: { type: 'string', nullable: true },
+        action: { type: 'string', example: 'time_entry_sales_invoice_created' },
+        entity: { type: 'object' },
+      },
+    },
+  })
+  @ApiOkResponse({ description: 'Empty. The entry is checked, or contacts and projects imported.' })
+  @ApiUnauthorizedResponse({ description: 'Not the webhook’s token.' })
+  @ApiNotFoundResponse({ description: 'Not a webhook danwel registered for this integration.' })
+  @ApiBadRequestResponse({ description: 'Not a JSON object.' })
+  async moneybird(
+    @Param('integrationId') integrationId: string,
+    @Req() request: RawBodyRequest<Request>,
+    @Body() body: unknown,
+  ): Promise<void> {
+    const id = /^\d{1,15}$/.test(integrationId) ? Number(integrationId) : NaN;
+    await this.invoicing.moneybird(id, body, request.rawBody);
   }
 
   /** Xero's webhook (configured in its developer portal), its intent-to-receive check included. */

@@ -56,6 +56,7 @@ interface RawIntegration {
   access_token: string;
   refresh_token: string | null;
   token_metadata: string | null;
+  webhook_token: string | null;
 }
 
 describe(`cli: key:rotate (${databaseKind()})`, () => {
@@ -99,19 +100,21 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
     const access = secret('ya29.access');
     const refresh = options.refresh === false ? null : secret('1//refresh');
     const metadata = JSON.stringify({ scope: 'calendar', marker: secret('metadata') });
+    const webhook = secret('webhook-token');
     const { id } = await factory.integration(organization);
     const at = (column: SecretColumn) => ({ column, id });
     await dataSource.manager.update(Integration, id, {
       accessToken: write(access, at('integrations.access_token')),
       refreshToken: refresh === null ? null : write(refresh, at('integrations.refresh_token')),
       tokenMetadata: write(metadata, at('integrations.token_metadata')),
+      webhookToken: write(webhook, at('integrations.webhook_token')),
     });
-    return { id, access, refresh, metadata };
+    return { id, access, refresh, metadata, webhook };
   }
 
   const rawIntegrations = () =>
     dataSource.query<RawIntegration[]>(
-      'SELECT id, access_token, refresh_token, token_metadata FROM integrations ORDER BY id',
+      'SELECT id, access_token, refresh_token, token_metadata, webhook_token FROM integrations ORDER BY id',
     );
   const rawIntegration = async (id: number) =>
     (await rawIntegrations()).find((row) => Number(row.id) === id)!;
@@ -191,13 +194,14 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
         expect.stringMatching(/^integrations\.access_token +3 +1$/),
         expect.stringMatching(/^integrations\.refresh_token +2 +1$/),
         expect.stringMatching(/^integrations\.token_metadata +3 +1$/),
+        expect.stringMatching(/^integrations\.webhook_token +3 +1$/),
         expect.stringMatching(/^oauth_states\.code_verifier +1 +0$/),
         expect.stringMatching(/^oauth_states\.parked_grant +1 +0$/),
         expect.stringMatching(/^jobs\.payload +1 +0$/),
       ]),
     );
     expect(result.stdout).toContain(
-      'Re-encrypted 11 secrets under the current APP_KEY (3 already were).',
+      'Re-encrypted 14 secrets under the current APP_KEY (4 already were).',
     );
 
     for (const expected of [...rotated, fresh]) {
@@ -209,6 +213,7 @@ describe(`cli: key:rotate (${databaseKind()})`, () => {
         row.refresh_token === null ? null : read(row.refresh_token, 'integrations.refresh_token'),
       ).toBe(expected.refresh);
       expect(read(row.token_metadata!, 'integrations.token_metadata')).toBe(expected.metadata);
+      expect(read(row.webhook_token!, 'integrations.webhook_token')).toBe(expected.webhook);
       expect(readsOld(row.access_token, 'integrations.access_token', expected.id)).toBe(false);
     }
     // A value already under the new key is left byte for byte.

@@ -393,6 +393,9 @@ const ADDED_AFTER_BASE: Record<string, string[]> = {
     'sync_lease_kind VARCHAR(20) NULL',
     // AddLastImportStartedAtToIntegrations1704067290000
     'last_import_started_at TIMESTAMP NULL',
+    // AddWebhookToIntegrations1704067293000
+    'webhook_id VARCHAR(100) NULL',
+    'webhook_token TEXT NULL',
   ],
   // AddTwoWayCalendarSync1704067218000
   calendars: [

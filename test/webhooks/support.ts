@@ -1,7 +1,10 @@
 import { Calendar } from '../../src/calendars/calendar.entity';
 import { sha256Hex } from '../../src/common/crypto/tokens';
 import { Organization } from '../../src/organizations/organization.entity';
+import { InvoicingReconciler } from '../../src/sync/invoicing-reconciler';
+import { TimeBlock } from '../../src/time-blocks/time-block.entity';
 import { Factory } from '../factories';
+import type { Actor, Team } from '../support/actors';
 import { TestApp } from '../support/app';
 
 export const HOUR_MS = 3_600_000;
@@ -54,4 +57,32 @@ export async function auditCount(t: TestApp): Promise<number> {
     'SELECT COUNT(*) AS n FROM audit_logs',
   );
   return Number(row.n);
+}
+
+/**
+ * A one-hour billable block of `member`'s on the project, on day `day` of April 2026, pushed to
+ * the invoicing account by the reconciler; answers its id and the entry it was booked as.
+ */
+export async function bookedBlock(
+  t: TestApp,
+  team: Team,
+  member: Actor,
+  projectId: number,
+  day: number,
+): Promise<{ id: number; entryId: string }> {
+  const date = new Date(Date.UTC(2026, 3, 1 + day)).toISOString().slice(0, 10);
+  const created = await member.post(team.url('/time-blocks')).send({
+    title: `Workshop ${day}`,
+    start_time: `${date}T09:00:00`,
+    end_time: `${date}T10:00:00`,
+    timezone: 'Europe/Amsterdam',
+    project_id: projectId,
+    is_billable: true,
+  });
+  expect(created.status).toBe(201);
+  const id = (created.body as { id: number }).id;
+  await t.app.get(InvoicingReconciler).drain();
+  const block = await t.dataSource.manager.findOneByOrFail(TimeBlock, { id });
+  expect(block.externalInvoicingEntryId).not.toBeNull();
+  return { id, entryId: block.externalInvoicingEntryId! };
 }

@@ -6,7 +6,6 @@ import { INVOICING_IMPORT } from '../../src/integrations/invoicing-import-queue'
 import { Job } from '../../src/jobs/job.entity';
 import { CHECK_INTEGRATION_LOCKS } from '../../src/sync/invoicing-lock-queue';
 import { CHECK_INVOICING_LOCKS } from '../../src/sync/invoicing-locks';
-import { InvoicingReconciler } from '../../src/sync/invoicing-reconciler';
 import { TimeBlock } from '../../src/time-blocks/time-block.entity';
 import { XeroEmulator, xeroSignature } from '../emulators/xero';
 import { Factory } from '../factories';
@@ -16,6 +15,7 @@ import { databaseKind } from '../support/database';
 import { invoicingTeam } from '../support/invoicing-accounts';
 import type { InvoicingWorld } from '../support/invoicing-subject';
 import { startXeroWorld } from '../support/invoicing-subjects/xero';
+import { bookedBlock as bookedBlockOf } from './support';
 
 /*
  * Xero's webhook (`POST /api/v1/webhooks/xero`), configured in the developer portal with danwel's
@@ -60,24 +60,13 @@ describe(`Xero's webhook (${databaseKind()})`, () => {
   const jobs = (type?: string) => t.dataSource.manager.findBy(Job, type ? { type } : {});
   const block = (id: number) => t.dataSource.manager.findOneByOrFail(TimeBlock, { id });
 
-  /** A billable block of Ann's on its own past day, booked in Xero; answers its id and entry. */
+  /** A billable block of Ann's on its own past day, booked in the account. */
   async function bookedBlock(): Promise<{ id: number; entryId: string }> {
     day += 1;
-    const date = new Date(Date.UTC(2026, 3, 1 + day)).toISOString().slice(0, 10);
-    const created = await ann.post(team.url('/time-blocks')).send({
-      title: `Workshop ${day}`,
-      start_time: `${date}T09:00:00`,
-      end_time: `${date}T10:00:00`,
-      timezone: 'Europe/Amsterdam',
-      project_id: projectId,
-      is_billable: true,
-    });
-    expect(created.status).toBe(201);
-    const id = (created.body as { id: number }).id;
-    await t.app.get(InvoicingReconciler).drain();
-    const entryId = (await block(id)).externalInvoicingEntryId!;
+    const booked = await bookedBlockOf(t, team, ann, projectId, day);
+    const entryId = booked.entryId;
     expect(entryId).toMatch(/^[0-9a-f-]+\//);
-    return { id, entryId };
+    return booked;
   }
 
   it('passes Xero’s intent-to-receive check: 200 and empty to a signed delivery, 401 otherwise', async () => {

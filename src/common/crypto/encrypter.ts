@@ -8,6 +8,7 @@ export type SecretColumn =
   | 'integrations.access_token'
   | 'integrations.refresh_token'
   | 'integrations.token_metadata'
+  | 'integrations.webhook_token'
   | 'oauth_states.code_verifier'
   | 'oauth_states.parked_grant'
   | 'users.two_factor_secret'

@@ -20,6 +20,7 @@ import {
   InvoicingAccess,
   InvoicingAccount,
   InvoicingProvider,
+  InvoicingWebhooks,
   ListOptions,
   markedDescription,
   ListPage,
@@ -83,6 +84,29 @@ interface Query {
   [key: string]: string;
 }
 
+/** A webhook as `webhooks.json` answers it (the token is its secret). */
+interface Webhook {
+  id: string;
+  url: string;
+  token: string;
+}
+
+/**
+ * What danwel's webhook hears: an entry invoiced, changed or deleted in Moneybird (each a lock
+ * check of that entry), a contact or project changed (an import).
+ */
+export const MONEYBIRD_WEBHOOK_EVENTS = [
+  'time_entry_sales_invoice_created',
+  'time_entry_updated',
+  'time_entry_destroyed',
+  'contact_created',
+  'contact_changed',
+  'contact_archived',
+  'project_created',
+  'project_updated',
+  'project_archived',
+];
+
 /**
  * Moneybird API v2 as an invoicing provider: administrations are the accounts, contacts the
  * clients, time entries carry danwel's marker in their description (Moneybird has no external
@@ -98,6 +122,38 @@ export class MoneybirdInvoicingProvider implements InvoicingProvider {
     private readonly http: ProviderHttp,
     private readonly requestTimeoutMs = 30_000,
   ) {}
+
+  /**
+   * `POST /{administration}/webhooks.json {url, enabled_events}` answers `{id, token, …}`,
+   * `GET` lists them (tokens included), `DELETE /{administration}/webhooks/{id}.json` removes
+   * one (Moneybird's webhooks API). The external id is `<administration>/<webhook>`, since a
+   * delete names both and the administration chosen may have changed since.
+   */
+  readonly webhooks: InvoicingWebhooks = {
+    register: async (access, url) => {
+      const listed = await this.send(access, 'GET', 'webhooks', {});
+      for (const stale of (listed.body as Webhook[]).filter((webhook) => webhook.url === url)) {
+        await this.send(access, 'DELETE', `webhooks/${encodeURIComponent(stale.id)}`, {
+          missingIsFine: true,
+        });
+      }
+      const created = await this.send(access, 'POST', 'webhooks', {
+        body: { url, enabled_events: MONEYBIRD_WEBHOOK_EVENTS },
+      });
+      const webhook = created.body as Webhook;
+      return { externalId: `${access.accountId}/${String(webhook.id)}`, token: webhook.token };
+    },
+    remove: async (access, externalId) => {
+      const [accountId, webhookId] = externalId.split('/');
+      if (!accountId || !webhookId) return;
+      await this.send(
+        { accessToken: access.accessToken, accountId },
+        'DELETE',
+        `webhooks/${encodeURIComponent(webhookId)}`,
+        { missingIsFine: true },
+      );
+    },
+  };
 
   // ---- connecting -------------------------------------------------------------------------
 

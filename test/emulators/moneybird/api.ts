@@ -21,6 +21,7 @@ import {
   MoneybirdTimeEntry,
   MoneybirdUser,
 } from './state';
+import type { MoneybirdWebhooks } from './webhooks';
 
 export interface ApiCall {
   method: string;
@@ -37,7 +38,10 @@ export interface ApiCall {
 const CONTACT_SCOPES = ['estimates', 'sales_invoices', 'documents', 'bank', 'settings'];
 
 export class MoneybirdApi {
-  constructor(private readonly store: MoneybirdStore) {}
+  constructor(
+    private readonly store: MoneybirdStore,
+    private readonly webhooks: MoneybirdWebhooks,
+  ) {}
 
   /** An operation name for logs and fault matching, e.g. `time_entries.create`. */
   static operation(method: string, segments: string[]): string {
@@ -91,6 +95,10 @@ export class MoneybirdApi {
       case 'time_entries':
         this.requireScope(call.grant, ['time_entries']);
         return this.timeEntries(administration, call, id, sub);
+      case 'webhooks':
+        // [U] which scope webhooks need: none is checked here.
+        if (sub) break;
+        return this.webhooks.handle(administration, method, id, call.body);
     }
     throw notFound();
   }
@@ -281,6 +289,7 @@ export class MoneybirdApi {
     draft.id = this.store.id();
     draft.events.push({ action: 'time_entry_created', created_at: draft.createdAt });
     administration.timeEntries.set(draft.id, draft);
+    this.notify(administration, 'time_entry_created', draft);
     return draft;
   }
 
@@ -309,6 +318,7 @@ export class MoneybirdApi {
     next.updatedAt = this.store.timestamp();
     next.events.push({ action: 'time_entry_updated', created_at: next.updatedAt });
     Object.assign(entry, next);
+    this.notify(administration, 'time_entry_updated', entry);
   }
 
   deleteTimeEntry(
@@ -318,6 +328,15 @@ export class MoneybirdApi {
   ): void {
     if (!options.asUser) this.checkWritable(administration, entry);
     administration.timeEntries.delete(entry.id);
+    this.notify(administration, 'time_entry_destroyed', entry);
+  }
+
+  /** The administration's webhooks hear of a change to a time entry (by the API or a person). */
+  notify(administration: Administration, action: string, entry: MoneybirdTimeEntry): void {
+    this.webhooks.emit(administration, action, 'TimeEntry', {
+      ...this.renderTimeEntry(administration, entry),
+      id: entry.id,
+    });
   }
 
   /** The fields create and update share (user_id only on create, checked there). */

@@ -18,8 +18,9 @@ import {
   Outcome,
   respond,
 } from '../common/emulator-http';
+import { NotificationDispatcher, WebhookOptions } from '../common/notifications';
 import { SlidingWindows } from '../common/sliding-windows';
-import { MoneybirdApi, TimeEntryInput } from './api';
+import { MoneybirdApi, renderContact, TimeEntryInput } from './api';
 import {
   ApiResponse,
   INVALID_GRANT_DESCRIPTION,
@@ -46,6 +47,7 @@ import {
   MoneybirdUser,
   randomToken,
 } from './state';
+import { MoneybirdWebhooks } from './webhooks';
 
 export const DEFAULT_MONEYBIRD_APP: MoneybirdApp = {
   clientId: 'moneybird-emulator-client',
@@ -53,7 +55,7 @@ export const DEFAULT_MONEYBIRD_APP: MoneybirdApp = {
   redirectUris: [],
 };
 
-export interface MoneybirdEmulatorOptions extends EmulatorHttpOptions {
+export interface MoneybirdEmulatorOptions extends EmulatorHttpOptions, WebhookOptions {
   apps?: MoneybirdApp[];
   /** `expires_in` of access tokens; unset = tokens do not expire (Moneybird today). */
   accessTokenTtlSeconds?: number;
@@ -86,17 +88,27 @@ export class MoneybirdEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> 
   readonly rateLimit: { limit: number; windowMs: number };
   private readonly api: MoneybirdApi;
   private readonly windows: SlidingWindows;
+  private readonly dispatcher: NotificationDispatcher;
+  /** Webhooks registered through the API, and their deliveries (`webhooks.log`). */
+  readonly webhooks: MoneybirdWebhooks;
 
   constructor(readonly options: MoneybirdEmulatorOptions = {}) {
     super(options);
     const now = this.clock;
     this.store = new MoneybirdStore(now);
     this.faults = createMoneybirdFaultSchedule(now);
-    this.api = new MoneybirdApi(this.store);
+    this.dispatcher = new NotificationDispatcher(options, now);
+    this.webhooks = new MoneybirdWebhooks(this.store, this.dispatcher);
+    this.api = new MoneybirdApi(this.store, this.webhooks);
     this.rateLimit = options.rateLimit ?? { limit: RATE_LIMIT, windowMs: 5 * 60_000 };
     this.windows = new SlidingWindows(this.rateLimit.windowMs);
     for (const app of options.apps ?? [DEFAULT_MONEYBIRD_APP])
       this.store.apps.set(app.clientId, app);
+  }
+
+  override async stop(): Promise<void> {
+    this.dispatcher.close();
+    await super.stop();
   }
 
   /** Base of the API: `${url}/api/v2`. */
@@ -202,6 +214,10 @@ export class MoneybirdEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> 
       updatedAt: this.store.timestamp(),
     };
     administration.contacts.set(contact.id, contact);
+    this.webhooks.emit(administration, 'contact_created', 'Contact', {
+      ...renderContact(administration, contact),
+      id: contact.id,
+    });
     return contact;
   }
 
@@ -217,6 +233,11 @@ export class MoneybirdEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> 
     Object.assign(contact, patch, {
       version: this.store.version(),
       updatedAt: this.store.timestamp(),
+    });
+    const administration = this.store.administration(administrationId);
+    this.webhooks.emit(administration, 'contact_changed', 'Contact', {
+      ...renderContact(administration, contact),
+      id: contact.id,
     });
     return contact;
   }
@@ -313,6 +334,7 @@ export class MoneybirdEmulator extends EmulatorHttp<LoggedRequest, ApiResponse> 
           e.salesInvoiceId = invoiceId;
           e.updatedAt = this.store.timestamp();
           e.events.push({ action: 'time_entry_sales_invoice_created', created_at: e.updatedAt });
+          this.api.notify(administration, 'time_entry_sales_invoice_created', e);
         }
         return invoiceId;
       },

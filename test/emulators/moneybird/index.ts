@@ -16,3 +16,5 @@ export type {
 } from './state';
 export { FaultSchedule, TOKEN_REFRESH, weightedFaults } from '../common/faults';
 export type { Fault, FaultMatch, FaultRule } from '../common/faults';
+export { MoneybirdWebhooks } from './webhooks';
+export type { MoneybirdWebhook } from './webhooks';

@@ -960,6 +960,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/moneybird/{integrationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["WebhooksController_moneybird"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/xero": {
         parameters: {
             query?: never;
@@ -4922,6 +4938,63 @@ export interface operations {
             };
             /** @description Larger than the API’s body limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    WebhooksController_moneybird: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integrationId: string;
+            };
+            cookie?: never;
+        };
+        /** @description A Moneybird webhook delivery (other fields are allowed and ignored). */
+        requestBody: {
+            content: {
+                "application/json": {
+                    administration_id?: string;
+                    webhook_id?: string;
+                    webhook_token?: string;
+                    /** @example TimeEntry */
+                    entity_type?: string;
+                    entity_id?: string;
+                    state?: string | null;
+                    /** @example time_entry_sales_invoice_created */
+                    action?: string;
+                    entity?: Record<string, never>;
+                };
+            };
+        };
+        responses: {
+            /** @description Empty. The entry is checked, or contacts and projects imported. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a JSON object. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not the webhook’s token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a webhook danwel registered for this integration. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
