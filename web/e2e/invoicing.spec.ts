@@ -163,6 +163,59 @@ for (const ledger of LEDGERS) {
   });
 }
 
+for (const ledger of LEDGERS.filter((l) => l.users)) {
+  test(`${ledger.name}: book a member as another user; a refused user changes nothing`, async ({
+    page,
+  }) => {
+    const { owner, account } = await signUpOwner(page, ledger, 'Mia');
+    const email = `bo-${ledger.provider}-${run}@example.com`;
+    const bookkeeper = `${account.addUser('Bo Keeper', email)} (${email})`;
+    const panel = await connectInvoicing(page, ledger, owner, account);
+    await panel.getByRole('button', { name: 'Import now' }).click();
+    await expect(panel.getByRole('status')).toContainText('Imported:');
+
+    // Found by email at first; a person's choice replaces it.
+    const user = panel.getByLabel(`${owner.name} is booked as`);
+    await expect(user.locator('option:checked')).toContainText(owner.email);
+    await expect(panel.getByText('(chosen)')).toHaveCount(0);
+    const saved = page.waitForResponse((r) => r.request().method() === 'PUT');
+    await user.selectOption({ label: bookkeeper });
+    const answer = await saved;
+    expect(answer.url()).toMatch(/\/bookings\/members\/\d+$/);
+    expect(answer.status()).toBe(200);
+    await expect(panel.getByText('(chosen)')).toBeVisible();
+    await page.reload();
+    await expect(user.locator('option:checked')).toHaveText(bookkeeper);
+    await checkScreen(page, `invoicing-member-user-${ledger.provider}`);
+
+    // A user the provider does not list (offered here by a stale page) is refused at the field.
+    await page.route('**/bookings', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as {
+        available_users: { external_id: string; name: string; email: string | null }[];
+      };
+      body.available_users.push({ external_id: '999999', name: 'Gone', email: null });
+      await route.fulfill({ response, json: body });
+    });
+    await page.reload();
+    const refused = page.waitForResponse((r) => r.request().method() === 'PUT');
+    await user.selectOption({ label: 'Gone' });
+    expect((await refused).status()).toBe(422);
+    const row = panel.getByRole('row', { name: new RegExp(owner.name) });
+    await expect(row.getByRole('alert')).toContainText('user_external_id');
+    await expect(user).toHaveAccessibleDescription(/user_external_id/);
+    await page.unroute('**/bookings');
+    await page.reload();
+    await expect(user.locator('option:checked')).toHaveText(bookkeeper);
+
+    // The member's next block is booked for the chosen user.
+    await awaitBooked(page, owner, await planWireframes(page, owner, 'Bookkeeping'));
+    expect(account.entries()).toEqual([
+      { description: expect.stringContaining('Bookkeeping'), minutes: 105, user: email },
+    ]);
+  });
+}
+
 test('Harvest: choose the task, a refused task, reports by booking state, disconnect', async ({
   page,
 }) => {
