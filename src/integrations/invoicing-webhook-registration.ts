@@ -10,10 +10,15 @@ import { JobQueue } from '../jobs/job-queue.service';
 import { webhookAddress } from '../webhooks/webhook-address';
 import { IntegrationSessions } from './integration-session';
 import { Integration } from './integration.entity';
+import { workingInvoicingIntegrations } from './invoicing-integrations';
 import { invoicingJobError } from './invoicing-job-errors';
 
 /** Registers (or moves) the webhook of one invoicing integration (payload `integration_id`). */
 export const REGISTER_INVOICING_WEBHOOK = 'invoicing.register_webhook';
+
+/** Enqueues a registration for every integration whose webhook is missing (hourly). */
+export const REGISTER_MISSING_WEBHOOKS = 'invoicing.register_missing_webhooks';
+const REGISTER_MISSING_EVERY_SECONDS = 3600;
 
 /** Where an invoicing provider delivers for one integration (the id names whose webhook it is). */
 export const invoicingWebhookPath = (provider: string, integrationId: number) =>
@@ -37,8 +42,9 @@ export async function enqueueWebhookRegistration(
  * The webhook an invoicing integration keeps in the provider's account where the provider has a
  * registration API (Moneybird), so that invoices and edits there are seen at once rather than at
  * the next scheduled lock check. Registered when the account is chosen (a job, after the choice
- * commits), moved when another account is chosen, removed on disconnect. Without a public https
- * `APP_URL` nothing is registered; the log says so and the schedule covers it.
+ * commits), moved when another account is chosen, removed on disconnect, and registered again
+ * hourly where it went missing. Without a public https `APP_URL` nothing is registered; the log
+ * says so and the schedule covers it.
  */
 @Injectable()
 export class InvoicingWebhookRegistration implements OnModuleInit {
@@ -50,6 +56,7 @@ export class InvoicingWebhookRegistration implements OnModuleInit {
     private readonly invoicing: InvoicingProviders,
     private readonly sessions: IntegrationSessions,
     private readonly encrypter: Encrypter,
+    private readonly queue: JobQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -60,6 +67,31 @@ export class InvoicingWebhookRegistration implements OnModuleInit {
           throw invoicingJobError(error, payload.integration_id);
         }),
     });
+    this.registry.registerRecurring(REGISTER_MISSING_WEBHOOKS, REGISTER_MISSING_EVERY_SECONDS, {
+      handle: async () => {
+        await this.enqueueMissing();
+      },
+    });
+  }
+
+  /**
+   * A registration job for each working integration whose provider registers webhooks but whose
+   * webhook is missing or in another account: one whose registration failed for good, or one
+   * chosen before `APP_URL` was public https. Nothing without a public https `APP_URL`.
+   */
+  async enqueueMissing(): Promise<number> {
+    if (webhookAddress(this.config.appUrl, '') === null) return 0;
+    const missing = (await workingInvoicingIntegrations(this.dataSource.manager)).filter(
+      (integration) =>
+        this.registers(integration) &&
+        !integration.webhookId?.startsWith(`${integration.providerAccountId}/`),
+    );
+    for (const integration of missing) {
+      await inTransaction(this.dataSource, (manager) =>
+        enqueueWebhookRegistration(manager, this.queue, integration),
+      );
+    }
+    return missing.length;
   }
 
   /** Whether the integration's provider registers webhooks through its API. */

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { Integration } from '../../src/integrations/integration.entity';
 import { INVOICING_IMPORT } from '../../src/integrations/invoicing-import-queue';
+import { InvoicingWebhookRegistration } from '../../src/integrations/invoicing-webhook-registration';
 import { Job } from '../../src/jobs/job.entity';
 import { CHECK_INTEGRATION_LOCKS } from '../../src/sync/invoicing-lock-queue';
 import { CHECK_INVOICING_LOCKS } from '../../src/sync/invoicing-locks';
@@ -132,6 +133,25 @@ describe(`Moneybird's webhook (${databaseKind()})`, () => {
     expect((await row()).webhookId).toBe(`${adm()}/${mb.webhooks.of(adm())[0].id}`);
   });
 
+  it('registers a webhook that went missing again on the hourly round', async () => {
+    const registration = t.app.get(InvoicingWebhookRegistration);
+    expect(await registration.enqueueMissing()).toBe(0);
+    // A registration that failed for good leaves no webhook behind.
+    mb.webhooks.byId.clear();
+    await t.dataSource.manager.update(Integration, integration.id, {
+      webhookId: null,
+      webhookToken: null,
+    });
+
+    expect(await registration.enqueueMissing()).toBe(1);
+    await t.worker.drain();
+
+    const [webhook, ...more] = mb.webhooks.of(adm());
+    expect(more).toEqual([]);
+    expect((await row()).webhookId).toBe(`${adm()}/${webhook.id}`);
+    expect(await registration.enqueueMissing()).toBe(0);
+  });
+
   it('sends an invoiced entry’s block to billing through the worker, without the scheduled check', async () => {
     const { id, entryId } = await bookedBlock();
     expect(await jobs()).toEqual([]);
@@ -258,5 +278,6 @@ describe(`Moneybird's webhook without a public https APP_URL (${databaseKind()})
     expect(mb.requests.some((r) => r.path.includes('/webhooks'))).toBe(false);
     expect(chosen.body).toMatchObject({ webhook_registered: false });
     expect(await t.dataSource.manager.findBy(Job, {})).toEqual([]);
+    expect(await t.app.get(InvoicingWebhookRegistration).enqueueMissing()).toBe(0);
   });
 });
