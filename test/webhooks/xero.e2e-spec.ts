@@ -165,3 +165,24 @@ describe(`Xero's webhook (${databaseKind()})`, () => {
     expect(await jobs()).toEqual([]);
   });
 });
+
+describe(`Xero's webhook without XERO_WEBHOOK_KEY (${databaseKind()})`, () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await bootApp();
+  });
+  afterAll(() => t?.close());
+
+  it('is not there: 404, whatever the signature, and nothing is done', async () => {
+    const body = JSON.stringify({ events: [], firstEventSequence: 1, lastEventSequence: 1 });
+    const response = await t
+      .http()
+      .post(PATH)
+      .set('Content-Type', 'application/json')
+      .set('x-xero-signature', xeroSignature(body, ''))
+      .send(body);
+    expect(response.status).toBe(404);
+    expect(await t.dataSource.manager.findBy(Job, {})).toEqual([]);
+  });
+});
