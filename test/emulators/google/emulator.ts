@@ -73,6 +73,8 @@ export interface GoogleEmulatorOptions extends WebhookOptions {
   autoConsent?: boolean;
   /** Demand PKCE with S256 (default true). */
   requirePkce?: boolean;
+  /** Every request is held this long before it is processed (default 0); live as `latencyMs`. */
+  latencyMs?: number;
   now?: () => number;
 }
 
@@ -143,8 +145,11 @@ export class GoogleEmulator {
   private readonly push: PushChannels;
   private server?: RunningServer;
   private seq = 0;
+  /** Milliseconds every request waits before it is processed: the network and Google's own time. */
+  latencyMs: number;
 
   constructor(readonly options: GoogleEmulatorOptions = {}) {
+    this.latencyMs = options.latencyMs ?? 0;
     const now = options.now ?? Date.now;
     this.store = new Store(now);
     this.oauth = new OAuthServer(this.store, {
@@ -422,6 +427,7 @@ export class GoogleEmulator {
     };
     this.requests.push(entry);
     const headers = flatHeaders(req);
+    if (this.latencyMs > 0 && !(await this.server!.holds.delay(this.latencyMs))) return;
     let outcome: Outcome;
     try {
       outcome = await this.route(method, url, headers, body, entry);

@@ -777,6 +777,31 @@ describe('Google emulator with the real googleapis SDK', () => {
       expect(emulator.requests.filter((r) => r.batch)).toHaveLength(50);
     });
 
+    it('holds every request for the latency it was given, a batch once rather than per call', async () => {
+      const auth = connectedClient(emulator, ANN);
+      const calendar = calendarApi(emulator, auth);
+      await calendar.calendarList.list(); // the token is fresh: no refresh below
+      emulator.latencyMs = 150;
+      const timed = async (work: () => Promise<unknown>) => {
+        const started = Date.now();
+        await work();
+        return Date.now() - started;
+      };
+      expect(await timed(() => calendar.calendarList.list())).toBeGreaterThanOrEqual(140);
+      const calls = Array.from({ length: 20 }, (_, i) => ({
+        method: 'POST' as const,
+        path: eventsPath('primary'),
+        body: block(i + 1),
+      }));
+      const batch = await timed(() =>
+        sendCalendarBatch(auth, calls, { rootUrl: emulator.rootUrl }),
+      );
+      expect(batch).toBeGreaterThanOrEqual(140);
+      expect(batch).toBeLessThan(20 * 150);
+      emulator.latencyMs = 0;
+      expect(await timed(() => calendar.calendarList.list())).toBeLessThan(140);
+    });
+
     it('answers each call on its own: success, 412, 404, 409 and delete side by side', async () => {
       const auth = connectedClient(emulator, ANN);
       const calendar = calendarApi(emulator, auth);
