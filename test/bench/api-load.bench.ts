@@ -1,13 +1,22 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { createPool, Pool } from 'mysql2/promise';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/database/data-source-options';
-import { createTestDatabase, TestDatabase } from '../support/database';
+import { Pool } from 'mysql2/promise';
 import { TEST_APP_KEY } from '../support/app';
+import {
+  BenchDatabase,
+  BLOCK_COLUMNS,
+  BLOCKS_PER_WEEK,
+  blockRows,
+  cpuMs,
+  FIRST_MONDAY,
+  insertRows,
+  migratedBenchDatabase,
+  peakRssMb,
+  WEEK_MS,
+} from './bench-support';
 
 /*
  * `npm run bench`: the built danwel server and a bare `http` + `mysql2` server (bare-server.mjs)
@@ -36,10 +45,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? (SIZE_NAME === 'quick' ? 4 :
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SIZE_NAME === 'quick' ? 2 : 3));
 const CONNECTIONS = 64;
 const ZONES = ['Europe/Amsterdam', 'America/New_York', 'Asia/Tokyo', 'UTC', 'Australia/Sydney'];
-/** Blocks start on Mondays from here, four a weekday, 20 a week. */
-const FIRST_MONDAY = Date.UTC(2026, 0, 5);
-const WEEK_MS = 7 * 86_400_000;
-const BLOCKS_PER_WEEK = 20;
 
 interface Org {
   id: number;
@@ -50,54 +55,6 @@ interface Org {
 const tokenOf = (userId: number) => `dwl_bench_${userId}_${'x'.repeat(24)}`;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)];
-
-/** Multi-row INSERTs of `rows`, `batch` rows a statement. */
-async function insertRows(pool: Pool, table: string, columns: string[], rows: unknown[][]) {
-  const batch = Math.max(1, Math.floor(20_000 / columns.length));
-  for (let start = 0; start < rows.length; start += batch) {
-    const chunk = rows.slice(start, start + batch);
-    await pool.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ?`, [chunk]);
-  }
-}
-
-function blockRows(organizationId: number, userId: number, zone: string, count: number) {
-  const rows: unknown[][] = [];
-  const now = new Date();
-  for (let i = 0; i < count; i++) {
-    const week = Math.floor(i / BLOCKS_PER_WEEK);
-    const day = Math.floor((i % BLOCKS_PER_WEEK) / 4);
-    const slot = i % 4;
-    const start = FIRST_MONDAY + week * WEEK_MS + day * 86_400_000 + (7 + slot * 2.5) * 3_600_000;
-    rows.push([
-      organizationId,
-      userId,
-      `Focus block ${i}`,
-      new Date(start),
-      new Date(start + 90 * 60_000),
-      zone,
-      i % 3 !== 0,
-      'disabled',
-      'disabled',
-      now,
-      now,
-    ]);
-  }
-  return rows;
-}
-
-const BLOCK_COLUMNS = [
-  'organization_id',
-  'user_id',
-  'title',
-  'start_time',
-  'end_time',
-  'timezone',
-  'is_billable',
-  'calendar_sync_status',
-  'invoicing_sync_status',
-  'created_at',
-  'updated_at',
-];
 
 /** Organizations, members with a token each, and their blocks; plus one large export org. */
 async function seed(pool: Pool): Promise<{ orgs: Org[]; exportOrg: Org }> {
@@ -220,12 +177,6 @@ function stop(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
-}
-
-/** VmHWM: the process's peak resident set so far, in MB. */
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
 interface Req {
@@ -362,12 +313,6 @@ interface Sample {
   cpuMsPerRequest: number;
 }
 
-/** user + system CPU time of a process so far, in ms (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 async function drive(port: number, pid: number, leg: Leg): Promise<Sample> {
   const cpuBefore = cpuMs(pid);
   const result = await autocannon({
@@ -429,28 +374,20 @@ async function sameRows(apiPort: number, barePort: number, orgs: Org[], leg: Leg
 }
 
 describe('benchmark: API under load against a bare server', () => {
-  let database: TestDatabase;
-  let pool: Pool;
+  let bench: BenchDatabase;
   const children: ChildProcess[] = [];
 
   afterAll(async () => {
     await Promise.all(children.map(stop));
-    await pool?.end();
-    await database?.drop();
+    await bench?.drop();
   }, 600_000);
 
   it(
     `${SIZE_NAME} data set`,
     async () => {
-      database = await createTestDatabase('mysql');
-      const c = database.config;
-      const migrator = new DataSource(dataSourceOptions(c));
-      await migrator.initialize();
-      await migrator.runMigrations({ transaction: 'each' });
-      await migrator.destroy();
-
-      const dbUrl = `mysql://${encodeURIComponent(c.username)}:${encodeURIComponent(c.password)}@${c.host}:${c.port}/${c.database}`;
-      pool = createPool({ uri: dbUrl, connectionLimit: 4, timezone: 'Z' });
+      bench = await migratedBenchDatabase();
+      const { pool, url: dbUrl } = bench;
+      const c = bench.database.config;
       const seeding = Date.now();
       const { orgs, exportOrg } = await seed(pool);
       const [[{ blocks }]] = (await pool.query('SELECT COUNT(*) AS blocks FROM time_blocks')) as [
