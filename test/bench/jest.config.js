@@ -4,14 +4,23 @@ const path = require('node:path');
 const base = require('../jest.config.js');
 const mysql = base.projects.find((project) => project.displayName === 'mysql');
 
+// BENCH_LEGS picks legs by name prefix: `drain` is the worker drain, anything else an API leg.
+const legs = process.env.BENCH_LEGS?.split(',').map((leg) => leg.trim());
+const files = [
+  (!legs || legs.some((leg) => leg !== 'drain')) && 'api-load',
+  (!legs || legs.includes('drain')) && 'worker-drain',
+].filter(Boolean);
+
 module.exports = {
   rootDir: path.resolve(__dirname, '../..'),
   testTimeout: 600000,
+  // The API legs first, then the drain, whatever Jest remembers of earlier durations.
+  testSequencer: path.join(__dirname, 'sequencer.js'),
   projects: [
     {
       ...mysql,
       displayName: 'bench',
-      testMatch: ['<rootDir>/test/bench/**/*.bench.ts'],
+      testMatch: files.map((file) => `<rootDir>/test/bench/${file}.bench.ts`),
       setupFiles: [],
     },
   ],
