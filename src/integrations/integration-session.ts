@@ -242,11 +242,13 @@ export class IntegrationSession<P extends IntegrationProviderName = CalendarProv
   async call<T>(request: (token: string) => Promise<T>, isRefusal: (error: unknown) => boolean) {
     type Outcome = { ok: true; value: T } | { ok: false; error: unknown };
     const attempt = async (token: string): Promise<Outcome> => {
-      this.spend(1);
+      const answered = this.spend(1);
       try {
         return { ok: true, value: await request(token) };
       } catch (error) {
         return { ok: false, error };
+      } finally {
+        answered();
       }
     };
     const outcome = await this.authorized(
@@ -269,17 +271,19 @@ export class IntegrationSession<P extends IntegrationProviderName = CalendarProv
       );
     return this.authorized(
       (token) => {
-        this.spend(writes.length);
-        return client.apply(token, writes);
+        const answered = this.spend(writes.length);
+        return client.apply(token, writes).finally(answered);
       },
       (results) => refusedAt(results).length > 0,
       async (fresh, results) => {
         const refused = refusedAt(results);
-        this.spend(refused.length);
-        const retried = await client.apply(
-          fresh,
-          refused.map((i) => writes[i]),
-        );
+        const answered = this.spend(refused.length);
+        const retried = await client
+          .apply(
+            fresh,
+            refused.map((i) => writes[i]),
+          )
+          .finally(answered);
         refused.forEach((index, n) => {
           const result = retried[n];
           results[index] =
@@ -309,8 +313,9 @@ export class IntegrationSession<P extends IntegrationProviderName = CalendarProv
     return retry(fresh, first);
   }
 
-  private spend(cost: number): void {
-    this.deps.budget.spend(this.integrationId, cost);
+  /** Counts `cost` requests sent now; the function it answers is called when they are answered. */
+  private spend(cost: number): () => void {
+    return this.deps.budget.spend(this.integrationId, cost);
   }
 
   private backoff() {

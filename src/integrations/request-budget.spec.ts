@@ -30,4 +30,17 @@ describe('RequestBudget', () => {
     budget.spend(1, 3);
     expect(budget.waitMs(1, 50, limit)).toBe(10_000);
   });
+
+  it('counts answered requests from their answer, since the provider counted them after sending', () => {
+    let now = 1_000_000;
+    const budget = new RequestBudget(() => now);
+    const answered = budget.spend(1, 2);
+    budget.spend(1, 1);
+    now += 500; // the batch of two took half a second
+    answered();
+    now += 9_600;
+    // The unanswered one (sent 10.1 s ago) aged out; the two answered 9.6 s ago have not.
+    expect(budget.waitMs(1, 1, limit)).toBe(0);
+    expect(budget.waitMs(1, 2, limit)).toBe(400);
+  });
 });
