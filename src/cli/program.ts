@@ -186,7 +186,8 @@ function buildProgram(
 }
 
 async function openPlainDataSource(config: AppConfig): Promise<DataSource> {
-  return new DataSource(dataSourceOptions(config.database)).initialize();
+  // Migrations and seeding may run long statements: no query timeout here.
+  return new DataSource(dataSourceOptions({ ...config.database, queryTimeoutMs: 0 })).initialize();
 }
 
 /**

@@ -13,6 +13,12 @@ export interface DatabaseConfig {
   password: string;
   database: string;
   logging: boolean;
+  /**
+   * MySQL/MariaDB: a statement unanswered after this long fails (and its connection is
+   * dropped), so a database that hangs answers 503 rather than holding requests. 0 or absent:
+   * no limit (migrations and seeding, which may run long).
+   */
+  queryTimeoutMs?: number;
 }
 
 export interface MailConfig {

@@ -147,6 +147,7 @@ function readDatabase(read: EnvReader): DatabaseConfig {
     password: read.string('DB_PASSWORD', ''),
     database: read.string('DB_DATABASE', 'danwel'),
     logging: read.boolean('DB_LOGGING', false),
+    queryTimeoutMs: read.integer('DB_QUERY_TIMEOUT_MS', 5_000, { min: 0, max: 3_600_000 }),
   };
   const url = read.string('DB_URL', '');
   if (url && connection === 'mysql') {

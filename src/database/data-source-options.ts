@@ -18,22 +18,46 @@ export const MYSQL_SESSION_SQL =
 
 /**
  * mysql2 as TypeORM loads it, except that each new pooled connection runs the session settings
- * first (queued before anything else on that connection, so no query can run without them).
+ * first (queued before anything else on that connection, so no query can run without them), and
+ * that a connection whose statement passed `queryTimeoutMs` is dropped: mysql2 fails the statement
+ * but leaves the connection waiting for its answer, and a later query handed that connection
+ * would queue behind it with no timer of its own.
  */
-const mysqlWithSessionSettings = Object.create(mysql2, {
-  createPool: {
-    value: (options: mysql2.PoolOptions) => {
-      const pool = mysql2.createPool(options);
-      pool.on('connection', (connection) => {
-        // A connection without its settings must not be used: dropping it fails the query.
-        connection.query(MYSQL_SESSION_SQL, (error) => {
-          if (error) connection.destroy();
+function mysqlDriver(queryTimeoutMs: number | undefined): typeof mysql2 {
+  return Object.create(mysql2, {
+    createPool: {
+      value: (options: mysql2.PoolOptions) => {
+        const pool = mysql2.createPool(options);
+        pool.on('connection', (connection) => {
+          dropWhenTimedOut(connection);
+          // A connection without its settings must not be used: dropping it fails the query.
+          connection.query(
+            { sql: MYSQL_SESSION_SQL, timeout: queryTimeoutMs || undefined },
+            (error) => {
+              if (error) connection.destroy();
+            },
+          );
         });
-      });
-      return pool;
+        return pool;
+      },
     },
-  },
-}) as typeof mysql2;
+  }) as typeof mysql2;
+}
+
+function dropWhenTimedOut(connection: mysql2.PoolConnection): void {
+  const query = connection.query;
+  connection.query = function (this: mysql2.PoolConnection, ...args: unknown[]) {
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function') {
+      args[last] = (error: { code?: string } | null, ...rest: unknown[]) => {
+        if (error?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+        return (callback as (...values: unknown[]) => unknown)(error, ...rest);
+      };
+    }
+    return (query as (...values: unknown[]) => unknown).apply(this, args);
+  } as typeof connection.query;
+}
 
 /** One place that turns the database config into TypeORM options, for the app, CLI and tests. */
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
@@ -65,7 +89,7 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   return {
     ...common,
     type: 'mysql',
-    driver: mysqlWithSessionSettings,
+    driver: mysqlDriver(config.queryTimeoutMs),
     host: config.host,
     port: config.port,
     username: config.username,
@@ -76,6 +100,12 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
     timezone: 'Z',
     // An unreachable server fails a request within seconds (answered 503), not mysql2's 10 s.
     connectTimeout: 3_000,
+    // A server that accepted the connection and stopped answering: mysql2's per-query timeout
+    // fails the statement (PROTOCOL_SEQUENCE_TIMEOUT, answered 503) and `mysqlDriver` drops the
+    // connection.
+    ...(config.queryTimeoutMs
+      ? { enableQueryTimeout: true, maxQueryExecutionTime: config.queryTimeoutMs }
+      : {}),
     extra: { connectionLimit: 10, enableKeepAlive: true },
   };
 }

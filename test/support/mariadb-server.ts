@@ -62,6 +62,13 @@ export interface RunningMariaDb {
   halt(): Promise<void>;
   /** Starts the halted server again on the same data and port; resolves once it accepts logins. */
   resume(): Promise<void>;
+  /**
+   * Stops the server process (SIGSTOP) without closing anything: connections stay open and new
+   * ones are accepted by the kernel, but nothing is answered, as a hung database behaves.
+   */
+  freeze(): void;
+  /** Lets a frozen server run on (SIGCONT). */
+  thaw(): void;
 }
 
 export async function startMariaDb(): Promise<RunningMariaDb> {
@@ -117,6 +124,7 @@ export async function startMariaDb(): Promise<RunningMariaDb> {
   const halt = async () => {
     if (server.exitCode !== null || server.signalCode !== null) return;
     const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGCONT'); // a frozen server would not act on SIGTERM
     server.kill('SIGTERM');
     await exited;
   };
@@ -126,6 +134,8 @@ export async function startMariaDb(): Promise<RunningMariaDb> {
     url,
     halt,
     resume: launch,
+    freeze: () => server.kill('SIGSTOP'),
+    thaw: () => server.kill('SIGCONT'),
     stop: async () => {
       await halt();
       rmSync(dir, { recursive: true, force: true });
