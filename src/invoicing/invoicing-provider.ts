@@ -186,7 +186,11 @@ export interface InvoicingProvider {
    * in the description looked up with `query=` in the entry's period).
    */
   createEntry(access: InvoicingAccess, content: EntryContent): Promise<ProviderEntry>;
-  /** The entry a previous create of this block may have made, or null (lookup-before-create). */
+  /**
+   * The entry a previous create of this block may have made, or null (lookup-before-create). An
+   * empty `projectExternalId`: the block is on none of the account's projects any more, and the
+   * entry is looked for wherever it may be.
+   */
   findEntry(access: InvoicingAccess, content: EntryContent): Promise<ProviderEntry | null>;
   /** Overwrites the entry with the block's content. A deleted entry throws kind `gone`. */
   updateEntry(

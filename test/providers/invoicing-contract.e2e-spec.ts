@@ -252,6 +252,24 @@ describe.each(INVOICING_SUBJECTS)('invoicing contract: $name', (subject) => {
       expect(world.entries()).toHaveLength(1);
     });
 
+    it('finds the entry of a lost create without its project, once the block left the account’s projects', async () => {
+      const block = content();
+      world.loseNextResponse();
+      await invoicingError(world.provider.createEntry(world.access(), block));
+      // Another project of the account, which holds no entry of the block.
+      await world.addProject('Elsewhere', world.fixtures.contactExternalId);
+
+      // The reconciler knows no project for a block moved to a local one: it asks with none.
+      const found = await world.provider.findEntry(world.access(), {
+        ...block,
+        projectExternalId: '',
+        taskExternalId: null,
+        userExternalId: null,
+        contactExternalId: null,
+      });
+      expect(found?.externalId).toBe(world.entries()[0].externalId);
+    });
+
     it('finds nothing for a block that has no entry, even beside another block’s', async () => {
       await world.provider.createEntry(world.access(), content());
       expect(await world.provider.findEntry(world.access(), content())).toBeNull();

@@ -402,7 +402,8 @@ export class XeroInvoicingProvider implements InvoicingProvider {
 
   /**
    * The project's entry carrying the block's marker, within weeks of its date (the Projects API
-   * has no description search; the block may have moved since).
+   * has no description search; the block may have moved since). Without a project (the block
+   * left the account's projects) every project of the tenant is searched: entries live under one.
    */
   private async findTimeEntry(
     access: InvoicingAccess,
@@ -410,16 +411,34 @@ export class XeroInvoicingProvider implements InvoicingProvider {
   ): Promise<XeroTimeEntry | null> {
     const day = Date.parse(`${content.spentDate}T00:00:00Z`);
     const window = FIND_WINDOW_DAYS * 86_400_000;
-    const entries = await this.everyPage<XeroTimeEntry>(
-      access,
-      this.timeUrl(content.projectExternalId),
-      {
+    const marker = entryMarker(content.blockId);
+    const projectIds = content.projectExternalId
+      ? [content.projectExternalId]
+      : await this.projectIds(access);
+    for (const projectId of projectIds) {
+      const entries = await this.everyPage<XeroTimeEntry>(access, this.timeUrl(projectId), {
         dateAfterUtc: new Date(day - window).toISOString(),
         dateBeforeUtc: new Date(day + window).toISOString(),
-      },
-    );
-    const marker = entryMarker(content.blockId);
-    return entries.find((e) => (e.description ?? '').includes(marker)) ?? null;
+      });
+      const found = entries.find((e) => (e.description ?? '').includes(marker));
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** The ids of every project of the tenant, closed ones too. */
+  private async projectIds(access: InvoicingAccess): Promise<string[]> {
+    const ids: string[] = [];
+    let page: string | null = null;
+    do {
+      const listed: ListPage<ProviderProject> = await this.listProjects(access, {
+        since: null,
+        page,
+      });
+      ids.push(...listed.items.map((project) => project.externalId));
+      page = listed.next;
+    } while (page);
+    return ids;
   }
 
   /** Every page of a Projects API listing. */
