@@ -50,7 +50,7 @@ export async function checkInvoicing(world: InvoicingChaosWorld) {
       own.forEach((entry) => claimed.add(entry.externalId));
       if (block.invoicingSyncStatus === 'pending' || block.invoicingSyncStatus === 'error') {
         totals.notSettled += 1;
-        problems.push({ notSettled: block.id, status: block.invoicingSyncStatus });
+        problems.push({ notSettled: summary(block) });
       }
       if (own.length > 1) {
         totals.duplicates += own.length - 1;

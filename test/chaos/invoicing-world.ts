@@ -50,6 +50,8 @@ export interface Tenant {
 export class InvoicingChaosWorld {
   readonly operations = new Tally();
   readonly faults = new Tally();
+  /** Lock checks that failed for an account, by provider and code. */
+  readonly lockCheckFailures = new Tally();
   private slot = 0;
   private readonly started = Date.now();
   /** Each tenant's rate-limit 429s when the warm-up ended (null: not yet). */
@@ -156,9 +158,17 @@ export class InvoicingChaosWorld {
     );
   }
 
-  /** The scheduled lock check, run here: how many blocks it sent to billing. */
-  async checkLocks(): Promise<number> {
-    return (await this.t.app.get(InvoicingLocks).check()).moved;
+  /**
+   * The scheduled lock check, run here: whether it saw every account and found nothing new (a
+   * check of an account that failed — a fault, its rate limit — saw none of its locks).
+   */
+  async checkLocks(): Promise<boolean> {
+    const { moved, failed } = await this.t.app.get(InvoicingLocks).check();
+    for (const failure of failed) {
+      const tenant = this.tenants.find((x) => x.integration.id === failure.integrationId);
+      this.lockCheckFailures.add(`${tenant?.name ?? failure.integrationId} ${failure.code}`);
+    }
+    return moved === 0 && failed.length === 0;
   }
 
   // ---- operations -----------------------------------------------------------------------
