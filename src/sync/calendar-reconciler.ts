@@ -117,6 +117,7 @@ export class CalendarReconciler extends IntegrationReconciler {
       const blocks = await nextBlocksOf(
         this.dataSource.manager,
         integrationId,
+        [...calendars.keys()],
         new Date(),
         batchSize,
       );

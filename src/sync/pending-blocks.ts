@@ -33,15 +33,25 @@ export function duePendingBlocks(manager: EntityManager, now: Date): SelectQuery
     .andWhere('(block.syncRetryAt IS NULL OR block.syncRetryAt <= :now)', { now });
 }
 
-/** The next due pending blocks of one integration, oldest id first. */
-export function nextBlocksOf(
+/**
+ * The next due pending blocks of one integration (whose calendars are `calendarIds`), oldest id
+ * first. Its blocks are in or leaving one of those calendars: saying so lets the indexes on both
+ * columns find them, where the acting-calendar join alone scans every pending block.
+ */
+export async function nextBlocksOf(
   manager: EntityManager,
   integrationId: number,
+  calendarIds: number[],
   now: Date,
   limit: number,
 ): Promise<TimeBlock[]> {
+  if (calendarIds.length === 0) return [];
   return duePendingBlocks(manager, now)
     .andWhere('calendar.integrationId = :integrationId', { integrationId })
+    .andWhere(
+      '(block.calendarId IN (:...calendarIds) OR block.syncedCalendarId IN (:...calendarIds))',
+      { calendarIds },
+    )
     .orderBy('block.id', 'ASC')
     .limit(limit)
     .getMany();
