@@ -430,11 +430,16 @@ function choose(document: OpenApiDocument, schema: SchemaObject): SchemaObject {
 
 /**
  * `*_id` fields that hold a provider's id rather than one of danwel's rows (the Moneybird
- * administration an invoicing integration books in; any `*_external_id`, such as the task a
- * project books on): no tenant owns them, the schema's example is a plausible value, and the
+ * administration an invoicing integration books in, and the administration, webhook and entity a
+ * Moneybird delivery names; any `*_external_id`, such as the task a project books on): no tenant owns them, the schema's example is a plausible value, and the
  * provider, not the tenant scope, says which are valid.
  */
-const PROVIDER_ID_FIELDS = new Set(['provider_account_id']);
+const PROVIDER_ID_FIELDS = new Set([
+  'provider_account_id',
+  'administration_id',
+  'webhook_id',
+  'entity_id',
+]);
 const isProviderIdField = (name: string) =>
   PROVIDER_ID_FIELDS.has(name) || /_external_id$/.test(name);
 
