@@ -342,12 +342,14 @@ export async function eventConfirmed(
 /**
  * The copy `externalId` no longer exists (deleted by danwel, or gone in the provider): drop the
  * reference, if the block still holds it. `organizationId` adds the tenant to the guard for
- * callers that act on one organization's blocks.
+ * callers that act on one organization's blocks; `then.startOver` also gives the block a new
+ * status (a settled block whose copy vanished becomes `pending` to be pushed again).
  */
 export async function eventForgotten(
   manager: EntityManager,
   target: SyncTarget,
   ref: { blockId: number; externalId: string; organizationId?: number },
+  then?: { startOver: SyncStatus },
 ): Promise<boolean> {
   const t = TARGETS[target];
   const query = blocks(manager)
@@ -355,6 +357,7 @@ export async function eventForgotten(
       [t.externalId.property]: null,
       ...(t.place ? { [t.place.property]: null } : {}),
       [t.hash.property]: null,
+      ...(then ? startOver(target, then.startOver) : {}),
     })
     .where(`id = :blockId AND ${t.externalId.column} = :externalId`, ref);
   if (ref.organizationId !== undefined) {

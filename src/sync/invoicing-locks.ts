@@ -17,6 +17,7 @@ import { JobHandlerRegistry } from '../jobs/job-handler';
 import { metrics } from '../metrics/metrics';
 import { ApprovalsService } from '../time-blocks/approval/approvals.service';
 import { TimeBlock } from '../time-blocks/time-block.entity';
+import * as syncState from './block-sync-state';
 import { UNCONFIRMED_PREFIX } from './event-plan';
 import { MAX_BUDGET_WAIT_MS } from './integration-claims';
 import { CHECK_INTEGRATION_LOCKS, LockCheckPayload } from './invoicing-lock-queue';
@@ -48,8 +49,9 @@ export interface LockCheckResult {
  * Finds the entries the provider locked or invoiced since they were pushed: each such block becomes
  * `sent_to_billing` with the invoice reference, and from then on its billing fields answer 409.
  * Runs as a recurring job over every account, and per account (or per entry) when a provider's
- * webhook says something changed. Reads only: it takes no sync lease, and the reconciler, which
- * reads an entry before it updates or deletes it, never writes to a locked one either.
+ * webhook says something changed. An entry a person deleted in the provider puts its block back
+ * to `pending`, to be booked again. It writes nothing to the provider and takes no sync lease; the
+ * reconciler, which reads an entry before it updates or deletes it, never writes to a locked one.
  */
 @Injectable()
 export class InvoicingLocks implements OnModuleInit {
@@ -175,7 +177,19 @@ export class InvoicingLocks implements OnModuleInit {
           provider.readEntry({ accessToken, accountId }, block.externalInvoicingEntryId!),
         isTokenRefusal,
       );
-      if (!entry || entry.billing === 'open') continue;
+      if (!entry) {
+        // Deleted in the provider by a person: the block is still billable, so it is booked again.
+        await inTransaction(this.dataSource, (manager) =>
+          syncState.eventForgotten(
+            manager,
+            'invoicing',
+            { blockId: block.id, externalId: block.externalInvoicingEntryId! },
+            { startOver: 'pending' },
+          ),
+        );
+        continue;
+      }
+      if (entry.billing === 'open') continue;
       await inTransaction(this.dataSource, (manager) =>
         this.approvals.markSentToBilling(
           manager,

@@ -358,6 +358,29 @@ describe.each(INVOICING_ACCOUNT_KINDS)(
       expect((await shown()).last_error).toBeNull();
     });
 
+    // Not for Xero: its Idempotency-Key replays the first answer, and a replay is only
+    // questioned when it is over a minute old, so an entry deleted within a minute of its
+    // creation is not booked again (a known gap, see docs/architecture.md "Invoicing").
+    if (subject.name !== 'xero') {
+      it('books a block again when its entry was deleted in the provider', async () => {
+        const id = await approvedBlock({ title: 'Deleted upstream' });
+        await reconciler.drain();
+        const entryId = (await block(id)).externalInvoicingEntryId!;
+        await world.deleteEntry(entryId);
+        expect(entriesOf('Deleted upstream')).toHaveLength(0);
+
+        const only = { integrationId: integration.id, entryIds: [entryId] };
+        expect(await t.app.get(InvoicingLocks).check(only)).toEqual({ moved: 0, failed: [] });
+        expect((await block(id)).invoicingSyncStatus).toBe('pending');
+        await reconciler.drain();
+
+        const row = await block(id);
+        expect(row.invoicingSyncStatus).toBe('synced');
+        expect(row.externalInvoicingEntryId).not.toBe(entryId);
+        expect(entriesOf('Deleted upstream')).toHaveLength(1);
+      });
+    }
+
     it('never rewrites a locked entry: the block is sent to billing instead', async () => {
       const id = await approvedBlock();
       await reconciler.drain();
