@@ -67,21 +67,29 @@ export class JobQueue {
   /**
    * Enqueues a job of `type` for the organization unless one is already waiting to start (a
    * waiting job reads its target when it runs, so one is enough; a running one may have read it
-   * before the change that asks again, so it does not count).
+   * before the change that asks again, so it does not count). `covers` narrows which waiting
+   * jobs do the new one's work, by their payload.
    */
   async enqueueUnlessWaiting(
     manager: EntityManager,
     type: string,
     payload: Record<string, unknown>,
-    options: EnqueueOptions & { organizationId: number },
+    options: EnqueueOptions & {
+      organizationId: number;
+      covers?: (waiting: Record<string, unknown>) => boolean;
+    },
   ): Promise<void> {
-    const waiting = await manager.existsBy(Job, {
+    const { covers, ...enqueueOptions } = options;
+    const where = {
       type,
       organizationId: options.organizationId,
       reservedBy: IsNull(),
       failedAt: IsNull(),
-    });
-    if (!waiting) await this.enqueue(manager, type, payload, options);
+    };
+    const waiting = covers
+      ? (await manager.findBy(Job, where)).some((job) => covers(job.payload))
+      : await manager.existsBy(Job, where);
+    if (!waiting) await this.enqueue(manager, type, payload, enqueueOptions);
   }
 
   /** The payload a handler sees: its secrets decrypted (a value moved from another job fails). */

@@ -1,5 +1,4 @@
-import { EntityManager, IsNull } from 'typeorm';
-import { Job } from '../jobs/job.entity';
+import { EntityManager } from 'typeorm';
 import { JobQueue } from '../jobs/job-queue.service';
 import type { Integration } from '../integrations/integration.entity';
 
@@ -23,29 +22,18 @@ export async function enqueueLockCheck(
   integration: Pick<Integration, 'id' | 'organizationId'>,
   entryIds?: string[],
 ): Promise<void> {
-  const waiting = await manager.findBy(Job, {
-    type: CHECK_INTEGRATION_LOCKS,
-    organizationId: integration.organizationId,
-    reservedBy: IsNull(),
-    failedAt: IsNull(),
-  });
-  const covered = (job: Job) => {
-    const payload = job.payload as Partial<LockCheckPayload>;
-    if (payload.integration_id !== integration.id) return false;
-    if (payload.entry_ids === undefined) return true;
-    return entryIds !== undefined && entryIds.every((id) => payload.entry_ids!.includes(id));
-  };
-  if (waiting.some(covered)) return;
   const payload: LockCheckPayload = {
     integration_id: integration.id,
     ...(entryIds === undefined ? {} : { entry_ids: [...new Set(entryIds)] }),
   };
-  await queue.enqueue(
+  const covers = (waiting: Partial<LockCheckPayload>) =>
+    waiting.integration_id === integration.id &&
+    (waiting.entry_ids === undefined ||
+      (entryIds !== undefined && entryIds.every((id) => waiting.entry_ids!.includes(id))));
+  await queue.enqueueUnlessWaiting(
     manager,
     CHECK_INTEGRATION_LOCKS,
     { ...payload },
-    {
-      organizationId: integration.organizationId,
-    },
+    { organizationId: integration.organizationId, covers },
   );
 }
